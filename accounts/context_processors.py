@@ -1,0 +1,36 @@
+from accounts.navigation import items_for
+from accounts.permissions import role_in
+
+ACTIVE_GROUP_SESSION_KEY = "active_group_id"
+
+
+def active_membership(request):
+    """The membership of the group the user last worked in (or their first), read once per request."""
+    if hasattr(request, "_active_membership"):
+        return request._active_membership
+    membership = None
+    if request.user.is_authenticated:
+        memberships = list(request.user.memberships_with_groups())
+        wanted = request.session.get(ACTIVE_GROUP_SESSION_KEY)
+        membership = next((m for m in memberships if m.group_id == wanted), memberships[0] if memberships else None)
+        request._all_memberships = memberships
+    request._active_membership = membership
+    return membership
+
+
+def remember_active_group(request, group):
+    request.session[ACTIVE_GROUP_SESSION_KEY] = group.pk
+    request.__dict__.pop("_active_membership", None)
+
+
+def navigation(request):
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {}
+    membership = active_membership(request)
+    group = membership.group if membership else None
+    return {
+        "active_group": group,
+        "active_role": role_in(request.user, group) if group else None,
+        "my_memberships": request._all_memberships,
+        "nav_items": items_for(request.user, group, request.path),
+    }

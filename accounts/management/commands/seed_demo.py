@@ -1,0 +1,41 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts.models import Group, Membership, Role, User
+
+DEMO_PASSWORD = "disentangle-demo"
+DEMO_GROUP = "Demo Coalition"
+PARTNER_GROUP = "Partner Network"
+
+
+class Command(BaseCommand):
+    help = "Create a demo group with one account per role (development only). Safe to run again."
+
+    def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            raise CommandError("Demo accounts have a published password; they are never created in production.")
+        with transaction.atomic():
+            group, _ = Group.objects.get_or_create(
+                slug="demo-coalition",
+                defaults={"name": DEMO_GROUP, "description": "A demonstration group with one account per role."},
+            )
+            partner, _ = Group.objects.get_or_create(
+                slug="partner-network",
+                defaults={"name": PARTNER_GROUP, "description": "A second group, to show the group switcher."},
+            )
+            for role in Role:
+                user, created = User.objects.get_or_create(
+                    username=role.value, defaults={"email": f"{role.value}@demo.disentangle.invalid"}
+                )
+                if created:
+                    user.set_password(DEMO_PASSWORD)
+                    user.save(update_fields=["password"])
+                Membership.objects.get_or_create(user=user, group=group, defaults={"role": role})
+            coordinator = User.objects.get(username=Role.COORDINATOR.value)
+            Membership.objects.get_or_create(user=coordinator, group=partner, defaults={"role": Role.COORDINATOR})
+
+        self.stdout.write(f"Demo group '{group}': sign in at {settings.SITE_URL}/login/ with")
+        for role in Role:
+            self.stdout.write(f"  {role.value:<12} password {DEMO_PASSWORD}")
+        self.stdout.write(f"(coordinator is also in '{partner}', to try the group switcher)")

@@ -1,0 +1,200 @@
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.scoping import GroupScopedQuerySet
+
+
+class User(AbstractUser):
+    """A person with a login. What they may see and do comes from their memberships, never from this row."""
+
+    email = models.EmailField("email address", blank=True, db_index=True)
+
+    def memberships_with_groups(self):
+        return self.memberships.select_related("group").order_by("group__name")
+
+
+#
+# Groups and roles
+#
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", "Coordinator"
+    CAMPAIGNER = "campaigner", "Campaigner"
+    VOLUNTEER = "volunteer", "Volunteer"
+    VIEWER = "viewer", "Viewer"
+
+
+class Group(models.Model):
+    """A civil-society organisation using the site. Everything it records is private to its members."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_path = "pk"
+    objects = GroupScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.name)[:80] or "group"
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("group-dashboard", args=[self.slug])
+
+
+class Membership(models.Model):
+    """One user's role in one group; a user may belong to several groups."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_path = "group"
+    objects = GroupScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["group__name", "user__username"]
+        constraints = [models.UniqueConstraint(fields=["user", "group"], name="one_membership_per_user_and_group")]
+
+    def __str__(self):
+        return f"{self.user} in {self.group} as {self.role}"
+
+    def to_dict(self):
+        return {"user": self.user.username, "group": self.group.slug, "role": self.role}
+
+
+class Invitation(models.Model):
+    """An offer of membership sent to an e-mail address that has no account yet."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    scope_path = "group"
+    objects = GroupScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Invitation of {self.email} to {self.group}"
+
+    def save(self, *args, **kwargs):
+        if not self.token:
+            self.token = secrets.token_urlsafe(32)
+        super().save(*args, **kwargs)
+
+    @property
+    def expires_at(self):
+        return self.created_at + timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+
+    @property
+    def is_open(self):
+        return self.accepted_at is None and timezone.now() < self.expires_at
+
+    def get_absolute_url(self):
+        return reverse("invitation-accept", args=[self.token])
+
+
+#
+# Audit
+#
+
+
+class AuditEntry(models.Model):
+    """A sensitive action: who did what to which object, with the object's state before and after."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="audit_entries", null=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    action = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=40)
+    object_repr = models.CharField(max_length=200)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    scope_path = "group"
+    objects = GroupScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self):
+        return f"{self.actor} {self.action} {self.object_repr}"
+
+
+#
+# Background jobs
+#
+
+
+class WorkerCheck(models.Model):
+    """
+    A round trip through the Celery worker, started from the site, that shows a coordinator the background
+    jobs (briefing packs, digests) will run.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a worker"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="worker_checks")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    worker_hostname = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    scope_path = "group"
+    objects = GroupScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Worker check {self.pk} ({self.status})"
+
+    def get_absolute_url(self):
+        return reverse("worker-check-detail", args=[self.pk])
+
+    @property
+    def is_finished(self):
+        return self.status != self.Status.PENDING
+
+    @property
+    def round_trip(self):
+        return self.finished_at - self.created_at if self.finished_at else None
+
+    def mark_done(self, hostname):
+        """Record the worker's answer; only a pending check moves, so a redelivered task changes nothing."""
+        return WorkerCheck.objects.filter(pk=self.pk, status=self.Status.PENDING).update(
+            status=self.Status.DONE, worker_hostname=hostname, finished_at=timezone.now()
+        )

@@ -1,0 +1,94 @@
+"""
+What each role may do. This table is the only place role rules live; pages, the API and services ask `can`.
+"""
+
+from enum import StrEnum
+
+from rest_framework import permissions
+
+from accounts.models import Role
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    LOG_EVIDENCE = "log_evidence"
+    VERIFY_EVIDENCE = "verify_evidence"
+    LOG_INTERACTION = "log_interaction"
+    MANAGE_CAMPAIGNS = "manage_campaigns"
+    SHARE_EVIDENCE = "share_evidence"
+    GENERATE_PACKS = "generate_packs"
+    MANAGE_MEMBERS = "manage_members"
+    EDIT_DIRECTORY = "edit_directory"
+    CHECK_WORKER = "check_worker"
+
+
+_VOLUNTEER = {Action.VIEW, Action.LOG_EVIDENCE, Action.VERIFY_EVIDENCE, Action.LOG_INTERACTION}
+_CAMPAIGNER = _VOLUNTEER | {Action.MANAGE_CAMPAIGNS}
+
+ROLE_ACTIONS = {
+    Role.VIEWER: frozenset({Action.VIEW}),
+    Role.VOLUNTEER: frozenset(_VOLUNTEER),
+    Role.CAMPAIGNER: frozenset(_CAMPAIGNER),
+    Role.COORDINATOR: frozenset(Action),
+}
+
+ACTION_LABELS = {
+    Action.VIEW: "read the group's campaigns, targets and evidence",
+    Action.LOG_EVIDENCE: "log evidence records and sources",
+    Action.VERIFY_EVIDENCE: "verify evidence someone else submitted",
+    Action.LOG_INTERACTION: "log letters, meetings and replies",
+    Action.MANAGE_CAMPAIGNS: "run campaigns and their targets",
+    Action.SHARE_EVIDENCE: "share verified evidence with other groups",
+    Action.GENERATE_PACKS: "generate briefing packs",
+    Action.MANAGE_MEMBERS: "invite members and change their roles",
+    Action.EDIT_DIRECTORY: "edit the shared institution directory",
+    Action.CHECK_WORKER: "check that background jobs run",
+}
+
+
+def roles_allowed(action):
+    return [role for role, actions in ROLE_ACTIONS.items() if action in actions]
+
+
+def roles_by_group(user):
+    """{group_id: role} for `user`, read once per user object (that is, once per request)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return {}
+    cached = getattr(user, "_roles_by_group", None)
+    if cached is None:
+        cached = dict(user.memberships.values_list("group_id", "role"))
+        user._roles_by_group = cached
+    return cached
+
+
+def forget_roles(user):
+    """Drop the per-request cache after a membership of `user` changed."""
+    user.__dict__.pop("_roles_by_group", None)
+
+
+def role_in(user, group):
+    role = roles_by_group(user).get(group.pk)
+    return Role(role) if role else None
+
+
+def can(user, action, group):
+    role = role_in(user, group)
+    return role is not None and Action(action) in ROLE_ACTIONS[role]
+
+
+def actions_of(role):
+    return [ACTION_LABELS[action] for action in Action if action in ROLE_ACTIONS[Role(role)]]
+
+
+class GroupRolePermission(permissions.BasePermission):
+    """
+    DRF permission: reading needs membership (the queryset already enforces it); writing needs the action a
+    view names in `write_action` in the object's group. Creation is checked by the view's perform_create.
+    """
+
+    def has_object_permission(self, request, view, obj):
+        from accounts.scoping import group_of
+
+        if request.method in permissions.SAFE_METHODS:
+            return can(request.user, Action.VIEW, group_of(obj))
+        return can(request.user, view.write_action, group_of(obj))

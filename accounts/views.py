@@ -1,0 +1,168 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts import services
+from accounts.context_processors import active_membership, remember_active_group
+from accounts.forms import AcceptInvitationForm, ChangeRoleForm, InviteMemberForm
+from accounts.models import Group, Invitation, Membership, Role, WorkerCheck
+from accounts.permissions import Action, actions_of, can, role_in
+from accounts.scoping import get_for_user, get_for_writer
+
+
+@login_required
+def home(request):
+    membership = active_membership(request)
+    if membership is None:
+        return render(request, "accounts/no_group.html")
+    return redirect(membership.group)
+
+
+@login_required
+def group_dashboard(request, slug):
+    group = get_for_user(Group, request.user, slug=slug)
+    remember_active_group(request, group)
+    role = role_in(request.user, group)
+    return render(
+        request,
+        "accounts/group_dashboard.html",
+        {"group": group, "role": role, "abilities": actions_of(role), "member_count": group.memberships.count()},
+    )
+
+
+@login_required
+@require_POST
+def switch_group(request):
+    group = get_for_user(Group, request.user, pk=request.POST.get("group"))
+    remember_active_group(request, group)
+    return redirect(group)
+
+
+def _member_page(request, group, invite_form=None, status=200):
+    is_coordinator = can(request.user, Action.MANAGE_MEMBERS, group)
+    memberships = Membership.objects.visible_to(request.user).filter(group=group).select_related("user")
+    invitations = Invitation.objects.visible_to(request.user).filter(group=group, accepted_at__isnull=True)
+    return render(
+        request,
+        "accounts/member_list.html",
+        {
+            "group": group,
+            "memberships": memberships.order_by("user__username"),
+            "invitations": invitations if is_coordinator else [],
+            "can_manage": is_coordinator,
+            "invite_form": invite_form or InviteMemberForm(),
+            "roles": Role.choices,
+        },
+        status=status,
+    )
+
+
+@login_required
+def member_list(request, slug):
+    group = get_for_user(Group, request.user, slug=slug)
+    return _member_page(request, group)
+
+
+@login_required
+@require_POST
+def member_invite(request, slug):
+    group = get_for_writer(Group, request.user, Action.MANAGE_MEMBERS, slug=slug)
+    form = InviteMemberForm(request.POST)
+    if form.is_valid():
+        try:
+            outcome, obj = services.invite_member(group, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error("email", exc)
+        else:
+            if outcome == "added":
+                messages.success(request, f"{obj.user.username} was added as {obj.get_role_display().lower()}.")
+            else:
+                messages.success(request, f"An invitation was e-mailed to {obj.email}.")
+            return redirect("member-list", group.slug)
+    return _member_page(request, group, invite_form=form, status=400)
+
+
+@login_required
+@require_POST
+def member_change_role(request, pk):
+    membership = get_for_writer(Membership, request.user, Action.MANAGE_MEMBERS, pk=pk)
+    form = ChangeRoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the listed roles.")
+    else:
+        try:
+            services.change_role(membership, role=form.cleaned_data["role"], actor=request.user)
+            messages.success(request, f"{membership.user.username} is now {form.cleaned_data['role']}.")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    return redirect("member-list", membership.group.slug)
+
+
+@login_required
+@require_POST
+def member_remove(request, pk):
+    membership = get_for_writer(Membership, request.user, Action.MANAGE_MEMBERS, pk=pk)
+    try:
+        services.remove_member(membership, actor=request.user)
+        messages.success(request, f"{membership.user.username} was removed from the group.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    if membership.user == request.user and not can(request.user, Action.VIEW, membership.group):
+        return redirect("home")
+    return redirect("member-list", membership.group.slug)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request, pk):
+    invitation = get_for_writer(Invitation, request.user, Action.MANAGE_MEMBERS, pk=pk)
+    services.revoke_invitation(invitation, actor=request.user)
+    messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
+    return redirect("member-list", invitation.group.slug)
+
+
+def invitation_accept(request, token):
+    # The token is the secret: whoever holds the link may use it once, before it expires.
+    invitation = get_object_or_404(Invitation.objects.select_related("group"), token=token)
+    if not invitation.is_open:
+        return render(request, "accounts/invitation_closed.html", {"invitation": invitation}, status=410)
+    form = None
+    if request.method == "POST":
+        if request.user.is_authenticated:
+            user = request.user
+        else:
+            form = AcceptInvitationForm(request.POST)
+            if not form.is_valid():
+                return render(request, "accounts/invitation_accept.html",
+                              {"invitation": invitation, "form": form}, status=400)
+            user = form.save(commit=False)
+            user.email = invitation.email
+            user.save()
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        services.accept_invitation(invitation, user=user)
+        remember_active_group(request, invitation.group)
+        messages.success(request, f"Welcome to {invitation.group}.")
+        return redirect(invitation.group)
+    if not request.user.is_authenticated:
+        form = AcceptInvitationForm()
+    return render(request, "accounts/invitation_accept.html", {"invitation": invitation, "form": form})
+
+
+@login_required
+def worker_check_list(request, slug):
+    group = get_for_writer(Group, request.user, Action.CHECK_WORKER, slug=slug)
+    if request.method == "POST":
+        check = services.request_worker_check(group, actor=request.user)
+        return redirect(check)
+    checks = WorkerCheck.objects.visible_to(request.user).filter(group=group).select_related("requested_by")[:20]
+    return render(request, "accounts/worker_check_list.html", {"group": group, "checks": checks})
+
+
+@login_required
+def worker_check_detail(request, pk):
+    check = get_for_user(WorkerCheck.objects.select_related("group"), request.user, pk=pk)
+    template = "accounts/_worker_check_status.html" if request.htmx else "accounts/worker_check_detail.html"
+    return render(request, template, {"check": check, "group": check.group})

@@ -1,0 +1,39 @@
+"""
+pytest plugin (loaded with `-p config.testing` from pyproject.toml).
+
+It runs before pytest-django reads the settings, so it can give the whole run, xdist workers included, one
+embedded Redis server of its own and one Celery queue per pytest process.
+"""
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from config import embedded_redis
+
+_server = None
+_server_dir = None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_load_initial_conftests(early_config, parser, args):
+    global _server, _server_dir
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker_id is None and "REDIS_URL" not in os.environ:
+        # xdist workers inherit this environment, so they all talk to the one server started here.
+        _server_dir = Path(tempfile.mkdtemp(prefix="disentangle-test-redis-"))
+        port = embedded_redis.free_port()
+        _server = embedded_redis.start(port, _server_dir, persist=False)
+        os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+    # Each pytest process gets its own queue, so its worker runs its tasks and nobody else's.
+    os.environ["CELERY_TASK_DEFAULT_QUEUE"] = f"test-{worker_id or 'main'}-{os.getpid()}"
+    return (yield)
+
+
+def pytest_unconfigure(config):
+    if _server is not None:
+        embedded_redis.stop(_server)
+        shutil.rmtree(_server_dir, ignore_errors=True)

@@ -1,0 +1,169 @@
+"""
+Named actors, as in the user stories: in the group "Alpha Watch", alice coordinates, carol campaigns, victor
+volunteers and vera only reads. bob coordinates "Beta Rights", another group; to Alpha he is an outsider.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from accounts.models import Role
+from tests.factories import GroupFactory, MembershipFactory, UserFactory
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Real hashing costs ~0.1 s a user on purpose; the tests create hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def member(group, username, role):
+    return MembershipFactory(group=group, user=UserFactory(username=username), role=role).user
+
+
+@pytest.fixture
+def group(db):
+    return GroupFactory(name="Alpha Watch", slug="alpha-watch")
+
+
+@pytest.fixture
+def other_group(db):
+    return GroupFactory(name="Beta Rights", slug="beta-rights")
+
+
+@pytest.fixture
+def coordinator(group):
+    return member(group, "alice", Role.COORDINATOR)
+
+
+@pytest.fixture
+def campaigner(group):
+    return member(group, "carol", Role.CAMPAIGNER)
+
+
+@pytest.fixture
+def volunteer(group):
+    return member(group, "victor", Role.VOLUNTEER)
+
+
+@pytest.fixture
+def viewer(group):
+    return member(group, "vera", Role.VIEWER)
+
+
+@pytest.fixture
+def outsider(other_group):
+    return member(other_group, "bob", Role.COORDINATOR)
+
+
+@pytest.fixture
+def actors(coordinator, campaigner, volunteer, viewer, outsider):
+    return {
+        "coordinator": coordinator, "campaigner": campaigner, "volunteer": volunteer,
+        "viewer": viewer, "outsider": outsider,
+    }
+
+
+@pytest.fixture
+def client_for(client):
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def api_for():
+    def sign_in(user):
+        # A session, like the browser: each request loads the user afresh, as in production.
+        api = APIClient()
+        api.force_login(user)
+        return api
+
+    return sign_in
+
+
+@pytest.fixture
+def count_queries():
+    """Run `fn` and return how many queries it made."""
+
+    def run(fn):
+        with CaptureQueriesContext(connection) as context:
+            fn()
+        return len(context.captured_queries)
+
+    return run
+
+
+#
+# A real Celery worker process
+#
+
+
+def database_url(settings_dict):
+    if settings_dict["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = quote(settings_dict["USER"] or "", safe="")
+    password = quote(settings_dict["PASSWORD"] or "", safe="")
+    credentials = f"{user}:{password}@" if user else ""
+    return f"postgres://{credentials}{settings_dict['HOST']}:{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
+    """
+    `celery worker` in its own process, on this pytest process's queue and test database. Tests that use it
+    must be `django_db(transaction=True)`, since the worker only sees committed rows.
+    """
+    from django.conf import settings
+
+    from config.celery import app
+
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    node = f"{queue}@localhost"
+    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+    env = {**os.environ, "DATABASE_URL": database_url(connection.settings_dict)}
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--queues", queue,
+             "--hostname", node, "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
+            cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 60
+    while not app.control.ping(destination=[node], timeout=0.5):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"The Celery worker did not start:\n{log_path.read_text()[-3000:]}")
+    process.log_path = log_path
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture
+def wait_for():
+    """Poll `condition` until it is true; fail with `message` after `timeout` seconds."""
+
+    def wait(condition, timeout=30, message="condition not met"):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return
+            time.sleep(0.1)
+        pytest.fail(f"Timed out after {timeout}s: {message}")
+
+    return wait

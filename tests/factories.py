@@ -1,0 +1,49 @@
+import factory
+from factory.django import DjangoModelFactory
+
+from accounts.models import Group, Invitation, Membership, Role, User, WorkerCheck
+
+PASSWORD = "correct-horse-battery"
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
+    password = factory.django.Password(PASSWORD)
+
+
+class GroupFactory(DjangoModelFactory):
+    class Meta:
+        model = Group
+
+    name = factory.Sequence(lambda n: f"Group {n}")
+    slug = factory.Sequence(lambda n: f"group-{n}")
+
+
+class MembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    group = factory.SubFactory(GroupFactory)
+    role = Role.VIEWER
+
+
+class InvitationFactory(DjangoModelFactory):
+    class Meta:
+        model = Invitation
+
+    group = factory.SubFactory(GroupFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.org")
+    role = Role.VOLUNTEER
+
+
+class WorkerCheckFactory(DjangoModelFactory):
+    class Meta:
+        model = WorkerCheck
+
+    group = factory.SubFactory(GroupFactory)

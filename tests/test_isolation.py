@@ -1,0 +1,104 @@
+"""
+Another group's data is never reachable. The test walks every URL pattern of the site, so a new page or API
+route with an object in its URL fails here until it is added to OBJECT_ROUTES with an object of group Beta.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import Invitation, Membership, WorkerCheck
+from tests.factories import InvitationFactory, WorkerCheckFactory
+
+pytestmark = pytest.mark.django_db
+
+# Routes that hold no group data, or serve it only after the checks tested elsewhere.
+PUBLIC_ROUTES = {"login", "logout", "invitation-accept"}
+# Routes with no object in the URL; they list only the caller's own data (tested per feature).
+LIST_ROUTES = {
+    "home", "switch-group", "api:me", "api:token", "api:schema", "api:docs", "api:group-list",
+    "api:membership-list", "api:worker-check-list",
+}
+
+
+def beta_objects(other_group, outsider):
+    return {
+        "group": other_group,
+        "membership": Membership.objects.get(user=outsider, group=other_group),
+        "invitation": InvitationFactory(group=other_group),
+        "worker_check": WorkerCheckFactory(group=other_group),
+    }
+
+
+# route name -> (object key, URL kwargs from that object)
+OBJECT_ROUTES = {
+    "group-dashboard": ("group", lambda o: {"slug": o.slug}),
+    "member-list": ("group", lambda o: {"slug": o.slug}),
+    "member-invite": ("group", lambda o: {"slug": o.slug}),
+    "worker-check-list": ("group", lambda o: {"slug": o.slug}),
+    "member-change-role": ("membership", lambda o: {"pk": o.pk}),
+    "member-remove": ("membership", lambda o: {"pk": o.pk}),
+    "invitation-revoke": ("invitation", lambda o: {"pk": o.pk}),
+    "worker-check-detail": ("worker_check", lambda o: {"pk": o.pk}),
+    "api:group-detail": ("group", lambda o: {"pk": o.pk}),
+    "api:membership-detail": ("membership", lambda o: {"pk": o.pk}),
+    "api:worker-check-detail": ("worker_check", lambda o: {"pk": o.pk}),
+}
+
+
+def site_routes(resolver=None, namespace=""):
+    """Every named route of the project's own apps (the Django admin is for site staff and tested apart)."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.app_name == "admin":
+                continue
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from site_routes(entry, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            name = f"{namespace}{entry.name}"
+            if "format" in entry.pattern.regex.groupindex:
+                continue  # DRF's ".json" suffix twins of routes listed here
+            yield name
+
+
+def test_every_route_is_in_the_isolation_matrix():
+    unknown = set(site_routes()) - PUBLIC_ROUTES - LIST_ROUTES - set(OBJECT_ROUTES)
+    assert not unknown, f"Add these routes to tests/test_isolation.py with an object of another group: {unknown}"
+
+
+@pytest.mark.parametrize("route", sorted(OBJECT_ROUTES))
+@pytest.mark.parametrize("method", ["get", "post", "patch", "delete"])
+def test_another_groups_objects_are_404_for_pages_and_api(client_for, coordinator, other_group, outsider,
+                                                         route, method):
+    key, kwargs = OBJECT_ROUTES[route]
+    url = reverse(route, kwargs=kwargs(beta_objects(other_group, outsider)[key]))
+    client = client_for(coordinator)
+    response = getattr(client, method)(url, content_type="application/json")
+    # 405 means the route does not take this method at all, whatever the object: it reveals nothing either.
+    assert response.status_code in (404, 405), f"{method.upper()} {url} -> {response.status_code}"
+    assert b"Beta Rights" not in response.content and b"bob" not in response.content
+
+
+@pytest.mark.parametrize("route", sorted(OBJECT_ROUTES))
+def test_anonymous_visitors_get_nothing(client, other_group, outsider, route):
+    key, kwargs = OBJECT_ROUTES[route]
+    response = client.get(reverse(route, kwargs=kwargs(beta_objects(other_group, outsider)[key])))
+    assert response.status_code in (302, 401, 403, 405)
+    if response.status_code == 302:
+        assert response["Location"].startswith(reverse("login"))
+    assert b"Beta Rights" not in response.content
+
+
+def test_lists_never_include_another_groups_rows(api_for, client_for, coordinator, other_group, outsider):
+    beta_objects(other_group, outsider)
+    api = api_for(coordinator)
+    for route in ["api:group-list", "api:membership-list", "api:worker-check-list"]:
+        body = api.get(reverse(route)).content
+        assert b"beta-rights" not in body and b"bob" not in body, route
+    me = api.get(reverse("api:me")).content
+    assert b"beta-rights" not in me
+
+
+def test_the_scoping_method_is_the_one_every_model_uses():
+    for model in (Membership, Invitation, WorkerCheck):
+        assert hasattr(model.objects, "visible_to"), model
