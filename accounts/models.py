@@ -108,6 +108,9 @@ class Invitation(models.Model):
             self.token = secrets.token_urlsafe(32)
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self):
+        return reverse("invitation-accept", args=[self.token])
+
     @property
     def expires_at(self):
         return self.created_at + timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
@@ -115,9 +118,6 @@ class Invitation(models.Model):
     @property
     def is_open(self):
         return self.accepted_at is None and timezone.now() < self.expires_at
-
-    def get_absolute_url(self):
-        return reverse("invitation-accept", args=[self.token])
 
 
 #

@@ -17,6 +17,8 @@ class NavItem:
 
 GROUP_NAV = [
     NavItem("Overview", "group-dashboard", Action.VIEW),
+    NavItem("Institutions", "institution-list", Action.VIEW, group_scoped=False),
+    NavItem("Recommendations", "report-list", Action.VIEW, group_scoped=False),
     NavItem("Members", "member-list", Action.VIEW),
     NavItem("Background jobs", "worker-check-list", Action.CHECK_WORKER),
 ]
@@ -27,6 +29,7 @@ def items_for(user, group, current_path):
     for item in GROUP_NAV:
         if group is None or not can(user, item.action, group):
             continue
-        url = reverse(item.url_name, args=[group.slug])
-        items.append({"label": item.label, "url": url, "current": current_path == url})
+        url = reverse(item.url_name, args=[group.slug] if item.group_scoped else [])
+        current = current_path == url or (not item.group_scoped and current_path.startswith(url))
+        items.append({"label": item.label, "url": url, "current": current})
     return items

@@ -76,6 +76,15 @@ def can(user, action, group):
     return role is not None and Action(action) in ROLE_ACTIONS[role]
 
 
+def can_in_any_group(user, action):
+    """For shared data (the institution directory): the role in any one group is enough; site staff may too."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_staff:
+        return True
+    return any(Action(action) in ROLE_ACTIONS[Role(role)] for role in roles_by_group(user).values())
+
+
 def actions_of(role):
     return [ACTION_LABELS[action] for action in Action if action in ROLE_ACTIONS[Role(role)]]
 

@@ -107,11 +107,12 @@ def member_remove(request, pk):
     membership = get_for_writer(Membership, request.user, Action.MANAGE_MEMBERS, pk=pk)
     try:
         services.remove_member(membership, actor=request.user)
-        messages.success(request, f"{membership.user.username} was removed from the group.")
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    if membership.user == request.user and not can(request.user, Action.VIEW, membership.group):
-        return redirect("home")
+        return redirect("member-list", membership.group.slug)
+    messages.success(request, f"{membership.user.username} was removed from {membership.group}.")
+    if membership.user_id == request.user.pk:
+        return redirect("home")  # they left the group, so its pages are no longer theirs to see
     return redirect("member-list", membership.group.slug)
 
 

@@ -36,7 +36,7 @@ def start_embedded_redis(env):
 
 
 def stop_all(processes):
-    for name, process in processes:
+    for _, process in processes:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
     for name, process in processes:
@@ -69,7 +69,7 @@ def main(argv=None):
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        for step in (["migrate", "--no-input"], ["seed_demo"]):
+        for step in (["migrate", "--no-input"], ["load_report"], ["seed_demo"]):
             subprocess.run([*MANAGE, *step], env=env, check=True)
         # Own sessions, so that Ctrl-C reaches only this script and the shutdown order is ours.
         worker = subprocess.Popen(

@@ -18,6 +18,19 @@ LIST_ROUTES = {
     "home", "switch-group", "api:me", "api:token", "api:schema", "api:docs", "api:group-list",
     "api:membership-list", "api:worker-check-list",
 }
+# Shared reference data (reports, the institution directory): every signed-in member reads it, nobody else.
+SHARED_ROUTES = {
+    "report-list": None, "report-detail": {"slug": "emotional-entanglement"},
+    "institution-list": None, "institution-create": None, "institution-detail": {"slug": "hikvision"},
+    "institution-edit": {"slug": "hikvision"}, "relationship-add": {"slug": "hikvision"},
+    "relationship-remove": "relationship",
+    "api:report-list": None, "api:report-detail": {"slug": "emotional-entanglement"},
+    "api:recommendation-list": None, "api:recommendation-detail": "recommendation",
+    "api:sector-list": None, "api:sector-detail": {"slug": "education"},
+    "api:right-list": None, "api:right-detail": {"slug": "privacy"},
+    "api:institution-list": None, "api:institution-detail": {"slug": "hikvision"},
+    "api:relationship-list": None, "api:relationship-detail": "relationship",
+}
 
 
 def beta_objects(other_group, outsider):
@@ -62,7 +75,7 @@ def site_routes(resolver=None, namespace=""):
 
 
 def test_every_route_is_in_the_isolation_matrix():
-    unknown = set(site_routes()) - PUBLIC_ROUTES - LIST_ROUTES - set(OBJECT_ROUTES)
+    unknown = set(site_routes()) - PUBLIC_ROUTES - LIST_ROUTES - set(OBJECT_ROUTES) - set(SHARED_ROUTES)
     assert not unknown, f"Add these routes to tests/test_isolation.py with an object of another group: {unknown}"
 
 
@@ -102,3 +115,25 @@ def test_lists_never_include_another_groups_rows(api_for, client_for, coordinato
 def test_the_scoping_method_is_the_one_every_model_uses():
     for model in (Membership, Invitation, WorkerCheck):
         assert hasattr(model.objects, "visible_to"), model
+
+
+def shared_url(route):
+    from evidence.models import Recommendation, Relationship
+
+    kwargs = SHARED_ROUTES[route]
+    if kwargs == "relationship":
+        kwargs = {"pk": Relationship.objects.first().pk}
+    elif kwargs == "recommendation":
+        kwargs = {"pk": Recommendation.objects.first().pk}
+    return reverse(route, kwargs=kwargs)
+
+
+@pytest.mark.parametrize("route", sorted(SHARED_ROUTES))
+def test_shared_reference_data_needs_a_signed_in_member(client, route):
+    from django.core.management import call_command
+
+    call_command("load_report", stdout=open("/dev/null", "w"))
+    response = client.get(shared_url(route))
+    assert response.status_code in (302, 401, 403, 405), f"{route} -> {response.status_code}"
+    if response.status_code == 302:
+        assert response["Location"].startswith(reverse("login"))

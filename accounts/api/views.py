@@ -1,11 +1,16 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import generics, mixins, viewsets
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.permissions import IsAuthenticated
 
 from accounts import services
-from accounts.api.serializers import GroupSerializer, MembershipSerializer, MeSerializer, WorkerCheckSerializer
+from accounts.api.serializers import (
+    GroupSerializer,
+    MembershipSerializer,
+    MeSerializer,
+    WorkerCheckSerializer,
+)
 from accounts.models import Group, Membership, WorkerCheck
 from accounts.permissions import Action, GroupRolePermission, can
 

@@ -34,10 +34,10 @@ class TestSignIn:
     @pytest.mark.parametrize(
         "role, expected_nav",
         [
-            ("coordinator", ["Overview", "Members", "Background jobs"]),
-            ("campaigner", ["Overview", "Members"]),
-            ("volunteer", ["Overview", "Members"]),
-            ("viewer", ["Overview", "Members"]),
+            ("coordinator", ["Overview", "Institutions", "Recommendations", "Members", "Background jobs"]),
+            ("campaigner", ["Overview", "Institutions", "Recommendations", "Members"]),
+            ("volunteer", ["Overview", "Institutions", "Recommendations", "Members"]),
+            ("viewer", ["Overview", "Institutions", "Recommendations", "Members"]),
         ],
     )
     def test_each_demo_account_signs_in_and_sees_its_role(self, client, role, expected_nav):
@@ -191,3 +191,12 @@ class TestMembers:
         InvitationFactory.create_batch(20, group=group)
         many = count_queries(lambda: client.get(url))
         assert few == many
+
+
+def test_a_coordinator_who_leaves_lands_on_their_home_page(client_for, coordinator, group):
+    other = MembershipFactory(group=group, role=Role.COORDINATOR)
+    client = client_for(coordinator)
+    response = client.post(reverse("member-remove", args=[coordinator.memberships.get(group=group).pk]))
+    assert response["Location"] == reverse("home")
+    assert client.get(reverse("member-list", args=[group.slug])).status_code == 404
+    assert Membership.objects.filter(group=group).get() == other

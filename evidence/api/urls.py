@@ -1,0 +1,13 @@
+from rest_framework.routers import SimpleRouter
+
+from evidence.api import views
+
+router = SimpleRouter()
+router.register("reports", views.ReportViewSet, basename="report")
+router.register("recommendations", views.RecommendationViewSet, basename="recommendation")
+router.register("sectors", views.SectorViewSet, basename="sector")
+router.register("rights", views.RightViewSet, basename="right")
+router.register("institutions", views.InstitutionViewSet, basename="institution")
+router.register("relationships", views.RelationshipViewSet, basename="relationship")
+
+urlpatterns = router.urls
