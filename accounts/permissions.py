@@ -91,13 +91,13 @@ def actions_of(role):
 
 class GroupRolePermission(permissions.BasePermission):
     """
-    DRF permission: reading needs membership (the queryset already enforces it); writing needs the action a
-    view names in `write_action` in the object's group. Creation is checked by the view's perform_create.
+    DRF permission: what may be read is what the view's queryset (visible_to) returns; writing needs the action
+    a view names in `write_action`, in the object's own group. Creation is checked by the view or service.
     """
 
     def has_object_permission(self, request, view, obj):
         from accounts.scoping import group_of
 
         if request.method in permissions.SAFE_METHODS:
-            return can(request.user, Action.VIEW, group_of(obj))
+            return True  # the view's queryset, visible_to(user), already decided what may be read
         return can(request.user, view.write_action, group_of(obj))

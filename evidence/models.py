@@ -1,13 +1,15 @@
 """
 Public reference data shared by every group (reports, their recommendations, sectors, rights, the institution
-directory and its relationships). Group-private evidence records join these in a later module.
+directory and its relationships), and each group's private evidence: records, sources, citations and files.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
-from evidence.querysets import InstitutionQuerySet
+from accounts.scoping import GroupScopedQuerySet
+from evidence.querysets import EvidenceRecordQuerySet, InstitutionQuerySet
 
 #
 # Reports
@@ -204,3 +206,252 @@ class Relationship(models.Model):
             "from": self.source_institution.slug, "to": self.target_institution.slug, "kind": self.kind,
             "note": self.note, "source": self.source,
         }
+
+
+#
+# Evidence: group-private records, the sources they cite, and their files
+#
+
+
+def private_storage():
+    # Resolved when used, so tests and production can point the "private" alias elsewhere (e.g. S3).
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+class Tag(models.Model):
+    """A group's own label for evidence records."""
+
+    group = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=60)
+
+    scope_path = "group"
+    objects = GroupScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["group", "name"], name="one_tag_name_per_group")]
+
+    def __str__(self):
+        return self.name
+
+
+class Source(models.Model):
+    """
+    A document evidence cites (the report, a news article, a procurement notice …), entered once per group and
+    cited by as many records as need it. A protected source never leaves the group.
+    """
+
+    class Kind(models.TextChoices):
+        REPORT = "report", "Report"
+        NEWS = "news", "News article"
+        PROCUREMENT = "procurement", "Procurement notice"
+        OFFICIAL = "official", "Official document"
+        COMPANY = "company", "Company material"
+        ACADEMIC = "academic", "Academic paper"
+        SOCIAL = "social", "Social media"
+        OTHER = "other", "Other"
+
+    group = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, related_name="sources")
+    title = models.CharField(max_length=300)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NEWS)
+    url = models.URLField(max_length=1000, blank=True)
+    # The URL without scheme, "www.", fragment or trailing slash: two spellings of one page are one source.
+    url_key = models.CharField(max_length=1000, blank=True, db_index=True, editable=False)
+    publisher = models.CharField(max_length=200, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    archive_url = models.URLField(max_length=1000, blank=True)
+    language = models.CharField(max_length=20, blank=True, help_text="e.g. en, zh")
+    protected = models.BooleanField(default=False, help_text="Never shown outside the group (e.g. it names a "
+                                    "person at risk)")
+    report = models.ForeignKey(Report, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_path = "group"
+    objects = GroupScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.url_key = url_key(self.url)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "url_key"}
+        super().save(*args, **kwargs)
+
+    def to_dict(self):
+        return {"title": self.title, "kind": self.kind, "url": self.url, "publisher": self.publisher,
+                "published_on": self.published_on.isoformat() if self.published_on else None,
+                "archive_url": self.archive_url, "language": self.language, "protected": self.protected}
+
+
+def url_key(url):
+    """A comparable form of a URL, for spotting the same page entered twice."""
+    from urllib.parse import urlsplit
+
+    if not url:
+        return ""
+    parts = urlsplit(url.strip())
+    host = parts.netloc.lower().removeprefix("www.")
+    path = parts.path.rstrip("/")
+    return f"{host}{path}" + (f"?{parts.query}" if parts.query else "")
+
+
+class EvidenceRecord(models.Model):
+    """
+    One sourced claim a group logs: a deployment, a product claim, a procurement … It is private to its group
+    until a coordinator shares it once verified; protected records and sources never leave the group.
+    """
+
+    class Kind(models.TextChoices):
+        DEPLOYMENT = "deployment", "Deployment"
+        PRODUCT_CLAIM = "product_claim", "Product claim"
+        PROCUREMENT = "procurement", "Procurement"
+        PARTNERSHIP = "partnership", "Partnership"
+        POLICY = "policy", "Policy"
+        RESEARCH = "research", "Research"
+        STATEMENT = "statement", "Statement"
+        PUSHBACK = "pushback", "Pushback"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted for verification"
+        VERIFIED = "verified", "Verified"
+        REJECTED = "rejected", "Rejected"
+
+    group = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, related_name="evidence_records")
+    title = models.CharField(max_length=300)
+    summary = models.TextField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    sector = models.ForeignKey(Sector, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    recommendations = models.ManyToManyField(Recommendation, blank=True, related_name="evidence_records")
+    rights = models.ManyToManyField(Right, blank=True, related_name="evidence_records")
+    institutions = models.ManyToManyField(Institution, through="RecordInstitution", related_name="evidence_records")
+    sources = models.ManyToManyField(Source, through="Citation", related_name="records")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="records")
+    country = models.CharField(max_length=80, blank=True)
+    place = models.CharField(max_length=200, blank=True, help_text="Province and/or city")
+    event_start = models.DateField(null=True, blank=True)
+    event_end = models.DateField(null=True, blank=True)
+    language = models.CharField(max_length=20, blank=True)
+    protected = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    decision_reason = models.TextField(blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    shared_with = models.ManyToManyField("accounts.Group", blank=True, related_name="records_shared_with_us")
+    shared_with_everyone = models.BooleanField(default=False)
+    report_fact = models.CharField(max_length=80, blank=True, help_text="The report dataset's id, if loaded from it")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    scope_path = "group"
+    objects = EvidenceRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(event_end__isnull=True) | models.Q(event_start__isnull=False,
+                                                                       event_end__gte=models.F("event_start")),
+                name="evidence_event_range_in_order",
+            ),
+            models.UniqueConstraint(fields=["group", "report_fact"], condition=~models.Q(report_fact=""),
+                                    name="one_copy_of_a_report_fact_per_group"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("evidence-detail", args=[self.pk])
+
+    def to_dict(self):
+        return {
+            "title": self.title, "summary": self.summary, "kind": self.kind,
+            "sector": self.sector.slug if self.sector_id else None, "country": self.country, "place": self.place,
+            "event_start": self.event_start.isoformat() if self.event_start else None,
+            "event_end": self.event_end.isoformat() if self.event_end else None,
+            "language": self.language, "protected": self.protected, "status": self.status,
+            "decision_reason": self.decision_reason,
+            "institutions": sorted(f"{link.institution.slug}:{link.role}" for link in self.institution_links.all()),
+            "recommendations": sorted(r.code for r in self.recommendations.all()),
+            "rights": sorted(r.slug for r in self.rights.all()),
+            "tags": sorted(t.name for t in self.tags.all()),
+        }
+
+
+class RecordInstitution(models.Model):
+    """An institution involved in a record, and in what role."""
+
+    class Role(models.TextChoices):
+        VENDOR = "vendor", "Vendor"
+        DEPLOYER = "deployer", "Deployer"
+        PARTNER = "partner", "Partner"
+        FUNDER = "funder", "Funder"
+        OTHER = "other", "Involved"
+
+    record = models.ForeignKey(EvidenceRecord, on_delete=models.CASCADE, related_name="institution_links")
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="record_links")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.OTHER)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["record", "institution", "role"],
+                                               name="one_role_per_institution_and_record")]
+
+    def __str__(self):
+        return f"{self.institution} ({self.get_role_display()})"
+
+
+class Citation(models.Model):
+    """A record's use of a source: the excerpt it relies on, in the original language and translated."""
+
+    record = models.ForeignKey(EvidenceRecord, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    locator = models.CharField(max_length=120, blank=True, help_text="Page, section or timestamp")
+    excerpt = models.TextField(blank=True)
+    excerpt_language = models.CharField(max_length=20, blank=True)
+    translation = models.TextField(blank=True)
+    translator = models.CharField(max_length=120, blank=True)
+    captured_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    captured_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.source} {self.locator}".strip()
+
+
+class Attachment(models.Model):
+    """A file backing a record, kept in private storage and served only through a permission-checked view."""
+
+    group = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, related_name="attachments")
+    record = models.ForeignKey(EvidenceRecord, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(storage=private_storage, upload_to="attachments/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    scope_path = "group"
+    objects = GroupScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["uploaded_at"]
+
+    def __str__(self):
+        return self.original_name

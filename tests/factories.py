@@ -47,3 +47,32 @@ class WorkerCheckFactory(DjangoModelFactory):
         model = WorkerCheck
 
     group = factory.SubFactory(GroupFactory)
+
+
+class SourceFactory(DjangoModelFactory):
+    class Meta:
+        model = "evidence.Source"
+
+    group = factory.SubFactory(GroupFactory)
+    title = factory.Sequence(lambda n: f"Source {n}")
+    url = factory.Sequence(lambda n: f"https://news.example.org/story-{n}")
+    publisher = "Example News"
+
+
+class EvidenceRecordFactory(DjangoModelFactory):
+    class Meta:
+        model = "evidence.EvidenceRecord"
+
+    group = factory.SubFactory(GroupFactory)
+    title = factory.Sequence(lambda n: f"Record {n}")
+    summary = "Cameras that claim to read emotions were installed."
+    kind = "deployment"
+
+
+class CitationFactory(DjangoModelFactory):
+    class Meta:
+        model = "evidence.Citation"
+
+    record = factory.SubFactory(EvidenceRecordFactory)
+    source = factory.LazyAttribute(lambda citation: SourceFactory(group=citation.record.group))
+    excerpt = "An excerpt."

@@ -7,7 +7,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Invitation, Membership, WorkerCheck
-from tests.factories import InvitationFactory, WorkerCheckFactory
+from tests.factories import CitationFactory, InvitationFactory, SourceFactory, WorkerCheckFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +16,7 @@ PUBLIC_ROUTES = {"login", "logout", "invitation-accept"}
 # Routes with no object in the URL; they list only the caller's own data (tested per feature).
 LIST_ROUTES = {
     "home", "switch-group", "api:me", "api:token", "api:schema", "api:docs", "api:group-list",
-    "api:membership-list", "api:worker-check-list",
+    "api:membership-list", "api:worker-check-list", "api:evidence-list", "api:source-list", "api:source-duplicates",
 }
 # Shared reference data (reports, the institution directory): every signed-in member reads it, nobody else.
 SHARED_ROUTES = {
@@ -39,6 +39,10 @@ def beta_objects(other_group, outsider):
         "membership": Membership.objects.get(user=outsider, group=other_group),
         "invitation": InvitationFactory(group=other_group),
         "worker_check": WorkerCheckFactory(group=other_group),
+        # Verified but not shared: verification alone must not make a record visible to other groups.
+        "record": CitationFactory(record__group=other_group, record__status="verified",
+                                  source=SourceFactory(group=other_group, title="Beta Rights source")).record,
+        "source": SourceFactory(group=other_group),
     }
 
 
@@ -55,6 +59,13 @@ OBJECT_ROUTES = {
     "api:group-detail": ("group", lambda o: {"pk": o.pk}),
     "api:membership-detail": ("membership", lambda o: {"pk": o.pk}),
     "api:worker-check-detail": ("worker_check", lambda o: {"pk": o.pk}),
+    "api:source-detail": ("source", lambda o: {"pk": o.pk}),
+    "api:evidence-detail": ("record", lambda o: {"pk": o.pk}),
+    "api:evidence-submit": ("record", lambda o: {"pk": o.pk}),
+    "api:evidence-verify": ("record", lambda o: {"pk": o.pk}),
+    "api:evidence-reject": ("record", lambda o: {"pk": o.pk}),
+    "api:evidence-reopen": ("record", lambda o: {"pk": o.pk}),
+    "api:evidence-share": ("record", lambda o: {"pk": o.pk}),
 }
 
 
@@ -105,7 +116,8 @@ def test_anonymous_visitors_get_nothing(client, other_group, outsider, route):
 def test_lists_never_include_another_groups_rows(api_for, client_for, coordinator, other_group, outsider):
     beta_objects(other_group, outsider)
     api = api_for(coordinator)
-    for route in ["api:group-list", "api:membership-list", "api:worker-check-list"]:
+    for route in ["api:group-list", "api:membership-list", "api:worker-check-list", "api:evidence-list",
+                  "api:source-list"]:
         body = api.get(reverse(route)).content
         assert b"beta-rights" not in body and b"bob" not in body, route
     me = api.get(reverse("api:me")).content
@@ -113,7 +125,9 @@ def test_lists_never_include_another_groups_rows(api_for, client_for, coordinato
 
 
 def test_the_scoping_method_is_the_one_every_model_uses():
-    for model in (Membership, Invitation, WorkerCheck):
+    from evidence.models import Attachment, EvidenceRecord, Source, Tag
+
+    for model in (Membership, Invitation, WorkerCheck, EvidenceRecord, Source, Tag, Attachment):
         assert hasattr(model.objects, "visible_to"), model
 
 

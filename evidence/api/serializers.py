@@ -1,8 +1,22 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from evidence import services
-from evidence.models import Institution, Recommendation, Relationship, Report, Right, Sector
+from accounts.models import Group
+from accounts.permissions import Action, roles_by_group
+from evidence import records, services
+from evidence.models import (
+    Citation,
+    EvidenceRecord,
+    Institution,
+    Recommendation,
+    RecordInstitution,
+    Relationship,
+    Report,
+    Right,
+    Sector,
+    Source,
+)
+from evidence.records import ensure_can
 
 
 class ReportSerializer(serializers.ModelSerializer):
@@ -73,3 +87,166 @@ class RelationshipSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         return services.add_relationship(actor=self.context["request"].user, **validated_data)
+
+
+#
+# Evidence records
+#
+
+
+class GroupChoiceField(serializers.SlugRelatedField):
+    """A group named by slug, chosen among the caller's own groups (others read as "does not exist")."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="slug", queryset=Group.objects.none(), **kwargs)
+
+    def get_queryset(self):
+        return Group.objects.visible_to(self.context["request"].user)
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    group = GroupChoiceField()
+
+    class Meta:
+        model = Source
+        fields = ["id", "group", "title", "kind", "url", "publisher", "published_on", "archive_url", "language",
+                  "protected", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def create(self, validated_data):
+        ensure_can(self.context["request"].user, Action.LOG_EVIDENCE, validated_data["group"])
+        return Source.objects.create(created_by=self.context["request"].user, **validated_data)
+
+    def update(self, instance, validated_data):
+        validated_data.pop("group", None)  # a source stays in the group that entered it
+        ensure_can(self.context["request"].user, Action.LOG_EVIDENCE, instance.group)
+        return super().update(instance, validated_data)
+
+
+class RecordInstitutionSerializer(serializers.Serializer):
+    institution = serializers.SlugRelatedField(slug_field="slug", queryset=Institution.objects.all())
+    role = serializers.ChoiceField(choices=RecordInstitution.Role.choices, default=RecordInstitution.Role.OTHER)
+
+
+class VisibleSourceField(serializers.PrimaryKeyRelatedField):
+    """A source of the caller's groups; another group's source reads as "does not exist"."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=Source.objects.none(), **kwargs)
+
+    def get_queryset(self):
+        return Source.objects.visible_to(self.context["request"].user)
+
+
+class TagNamesField(serializers.ListField):
+    """Tags in and out as a list of names; unknown names become new tags of the record's group."""
+
+    child = serializers.CharField(max_length=60)
+
+    def to_representation(self, tags):
+        return [tag.name for tag in tags.all()]
+
+
+class CitationSerializer(serializers.ModelSerializer):
+    source = VisibleSourceField()
+    source_title = serializers.CharField(source="source.title", read_only=True)
+
+    class Meta:
+        model = Citation
+        fields = ["source", "source_title", "locator", "excerpt", "excerpt_language", "translation", "translator",
+                  "captured_at"]
+        read_only_fields = ["captured_at"]
+
+
+class EvidenceRecordSerializer(serializers.ModelSerializer):
+    group = GroupChoiceField()
+    sector = serializers.SlugRelatedField(slug_field="slug", queryset=Sector.objects.all(), allow_null=True,
+                                          required=False)
+    recommendations = serializers.PrimaryKeyRelatedField(many=True, queryset=Recommendation.objects.all(),
+                                                         required=False)
+    rights = serializers.SlugRelatedField(slug_field="slug", many=True, queryset=Right.objects.all(), required=False)
+    institutions = RecordInstitutionSerializer(many=True, required=False, source="institution_links")
+    citations = CitationSerializer(many=True, required=False)
+    tags = TagNamesField(required=False)
+    submitted_by = serializers.SerializerMethodField()
+    decided_by = serializers.SerializerMethodField()
+    shared_copy = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EvidenceRecord
+        fields = ["id", "group", "title", "summary", "kind", "sector", "recommendations", "rights", "institutions",
+                  "citations", "tags", "country", "place", "event_start", "event_end", "language", "protected",
+                  "status", "decision_reason", "submitted_by", "submitted_at", "decided_by", "decided_at",
+                  "shared_with_everyone", "report_fact", "shared_copy", "created_at", "updated_at"]
+        read_only_fields = ["status", "decision_reason", "submitted_at", "decided_at", "shared_with_everyone",
+                            "report_fact", "created_at", "updated_at"]
+
+    def _is_shared_copy(self, record):
+        return record.group_id not in roles_by_group(self.context["request"].user)
+
+    def get_shared_copy(self, record) -> bool:
+        return self._is_shared_copy(record)
+
+    def _member_name(self, record, user) -> str | None:
+        # Another group's members are never named to a receiver of a shared copy.
+        return None if user is None or self._is_shared_copy(record) else user.username
+
+    def get_submitted_by(self, record) -> str | None:
+        return self._member_name(record, record.submitted_by)
+
+    def get_decided_by(self, record) -> str | None:
+        return self._member_name(record, record.decided_by)
+
+    def to_representation(self, record):
+        data = super().to_representation(record)
+        if self._is_shared_copy(record):
+            data["citations"] = [c for c, citation in zip(data["citations"], record.citations.all(), strict=True)
+                                 if not citation.source.protected]
+        return data
+
+    def validate(self, attrs):
+        start, end = attrs.get("event_start"), attrs.get("event_end")
+        if self.instance is not None:
+            start = attrs.get("event_start", self.instance.event_start)
+            end = attrs.get("event_end", self.instance.event_end)
+        if end and (not start or end < start):
+            raise serializers.ValidationError({"event_end": "The end of the event must come after its start."})
+        return attrs
+
+    def _relations(self, validated_data):
+        relations = {}
+        if "institution_links" in validated_data:
+            relations["institutions"] = [(link["institution"], link["role"])
+                                         for link in validated_data.pop("institution_links")]
+        for key in ("citations", "tags", "recommendations", "rights"):
+            if key in validated_data:
+                relations[key] = validated_data.pop(key)
+        return relations
+
+    def create(self, validated_data):
+        group = validated_data.pop("group")
+        relations = self._relations(validated_data)
+        return _django_errors_as_400(records.create_record, group, actor=self.context["request"].user,
+                                     **relations, **validated_data)
+
+    def update(self, instance, validated_data):
+        validated_data.pop("group", None)  # a record stays in its group
+        relations = self._relations(validated_data)
+        return _django_errors_as_400(records.update_record, instance, actor=self.context["request"].user,
+                                     **relations, **validated_data)
+
+
+def _django_errors_as_400(function, *args, **kwargs):
+    try:
+        return function(*args, **kwargs)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class ShareSerializer(serializers.Serializer):
+    groups = serializers.SlugRelatedField(slug_field="slug", many=True, queryset=Group.objects.all(), default=list)
+    everyone = serializers.BooleanField(default=False)

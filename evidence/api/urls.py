@@ -9,5 +9,7 @@ router.register("sectors", views.SectorViewSet, basename="sector")
 router.register("rights", views.RightViewSet, basename="right")
 router.register("institutions", views.InstitutionViewSet, basename="institution")
 router.register("relationships", views.RelationshipViewSet, basename="relationship")
+router.register("sources", views.SourceViewSet, basename="source")
+router.register("evidence", views.EvidenceRecordViewSet, basename="evidence")
 
 urlpatterns = router.urls

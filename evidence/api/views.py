@@ -1,17 +1,37 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
 
-from accounts.permissions import Action, can_in_any_group
-from evidence import services
+from accounts.permissions import Action, GroupRolePermission, can_in_any_group
+from evidence import records, services
 from evidence.api.serializers import (
+    EvidenceRecordSerializer,
     InstitutionSerializer,
     RecommendationSerializer,
+    RejectSerializer,
     RelationshipSerializer,
     ReportSerializer,
     RightSerializer,
     SectorSerializer,
+    ShareSerializer,
+    SourceSerializer,
 )
 from evidence.filters import InstitutionFilterSet
-from evidence.models import Institution, Recommendation, Relationship, Report, Right, Sector
+from evidence.models import (
+    EvidenceRecord,
+    Institution,
+    Recommendation,
+    Relationship,
+    Report,
+    Right,
+    Sector,
+    Source,
+    url_key,
+)
 
 
 class DirectoryPermission(permissions.IsAuthenticated):
@@ -78,3 +98,83 @@ class RelationshipViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, vie
 
     def perform_destroy(self, instance):
         services.remove_relationship(instance, actor=self.request.user)
+
+
+#
+# Evidence records and sources
+#
+
+
+class SourceViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Your groups' sources. Before adding one, `duplicates/?url=…` finds the group's sources at that address."""
+
+    serializer_class = SourceSerializer
+    permission_classes = [permissions.IsAuthenticated, GroupRolePermission]
+    write_action = Action.LOG_EVIDENCE
+    filterset_fields = {"group__slug": ["exact"], "kind": ["exact"], "protected": ["exact"]}
+
+    def get_queryset(self):
+        return Source.objects.visible_to(self.request.user).select_related("group")
+
+    @extend_schema(parameters=[OpenApiParameter("url", str, required=True)], responses=SourceSerializer(many=True))
+    @action(detail=False, methods=["get"])
+    def duplicates(self, request):
+        key = url_key(request.query_params.get("url", ""))
+        matches = self.filter_queryset(self.get_queryset()).filter(url_key=key) if key else Source.objects.none()
+        return Response(self.get_serializer(matches[:20], many=True).data)
+
+
+class EvidenceRecordViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """
+    Evidence records of your groups, and verified records other groups shared with you (read-only, with
+    protected sources left out). Steps: submit, then verify or reject (by someone else), reopen, share.
+    """
+
+    serializer_class = EvidenceRecordSerializer
+    permission_classes = [permissions.IsAuthenticated, GroupRolePermission]
+    write_action = Action.LOG_EVIDENCE
+    filterset_fields = {"group__slug": ["exact"], "kind": ["exact"], "status": ["exact"], "sector__slug": ["exact"],
+                        "protected": ["exact"]}
+
+    def get_queryset(self):
+        return EvidenceRecord.objects.visible_to(self.request.user).for_list().select_related(
+            "submitted_by", "decided_by").prefetch_related(
+            "recommendations", "rights", "citations__source")
+
+    def _step(self, request, function, body_serializer=None):
+        record = self.get_object()  # first, so that another group's record is a 404 whatever the body
+        kwargs = {}
+        if body_serializer is not None:
+            body = body_serializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            kwargs = body.validated_data
+        try:
+            record = function(record, actor=request.user, **kwargs)
+        except DjangoValidationError as exc:
+            raise ValidationError(as_serializer_error(exc)) from exc
+        return Response(self.get_serializer(self.get_queryset().get(pk=record.pk)).data)
+
+    @extend_schema(request=None, responses=EvidenceRecordSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._step(request, records.submit_record)
+
+    @extend_schema(request=None, responses=EvidenceRecordSerializer)
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        return self._step(request, records.verify_record)
+
+    @extend_schema(request=RejectSerializer, responses=EvidenceRecordSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._step(request, records.reject_record, RejectSerializer)
+
+    @extend_schema(request=None, responses=EvidenceRecordSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        return self._step(request, records.reopen_record)
+
+    @extend_schema(request=ShareSerializer, responses=EvidenceRecordSerializer)
+    @action(detail=True, methods=["post"])
+    def share(self, request, pk=None):
+        return self._step(request, records.share_record, ShareSerializer)
