@@ -17,6 +17,7 @@ class NavItem:
 
 GROUP_NAV = [
     NavItem("Overview", "group-dashboard", Action.VIEW),
+    NavItem("Evidence", "evidence-list", Action.VIEW, group_scoped=False),
     NavItem("Institutions", "institution-list", Action.VIEW, group_scoped=False),
     NavItem("Recommendations", "report-list", Action.VIEW, group_scoped=False),
     NavItem("Members", "member-list", Action.VIEW),

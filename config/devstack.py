@@ -69,7 +69,8 @@ def main(argv=None):
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        for step in (["migrate", "--no-input"], ["load_report"], ["seed_demo"]):
+        for step in (["migrate", "--no-input"], ["load_report"], ["seed_demo"],
+                     ["load_report_evidence", "demo-coalition"]):
             subprocess.run([*MANAGE, *step], env=env, check=True)
         # Own sessions, so that Ctrl-C reaches only this script and the shutdown order is ours.
         worker = subprocess.Popen(

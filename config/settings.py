@@ -157,8 +157,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Evidence files and briefing packs: no base URL, so nothing in it can be linked to directly.
     "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": MEDIA_ROOT / "private", "base_url": None},
+        "BACKEND": "config.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT / "private"},
     },
     "staticfiles": {
         "BACKEND": (
@@ -269,3 +269,6 @@ LOGGING = {
 # Disentangle
 #
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=25 * 1024 * 1024)
+# Uploads above this go to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

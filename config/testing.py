@@ -16,12 +16,17 @@ from config import embedded_redis
 
 _server = None
 _server_dir = None
+_media_dir = None
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_load_initial_conftests(early_config, parser, args):
-    global _server, _server_dir
+    global _server, _server_dir, _media_dir
     worker_id = os.environ.get("PYTEST_XDIST_WORKER")
+    if "MEDIA_ROOT" not in os.environ:
+        # Files the tests upload go to a folder of this process's own, removed at the end, never to var/.
+        _media_dir = tempfile.mkdtemp(prefix="disentangle-test-media-")
+        os.environ["MEDIA_ROOT"] = _media_dir
     if worker_id is None and "REDIS_URL" not in os.environ:
         # xdist workers inherit this environment, so they all talk to the one server started here.
         _server_dir = Path(tempfile.mkdtemp(prefix="disentangle-test-redis-"))
@@ -34,6 +39,8 @@ def pytest_load_initial_conftests(early_config, parser, args):
 
 
 def pytest_unconfigure(config):
+    if _media_dir is not None:
+        shutil.rmtree(_media_dir, ignore_errors=True)
     if _server is not None:
         embedded_redis.stop(_server)
         shutil.rmtree(_server_dir, ignore_errors=True)

@@ -2,8 +2,9 @@
 
 import django_filters
 from django import forms
+from django.db.models import Q
 
-from evidence.models import Institution, Sector
+from evidence.models import EvidenceRecord, Institution, Sector
 
 
 def country_choices():
@@ -31,3 +32,36 @@ class InstitutionFilterSet(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)
+
+
+class EvidenceRecordFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_search", label="Search")
+    kind = django_filters.ChoiceFilter(choices=EvidenceRecord.Kind.choices, empty_label="Any kind")
+    status = django_filters.ChoiceFilter(choices=EvidenceRecord.Status.choices, empty_label="Any status")
+    sector = django_filters.ModelChoiceFilter(field_name="sector", to_field_name="slug",
+                                              queryset=Sector.objects.all(), empty_label="Any sector")
+    institution = django_filters.CharFilter(method="filter_institution", label="Institution (short name)")
+    tag = django_filters.CharFilter(method="filter_tag", label="Tag")
+    group = django_filters.CharFilter(field_name="group__slug", label="Group")
+    happened_after = django_filters.DateFilter(method="filter_after", label="Happened on or after")
+    happened_before = django_filters.DateFilter(field_name="event_start", lookup_expr="lte",
+                                                label="Happened on or before")
+
+    class Meta:
+        model = EvidenceRecord
+        fields = ["q", "kind", "status", "sector", "institution", "tag", "group", "happened_after",
+                  "happened_before"]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value, user=self.request.user)
+
+    def filter_tag(self, queryset, name, value):
+        return queryset.tagged(value, user=self.request.user)
+
+    def filter_institution(self, queryset, name, value):
+        return queryset.filter(pk__in=EvidenceRecord.institutions.through.objects.filter(
+            institution__slug=value).values("record_id"))
+
+    def filter_after(self, queryset, name, value):
+        # A range that ends after the date counts, as does a single day on or after it.
+        return queryset.filter(Q(event_end__gte=value) | Q(event_end__isnull=True, event_start__gte=value))

@@ -1,9 +1,21 @@
 """Page forms for the institution directory: validation only; evidence/services.py makes the changes."""
 
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 
-from evidence.models import Institution, Relationship
+from accounts.models import Group
+from evidence.models import (
+    EvidenceRecord,
+    Institution,
+    Recommendation,
+    RecordInstitution,
+    Relationship,
+    Source,
+    Tag,
+    url_key,
+)
 
 
 class LinesField(forms.CharField):
@@ -128,3 +140,266 @@ class RelationshipForm(forms.Form):
             source, target = target, source
         return {"source_institution": source, "target_institution": target, "kind": data["kind"],
                 "note": data["note"], "source": data["source"]}
+
+
+#
+# Evidence records
+#
+
+
+class SourceChoiceField(forms.ModelChoiceField):
+    """One of the group's sources, labelled so two sources with the same title can be told apart."""
+
+    def label_from_instance(self, source):
+        details = [source.publisher, source.published_on.isoformat() if source.published_on else ""]
+        label = source.title + (f" — {', '.join(d for d in details if d)}" if any(details) else "")
+        return f"{label} (protected)" if source.protected else label
+
+
+class TagsField(forms.CharField):
+    """Tag names, edited as one comma-separated line (Chinese commas work too)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(str(item) for item in value)
+        return value
+
+    def to_python(self, value):
+        names = []
+        for name in re.split(r"[,，、]", super().to_python(value) or ""):
+            name = " ".join(name.split())
+            if name and name not in names:
+                names.append(name)
+        return names
+
+    def validate(self, value):
+        super().validate(value)
+        too_long = [name for name in value if len(name) > Tag._meta.get_field("name").max_length]
+        if too_long:
+            raise ValidationError("Keep each tag under 60 characters: %(tags)s", params={"tags": ", ".join(too_long)})
+
+
+class EvidenceRecordForm(forms.ModelForm):
+    """
+    The record's own fields. Validation only: the page never saves this form, it hands the cleaned values to
+    evidence.records.create_record / update_record, which check the role and write the history.
+    """
+
+    tags = TagsField(help_text="Separated by commas, e.g. schools, Xinjiang, tender.")
+
+    class Meta:
+        model = EvidenceRecord
+        fields = ["title", "summary", "kind", "sector", "country", "place", "event_start", "event_end", "language",
+                  "tags", "protected", "recommendations", "rights"]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 5}),
+            "recommendations": forms.CheckboxSelectMultiple,
+            "rights": forms.CheckboxSelectMultiple,
+            "event_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "event_end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+        labels = {"event_start": "Happened on or from", "event_end": "Until", "protected": "Protected"}
+        help_texts = {
+            "recommendations": "The report's recommendations this evidence supports.",
+            "rights": "The rights this evidence shows at stake.",
+            "event_end": "Leave empty for a single day.",
+            "language": "The main language of the sources, e.g. zh, en.",
+            "protected": "Never shared with other groups, even once verified.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recommendations"].queryset = Recommendation.objects.select_related("report")
+        self.fields["sector"].empty_label = "None"
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("event_start"), cleaned.get("event_end")
+        if end and (not start or end < start):
+            self.add_error("event_end", "The end of the event must come after its start.")
+        return cleaned
+
+    def record_values(self):
+        """The keyword arguments of records.create_record / update_record this form provides."""
+        return dict(self.cleaned_data)
+
+
+class InstitutionRowForm(forms.Form):
+    """One institution the record involves, and its role; an empty row is skipped."""
+
+    institution = forms.ModelChoiceField(queryset=Institution.objects.none(), required=False,
+                                         empty_label="—", label="Institution")
+    role = forms.ChoiceField(choices=RecordInstitution.Role.choices, initial=RecordInstitution.Role.OTHER)
+
+    def __init__(self, *args, institutions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = institutions
+
+
+class InstitutionRowFormSet(forms.BaseFormSet):
+    def links(self):
+        """[(institution, role)] of the filled rows, for the service."""
+        return [(form.cleaned_data["institution"], form.cleaned_data["role"])
+                for form in self.forms if form.cleaned_data.get("institution")]
+
+
+# Which of a citation row's fields describe a new source, and the Source field each fills.
+NEW_SOURCE_FIELDS = {"new_title": "title", "new_url": "url", "new_publisher": "publisher",
+                     "new_published_on": "published_on", "new_archive_url": "archive_url",
+                     "new_language": "language", "new_kind": "kind", "new_protected": "protected"}
+CITATION_FIELDS = ["locator", "excerpt", "excerpt_language", "translation", "translator"]
+# A new source counts as entered once one of these is filled (kind and protected always have a value).
+_NEW_SOURCE_CONTENT = ["new_title", "new_url", "new_publisher", "new_published_on", "new_archive_url",
+                       "new_language"]
+# `on_duplicate` says what to do when a new source's address is one the group already entered.
+CREATE_ANYWAY = "new"
+
+
+class CitationRowForm(forms.Form):
+    """
+    One source the record cites and the excerpt it relies on. The source is either one the group already
+    entered or a new one described in the same row; a new source whose address the group already has is held
+    back until the person chooses the existing one or confirms it is a different source.
+    """
+
+    source = SourceChoiceField(queryset=Source.objects.none(), required=False, label="Existing source",
+                               empty_label="— a new source, entered below —")
+    new_title = forms.CharField(max_length=300, required=False, label="Title")
+    new_url = forms.URLField(max_length=1000, required=False, assume_scheme="https", label="Address (URL)")
+    new_publisher = forms.CharField(max_length=200, required=False, label="Publisher")
+    new_published_on = forms.DateField(required=False, label="Published on",
+                                       widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    new_archive_url = forms.URLField(max_length=1000, required=False, assume_scheme="https",
+                                     label="Archived copy (URL)")
+    new_language = forms.CharField(max_length=20, required=False, label="Language", help_text="e.g. zh, en")
+    new_kind = forms.ChoiceField(choices=Source.Kind.choices, initial=Source.Kind.NEWS, label="Kind")
+    new_protected = forms.BooleanField(required=False, label="Protected",
+                                       help_text="Never shown outside the group (e.g. it names a person at risk).")
+    locator = forms.CharField(max_length=120, required=False, label="Page, section or timestamp")
+    excerpt = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                              help_text="In the original language.")
+    excerpt_language = forms.CharField(max_length=20, required=False, label="Language of the excerpt",
+                                       help_text="e.g. zh")
+    translation = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    translator = forms.CharField(max_length=120, required=False)
+    on_duplicate = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, sources, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sources = sources
+        self.fields["source"].queryset = sources
+        self.duplicates = []  # the group's sources at the new source's address, when that needs confirming
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        source = cleaned.get("source")
+        new_source = any(cleaned.get(name) for name in _NEW_SOURCE_CONTENT)
+        citation = any(cleaned.get(name) for name in CITATION_FIELDS)
+        if source is None and not new_source:
+            if citation:
+                raise ValidationError("Choose the source this excerpt is from, or enter a new source.")
+            cleaned["blank"] = True
+            return cleaned
+        if source is not None and new_source:
+            raise ValidationError("Either choose an existing source or enter a new one, not both.")
+        if source is None:
+            if not cleaned.get("new_title"):
+                self.add_error("new_title", "Give the new source a title.")
+                return cleaned
+            self._check_duplicates(cleaned)
+        return cleaned
+
+    def _check_duplicates(self, cleaned):
+        key = url_key(cleaned.get("new_url"))
+        if not key:
+            return
+        duplicates = list(self.sources.filter(url_key=key))
+        choice = cleaned.get("on_duplicate") or ""
+        if not duplicates or choice == CREATE_ANYWAY:
+            return
+        chosen = next((s for s in duplicates if str(s.pk) == choice), None)
+        if chosen is not None:
+            cleaned["source"] = chosen  # the person chose to cite the source already entered
+            return
+        self.duplicates = duplicates
+        self.add_error("on_duplicate", "Your group already has a source at this address. Cite it, or confirm "
+                                       "that this is a different source.")
+
+    def citation_values(self):
+        """The citation for the service, with `source` None when a new source is to be created."""
+        data = self.cleaned_data
+        return {"source": data.get("source"), **{name: data[name] for name in CITATION_FIELDS}}
+
+    def new_source_values(self):
+        return {field: self.cleaned_data[name] for name, field in NEW_SOURCE_FIELDS.items()}
+
+
+class CitationRowFormSet(forms.BaseFormSet):
+    def rows(self):
+        """The filled rows that are not marked for removal."""
+        return [form for form in self.forms
+                if form.cleaned_data and not form.cleaned_data.get("blank") and not form.cleaned_data.get("DELETE")]
+
+    @property
+    def duplicate_warning(self):
+        return any(form.duplicates for form in self.forms)
+
+
+def institution_formset(*, user, data=None, links=(), prefix="institutions"):
+    """Up to five institution rows (more if the record already names more), prefilled with `links`."""
+    initial = [{"institution": link.institution_id, "role": link.role} for link in links]
+    formset_class = forms.formset_factory(InstitutionRowForm, formset=InstitutionRowFormSet,
+                                          extra=max(5 - len(initial), 1), max_num=50, absolute_max=50,
+                                          validate_max=True)
+    # A submitted form is read as submitted: compared with the record's rows, an unchanged row would be skipped.
+    return formset_class(data, initial=None if data is not None else initial, prefix=prefix,
+                         form_kwargs={"institutions": Institution.objects.visible_to(user).only("pk", "name")})
+
+
+def citation_formset(*, sources, data=None, citations=(), prefix="citations"):
+    """Rows for the record's citations plus empty ones; a row cites a source of `sources` or a new one."""
+    initial = [{"source": citation.source_id, **{name: getattr(citation, name) for name in CITATION_FIELDS}}
+               for citation in citations]
+    formset_class = forms.formset_factory(CitationRowForm, formset=CitationRowFormSet,
+                                          extra=1 if initial else 2, max_num=30, absolute_max=30,
+                                          validate_max=True, can_delete=True, can_delete_extra=False)
+    return formset_class(data, initial=None if data is not None else initial, prefix=prefix,
+                         form_kwargs={"sources": sources})
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why is it rejected?",
+                             help_text="Say what needs fixing; the person who logged it reads this.")
+
+
+class ShareForm(forms.Form):
+    """Which other groups may read a verified record; nothing ticked withdraws it."""
+
+    groups = forms.ModelMultipleChoiceField(queryset=Group.objects.none(), required=False,
+                                            widget=forms.CheckboxSelectMultiple, label="Share with these groups")
+    everyone = forms.BooleanField(required=False, label="Share with every group on the site")
+
+    def __init__(self, *args, record, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["groups"].queryset = Group.objects.exclude(pk=record.group_id).only("pk", "name")
+
+
+class AttachmentForm(forms.Form):
+    """A file for a record; evidence.records.add_attachment decides whether its content is accepted."""
+
+    file = forms.FileField(label="Add a file", allow_empty_file=False)
+
+    def __init__(self, *args, **kwargs):
+        from django.conf import settings
+        from django.template.defaultfilters import filesizeformat
+
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = (f"A PDF, an image, an office document or plain text, up to "
+                                         f"{filesizeformat(settings.ATTACHMENT_MAX_BYTES)}. Only your group's "
+                                         f"members can download it.")

@@ -214,7 +214,7 @@ class Relationship(models.Model):
 
 
 def private_storage():
-    # Resolved when used, so tests and production can point the "private" alias elsewhere (e.g. S3).
+    # Read from settings.STORAGES["private"], so production can point it elsewhere (e.g. S3).
     from django.core.files.storage import storages
 
     return storages["private"]
@@ -266,7 +266,8 @@ class Source(models.Model):
     protected = models.BooleanField(default=False, help_text="Never shown outside the group (e.g. it names a "
                                     "person at risk)")
     report = models.ForeignKey(Report, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope_path = "group"
@@ -351,7 +352,8 @@ class EvidenceRecord(models.Model):
     shared_with = models.ManyToManyField("accounts.Group", blank=True, related_name="records_shared_with_us")
     shared_with_everyone = models.BooleanField(default=False)
     report_fact = models.CharField(max_length=80, blank=True, help_text="The report dataset's id, if loaded from it")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -423,7 +425,8 @@ class Citation(models.Model):
     excerpt_language = models.CharField(max_length=20, blank=True)
     translation = models.TextField(blank=True)
     translator = models.CharField(max_length=120, blank=True)
-    captured_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    captured_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
     captured_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

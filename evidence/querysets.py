@@ -42,3 +42,31 @@ class EvidenceRecordQuerySet(GroupScopedQuerySet):
 
     def for_list(self):
         return self.select_related("group", "sector").prefetch_related("institution_links__institution", "tags")
+
+    def search(self, text, *, user):
+        """
+        Records matching every word of `text` in their title, summary, excerpts, translations, source titles, or
+        institution names and aliases. Substring matching, so Chinese (which has no spaces) is found too.
+        On another group's shared record, protected sources are not searched: a hit would reveal them.
+        """
+        from evidence.models import Citation, RecordInstitution
+
+        readable_citations = Citation.objects.filter(
+            models.Q(source__protected=False) | models.Q(record__group__in=self._member_group_ids(user))
+        )
+        queryset = self
+        for word in (text or "").split()[:10]:
+            citations = readable_citations.filter(
+                models.Q(excerpt__icontains=word) | models.Q(translation__icontains=word)
+                | models.Q(source__title__icontains=word)
+            )
+            institutions = RecordInstitution.objects.filter(institution__search_text__contains=word.casefold())
+            queryset = queryset.filter(
+                models.Q(title__icontains=word) | models.Q(summary__icontains=word)
+                | models.Q(pk__in=citations.values("record_id")) | models.Q(pk__in=institutions.values("record_id"))
+            )
+        return queryset
+
+    def tagged(self, name, *, user):
+        """Records of the user's own groups with this tag; tags are a group's own and never match shared copies."""
+        return self.filter(tags__name=name, group__in=self._member_group_ids(user))

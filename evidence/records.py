@@ -3,13 +3,16 @@ Evidence records: the changes volunteers and verifiers make. Each function is on
 actor's role, applies the model's rules and writes one history row with the fields that changed.
 """
 
+import uuid
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import record_change
 from accounts.permissions import Action, can
-from evidence.models import Citation, EvidenceRecord, RecordInstitution, Tag
+from evidence.attachments import check_upload
+from evidence.models import Attachment, Citation, EvidenceRecord, RecordInstitution, Tag
 
 Status = EvidenceRecord.Status
 
@@ -157,3 +160,34 @@ def share_record(record, *, actor, groups=(), everyone=False):
     after = {"shared_with": sorted(g.slug for g in groups), "shared_with_everyone": everyone}
     record_change(actor=actor, obj=record, action="evidence.shared", before=before, after=after)
     return record
+
+
+def add_attachment(record, *, actor, uploaded_file):
+    """
+    Store a checked file in private storage and attach it to a record of the actor's group. A refused file is
+    never written; a file written for a row that then fails is removed again. The returned attachment's
+    `duplicates` lists the group's attachments with the same content.
+    """
+    ensure_can(actor, Action.LOG_EVIDENCE, record.group)
+    if record.status == Status.VERIFIED:
+        raise ValidationError("A verified record is reopened before files are added to it.")
+    checked = check_upload(uploaded_file)
+    attachment = Attachment(
+        group=record.group, record=record, original_name=checked.display_name, content_type=checked.content_type,
+        size=checked.size, sha256=checked.sha256, uploaded_by=actor,
+    )
+    # The stored name is random: the uploader's name is only ever shown, never used as a path.
+    attachment.file.save(f"{uuid.uuid4().hex}{checked.extension}", uploaded_file, save=False)
+    try:
+        with transaction.atomic():
+            attachment.save()
+            record_change(actor=actor, obj=record, action="evidence.attachment_added",
+                          after={"attachment": checked.display_name, "sha256": checked.sha256})
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
+    attachment.duplicates = list(
+        Attachment.objects.filter(group=record.group, sha256=checked.sha256).exclude(pk=attachment.pk)
+        .select_related("record")
+    )
+    return attachment

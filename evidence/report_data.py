@@ -4,6 +4,7 @@ import it in one transaction. Validation names every problem with its position; 
 imports nothing. Importing is idempotent: rows are matched by their ids and only changed fields are written.
 """
 
+import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,12 +13,16 @@ from jsonschema import Draft202012Validator
 
 from evidence.models import (
     RESERVED_INSTITUTION_SLUGS,
+    Citation,
+    EvidenceRecord,
     Institution,
     Recommendation,
+    RecordInstitution,
     Relationship,
     Report,
     Right,
     Sector,
+    Source,
 )
 
 BUNDLED_REPORT = Path(__file__).resolve().parent / "data" / "emotional-entanglement.json"
@@ -290,3 +295,87 @@ def import_report(data, *, slug):
             "report": report, "page": page,
         })
     return report, result
+
+
+#
+# The report's evidence facts, loaded into a group as its starting set
+#
+
+FACT_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["id", "title", "summary", "kind", "source"],
+        "properties": {
+            "id": _SLUG, "title": {"type": "string", "minLength": 1, "maxLength": 300}, "summary": _TEXT,
+            "kind": {"enum": list(EvidenceRecord.Kind.values)}, "institutions": {"type": "array", "items": _SLUG},
+            "sector": {"oneOf": [_SLUG, {"type": "null"}]}, "location": _OPTIONAL_TEXT,
+            "date": {"type": ["string", "null"], "pattern": r"^\d{4}(-\d{2})?$"}, "source": _SLUG, "page": _PAGE,
+        },
+    },
+}
+
+
+def _fact_problems(data):
+    facts = data.get("evidence") if isinstance(data, dict) else None
+    if facts is None:
+        return ["evidence: the file has no evidence facts"]
+    problems = [f"{_position(['evidence', *error.absolute_path], data)}: {error.message}"
+                for error in Draft202012Validator(FACT_SCHEMA).iter_errors(facts)]
+    known_sources = {"report"} | {s.get("id") for s in data.get("source", {}).get("companion_sources", [])}
+    institutions = set(Institution.objects.values_list("slug", flat=True))
+    for index, fact in _rows(data, "evidence"):
+        where = f'evidence[{index}] (id "{fact["id"]}")'
+        for slug in fact.get("institutions", []):
+            if slug not in institutions:
+                problems.append(f'{where}.institutions: "{slug}" is not in the directory; run load_report first')
+        if fact.get("source") not in known_sources:
+            problems.append(f'{where}.source: unknown source "{fact.get("source")}"')
+    return problems
+
+
+def _first_day(date_text):
+    if not date_text:
+        return None
+    year, _, month = date_text.partition("-")
+    return datetime.date(int(year), int(month or 1), 1)
+
+
+@transaction.atomic
+def import_report_facts(data, *, group, report_slug):
+    """
+    Copy the dataset's evidence facts into `group` as draft records citing the report (or its companion
+    source), to be checked against the primary sources and verified. Facts already copied are left alone.
+    Returns the number of records created.
+    """
+    report = Report.objects.get(slug=report_slug)  # Report.DoesNotExist: load the report first
+    problems = _fact_problems(data)
+    if problems:
+        raise InvalidReportData(problems)
+    sources = {"report": Source.objects.get_or_create(
+        group=group, report=report, kind=Source.Kind.REPORT,
+        defaults={"title": report.title, "publisher": report.publisher, "url": report.url, "language": "en"})[0]}
+    for companion in data["source"].get("companion_sources", []):
+        title = companion.get("title") or f"{companion['publisher']}: {companion.get('subject', '')}"
+        sources[companion["id"]] = Source.objects.get_or_create(
+            group=group, title=title[:300],
+            defaults={"kind": Source.Kind.NEWS, "publisher": companion.get("publisher", ""), "language": "en"})[0]
+    existing = set(EvidenceRecord.objects.filter(group=group).exclude(report_fact="")
+                   .values_list("report_fact", flat=True))
+    institutions = {i.slug: i for i in Institution.objects.all()}
+    sectors = {s.slug: s for s in Sector.objects.all()}
+    created = 0
+    for fact in data["evidence"]:
+        if fact["id"] in existing:
+            continue
+        record = EvidenceRecord.objects.create(
+            group=group, title=fact["title"], summary=fact["summary"], kind=fact["kind"],
+            sector=sectors.get(fact.get("sector")), place=fact.get("location") or "",
+            event_start=_first_day(fact.get("date")), language="en", report_fact=fact["id"],
+        )
+        RecordInstitution.objects.bulk_create(
+            RecordInstitution(record=record, institution=institutions[slug]) for slug in fact.get("institutions", []))
+        Citation.objects.create(record=record, source=sources[fact["source"]],
+                                locator=f"p. {fact['page']}" if fact.get("page") else "")
+        created += 1
+    return created

@@ -14,3 +14,15 @@ urlpatterns = [
     path("institutions/<slug:slug>/relationships/add/", views.relationship_add, name="relationship-add"),
     path("relationships/<int:pk>/remove/", views.relationship_remove, name="relationship-remove"),
 ]
+
+urlpatterns += [
+    path("evidence/", views.evidence_list, name="evidence-list"),
+    path("evidence/new/", views.evidence_create, name="evidence-create"),
+    path("evidence/<int:pk>/", views.evidence_detail, name="evidence-detail"),
+    # Before the step pattern, which would otherwise read "edit", "share" and "attachments" as steps.
+    path("evidence/<int:pk>/edit/", views.evidence_edit, name="evidence-edit"),
+    path("evidence/<int:pk>/share/", views.evidence_share, name="evidence-share"),
+    path("evidence/<int:pk>/attachments/", views.attachment_upload, name="attachment-upload"),
+    path("evidence/<int:pk>/<str:step>/", views.evidence_step, name="evidence-step"),
+    path("attachments/<int:pk>/download/", views.attachment_download, name="attachment-download"),
+]

@@ -1,27 +1,41 @@
 """
 Pages of the reports and of the shared institution directory. Every signed-in member reads them; coordinators
 (of any group) and site staff edit the directory, through evidence/services.py, which checks that again.
+
+Then the pages of each group's evidence records, which change only through evidence/records.py.
 """
 
 from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.audit import history_of
-from accounts.models import Membership
-from accounts.permissions import Action, can_in_any_group
-from accounts.scoping import get_for_user
-from evidence import services
-from evidence.filters import InstitutionFilterSet
-from evidence.forms import InstitutionCreateForm, InstitutionForm, RelationshipForm
-from evidence.models import Institution, Relationship, Report
+from accounts.context_processors import active_membership
+from accounts.models import Group, Membership
+from accounts.permissions import Action, can, can_in_any_group, roles_by_group
+from accounts.scoping import get_for_user, get_for_writer
+from evidence import records, services
+from evidence.filters import EvidenceRecordFilterSet, InstitutionFilterSet
+from evidence.forms import (
+    AttachmentForm,
+    EvidenceRecordForm,
+    InstitutionCreateForm,
+    InstitutionForm,
+    RejectForm,
+    RelationshipForm,
+    ShareForm,
+    citation_formset,
+    institution_formset,
+)
+from evidence.models import Attachment, EvidenceRecord, Institution, Relationship, Report, Source
 from evidence.network import layout
 
 PAGE_SIZE = 50
@@ -246,3 +260,315 @@ def relationship_remove(request, pk):
     if request.POST.get("back") == relationship.target_institution.slug:
         return redirect(relationship.target_institution)
     return redirect(relationship.source_institution)
+
+
+#
+# Evidence records
+#
+
+
+def _is_shared_copy(user, record):
+    """A record another group shared with one of the user's groups: read-only, and redacted where shown."""
+    return record.group_id not in roles_by_group(user)
+
+
+def _record_queryset():
+    return (EvidenceRecord.objects.for_list()
+            .select_related("submitted_by", "decided_by", "created_by")
+            .prefetch_related("recommendations__report", "rights", "citations__source"))
+
+
+@login_required
+def evidence_list(request):
+    user = request.user
+    filterset = EvidenceRecordFilterSet(
+        request.GET or None, queryset=EvidenceRecord.objects.visible_to(user).for_list(), request=request
+    )
+    page = Paginator(filterset.qs.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    my_groups = roles_by_group(user)
+    membership = active_membership(request)
+    return render(request, "evidence/record_list.html", {
+        "filterset": filterset, "form": filterset.form, "page_obj": page,
+        "rows": [{"record": record, "shared_copy": record.group_id not in my_groups} for record in page],
+        "can_log": membership is not None and can(user, Action.LOG_EVIDENCE, membership.group),
+    })
+
+
+_RECORD_ACTIONS = {
+    "evidence.created": "Logged",
+    "evidence.updated": "Edited",
+    "evidence.submit": "Submitted for verification",
+    "evidence.verify": "Verified",
+    "evidence.reject": "Rejected",
+    "evidence.reopen": "Reopened",
+    "evidence.shared": "Sharing changed",
+    "evidence.attachment_added": "File attached",
+}
+
+
+def _record_field_label(name):
+    try:
+        field = EvidenceRecord._meta.get_field(name)
+    except FieldDoesNotExist:
+        field = None
+    return str(getattr(field, "verbose_name", name.replace("_", " ")))
+
+
+def _record_history(record):
+    """The record's history for members of its group (never for receivers of a shared copy), newest first."""
+    rows = []
+    for entry in history_of(record)[:HISTORY_LIMIT]:
+        after = entry.after or {}
+        changes = ""
+        if entry.action == "evidence.updated":
+            changes = ", ".join(_record_field_label(name) for name in after)
+        elif entry.action == "evidence.shared":
+            everyone = after.get("shared_with_everyone")
+            changes = "every group" if everyone else ", ".join(after.get("shared_with") or []) or "no longer shared"
+        elif entry.action == "evidence.attachment_added":
+            changes = str(after.get("attachment", ""))
+        rows.append({"when": entry.created_at, "action": _RECORD_ACTIONS.get(entry.action, entry.action),
+                     "changes": changes,
+                     "editor": entry.actor.username if entry.actor_id else "an account since deleted"})
+    return rows
+
+
+def _citation_rows(record, shared_copy):
+    rows = []
+    for citation in record.citations.all():
+        source = citation.source
+        if shared_copy and source.protected:
+            continue  # a protected source never leaves its group, not even its title
+        rows.append({
+            "citation": citation, "source": source, "url": _web_link(source.url),
+            "archive_url": _web_link(source.archive_url),
+            # A translator is often a member named by hand; receivers of a shared copy see no member's name.
+            "translator": "" if shared_copy else citation.translator,
+        })
+    return rows
+
+
+def _detail_record_page(request, record):
+    user = request.user
+    shared_copy = _is_shared_copy(user, record)
+    Status = EvidenceRecord.Status
+    can_log = can(user, Action.LOG_EVIDENCE, record.group)
+    can_verify = can(user, Action.VERIFY_EVIDENCE, record.group)
+    can_share = can(user, Action.SHARE_EVIDENCE, record.group) and record.status == Status.VERIFIED \
+        and not record.protected
+    context = {
+        "record": record,
+        "shared_copy": shared_copy,
+        "citations": _citation_rows(record, shared_copy),
+        "submitted_by": None if shared_copy or not record.submitted_by else record.submitted_by.username,
+        "decided_by": None if shared_copy or not record.decided_by else record.decided_by.username,
+        "created_by": None if shared_copy or not record.created_by else record.created_by.username,
+        "can_submit": can_log and record.status in records.STEPS["submit"],
+        # The two-person rule: the person who submitted a record is not offered its verification.
+        "can_decide": can_verify and record.status == Status.SUBMITTED and record.submitted_by_id != user.pk,
+        "can_reopen": can_verify and record.status in records.STEPS["reopen"],
+        "can_edit": can_log and record.status != Status.VERIFIED,
+        "upload_form": AttachmentForm() if can_log and record.status != EvidenceRecord.Status.VERIFIED else None,
+        "share_form": ShareForm(record=record, initial={
+            "groups": list(record.shared_with.all()), "everyone": record.shared_with_everyone,
+        }) if can_share else None,
+        "reject_form": RejectForm(),
+        # Attachments and history are the group's own: a shared copy never lists them.
+        "attachments": [] if shared_copy else Attachment.objects.visible_to(user).filter(record=record),
+        "history": [] if shared_copy else _record_history(record),
+    }
+    return render(request, "evidence/record_detail.html", context)
+
+
+@login_required
+def evidence_detail(request, pk):
+    return _detail_record_page(request, get_for_user(_record_queryset(), request.user, pk=pk))
+
+
+def _group_to_log_in(request):
+    """
+    The group a new record goes to: the one named in ?group=, else the active group, else the first group in
+    which the user may log evidence. Also every such group, for the page's group choice.
+    """
+    user = request.user
+    groups = [m.group for m in user.memberships_with_groups() if can(user, Action.LOG_EVIDENCE, m.group)]
+    if request.GET.get("group"):
+        group = get_for_writer(Group.objects.all(), user, Action.LOG_EVIDENCE, slug=request.GET["group"])
+    else:
+        membership = active_membership(request)
+        active = membership.group if membership else None
+        group = active if active in groups else next(iter(groups), None)
+    if group is None:
+        raise PermissionDenied("Your role in your groups does not allow logging evidence.")
+    return group, groups
+
+
+def _add_service_errors(form, exc):
+    """Put a ValidationError from evidence.records on the form: on a field it has, else on the whole form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            if field in form.fields:
+                form.add_error(field, errors)
+            elif field == NON_FIELD_ERRORS:
+                form.add_error(None, errors)
+            else:  # a field the form does not show: say which
+                label = _record_field_label(field)
+                form.add_error(None, [f"{label[:1].upper()}{label[1:]}: {message}"
+                                      for error in errors for message in error.messages])
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _save_record(request, group, form, institutions, citations, record=None):
+    """Create the new sources and the record, or update it, in one transaction; None if the service refused."""
+    user = request.user
+    try:
+        with transaction.atomic():
+            cited = []
+            for row in citations.rows():
+                citation = row.citation_values()
+                if citation["source"] is None:
+                    citation["source"] = Source.objects.create(group=group, created_by=user,
+                                                               **row.new_source_values())
+                cited.append(citation)
+            relations = {"institutions": institutions.links(), "citations": cited}
+            if record is None:
+                return records.create_record(group, actor=user, **relations, **form.record_values())
+            return records.update_record(record, actor=user, **relations, **form.record_values())
+    except ValidationError as exc:
+        _add_service_errors(form, exc)
+        return None
+
+
+def _duplicate_rows(citations):
+    """What the page shows of the sources a new source may duplicate, with links only to web addresses."""
+    for row in citations:
+        row.duplicate_rows = [{"source": source, "url": _web_link(source.url)} for source in row.duplicates]
+
+
+def _record_form_page(request, group, *, record=None, groups=()):
+    user = request.user
+    data = request.POST if request.method == "POST" else None
+    sources = Source.objects.visible_to(user).filter(group=group)
+    # The form writes submitted values onto its instance while validating; keep the page's copy clean.
+    instance = EvidenceRecord.objects.get(pk=record.pk) if record is not None and data is not None else record
+    form = EvidenceRecordForm(data, instance=instance)
+    institutions = institution_formset(user=user, data=data,
+                                       links=record.institution_links.all() if record else ())
+    citations = citation_formset(sources=sources, data=data, citations=record.citations.all() if record else ())
+    status = 200
+    if data is not None:
+        valid = [form.is_valid(), institutions.is_valid(), citations.is_valid()]  # all three, for every error
+        saved = all(valid) and _save_record(request, group, form, institutions, citations, record)
+        if saved:
+            messages.success(request, f"“{saved.title}” was saved." if record else
+                             f"“{saved.title}” was logged as a draft of {group.name}.")
+            return redirect(saved)
+        status = 400
+    _duplicate_rows(citations)
+    return render(request, "evidence/record_form.html", {
+        "form": form, "institutions": institutions, "citations": citations, "group": group, "groups": groups,
+        "record": record, "has_sources": sources.exists(),
+    }, status=status)
+
+
+@login_required
+def evidence_create(request):
+    group, groups = _group_to_log_in(request)
+    return _record_form_page(request, group, groups=groups)
+
+
+@login_required
+def evidence_edit(request, pk):
+    record = get_for_writer(_record_queryset(), request.user, Action.LOG_EVIDENCE, pk=pk)
+    if record.status == EvidenceRecord.Status.VERIFIED:
+        messages.error(request, "A verified record is reopened before it is edited.")
+        return redirect(record)
+    return _record_form_page(request, record.group, record=record)
+
+
+# step -> (service, the action it needs, what to tell the person afterwards)
+RECORD_STEPS = {
+    "submit": (records.submit_record, Action.LOG_EVIDENCE, "The record was submitted for verification."),
+    "verify": (records.verify_record, Action.VERIFY_EVIDENCE, "The record was verified."),
+    "reject": (records.reject_record, Action.VERIFY_EVIDENCE, "The record was rejected."),
+    "reopen": (records.reopen_record, Action.VERIFY_EVIDENCE, "The record was reopened as a draft."),
+}
+
+
+@login_required
+@require_POST
+def evidence_step(request, pk, step):
+    if step not in RECORD_STEPS:
+        raise Http404("No such step.")
+    service, action, done = RECORD_STEPS[step]
+    record = get_for_writer(EvidenceRecord.objects.all(), request.user, action, pk=pk)
+    kwargs = {"reason": request.POST.get("reason", "")} if step in ("reject", "reopen") else {}
+    try:
+        service(record, actor=request.user, **kwargs)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
+    return redirect(record)
+
+
+@login_required
+@require_POST
+def evidence_share(request, pk):
+    record = get_for_writer(EvidenceRecord.objects.all(), request.user, Action.SHARE_EVIDENCE, pk=pk)
+    form = ShareForm(request.POST, record=record)
+    if not form.is_valid():
+        messages.error(request, "Sharing was not changed: choose groups from the list.")
+        return redirect(record)
+    groups, everyone = list(form.cleaned_data["groups"]), form.cleaned_data["everyone"]
+    try:
+        records.share_record(record, actor=request.user, groups=groups, everyone=everyone)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if everyone:
+            messages.success(request, "Every group on the site can now read this record.")
+        elif groups:
+            messages.success(request, f"Shared with {', '.join(g.name for g in groups)}.")
+        else:
+            messages.success(request, "The record is no longer shared.")
+    return redirect(record)
+
+
+@login_required
+@require_POST
+def attachment_upload(request, pk):
+    record = get_for_writer(EvidenceRecord.objects.all(), request.user, Action.LOG_EVIDENCE, pk=pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+        return redirect(record)
+    try:
+        attachment = records.add_attachment(record, actor=request.user, uploaded_file=form.cleaned_data["file"])
+    except ValidationError as exc:
+        messages.error(request, f"The file was not attached: {' '.join(exc.messages)}")
+    else:
+        messages.success(request, f"{attachment.original_name} was attached.")
+        if attachment.duplicates:
+            titles = ", ".join(dict.fromkeys(f"“{other.record.title}”" for other in attachment.duplicates))
+            messages.warning(request, f"Your group already had this file, attached to {titles}.")
+    return redirect(record)
+
+
+@login_required
+@require_safe
+def attachment_download(request, pk):
+    # Attachment.objects.visible_to is the group's own members: receivers of a shared copy get no files.
+    attachment = get_for_user(Attachment.objects.all(), request.user, pk=pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("The file is missing from storage.") from exc
+    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
+                            content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    # Nothing in between keeps a copy, and a file opened in the browser after all runs nothing.
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

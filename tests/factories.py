@@ -76,3 +76,16 @@ class CitationFactory(DjangoModelFactory):
     record = factory.SubFactory(EvidenceRecordFactory)
     source = factory.LazyAttribute(lambda citation: SourceFactory(group=citation.record.group))
     excerpt = "An excerpt."
+
+
+class AttachmentFactory(DjangoModelFactory):
+    class Meta:
+        model = "evidence.Attachment"
+
+    record = factory.SubFactory(EvidenceRecordFactory)
+    group = factory.SelfAttribute("record.group")
+    file = factory.django.FileField(filename="notice.txt", data=b"A procurement notice.")
+    original_name = "notice.txt"
+    content_type = "text/plain"
+    size = 21
+    sha256 = "0" * 64

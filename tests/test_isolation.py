@@ -7,7 +7,13 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Invitation, Membership, WorkerCheck
-from tests.factories import CitationFactory, InvitationFactory, SourceFactory, WorkerCheckFactory
+from tests.factories import (
+    AttachmentFactory,
+    CitationFactory,
+    InvitationFactory,
+    SourceFactory,
+    WorkerCheckFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -17,6 +23,7 @@ PUBLIC_ROUTES = {"login", "logout", "invitation-accept"}
 LIST_ROUTES = {
     "home", "switch-group", "api:me", "api:token", "api:schema", "api:docs", "api:group-list",
     "api:membership-list", "api:worker-check-list", "api:evidence-list", "api:source-list", "api:source-duplicates",
+    "evidence-list", "evidence-create",
 }
 # Shared reference data (reports, the institution directory): every signed-in member reads it, nobody else.
 SHARED_ROUTES = {
@@ -43,6 +50,7 @@ def beta_objects(other_group, outsider):
         "record": CitationFactory(record__group=other_group, record__status="verified",
                                   source=SourceFactory(group=other_group, title="Beta Rights source")).record,
         "source": SourceFactory(group=other_group),
+        "attachment": AttachmentFactory(group=other_group, record__group=other_group),
     }
 
 
@@ -66,6 +74,13 @@ OBJECT_ROUTES = {
     "api:evidence-reject": ("record", lambda o: {"pk": o.pk}),
     "api:evidence-reopen": ("record", lambda o: {"pk": o.pk}),
     "api:evidence-share": ("record", lambda o: {"pk": o.pk}),
+    "api:evidence-attachments": ("record", lambda o: {"pk": o.pk}),
+    "evidence-detail": ("record", lambda o: {"pk": o.pk}),
+    "evidence-edit": ("record", lambda o: {"pk": o.pk}),
+    "evidence-share": ("record", lambda o: {"pk": o.pk}),
+    "evidence-step": ("record", lambda o: {"pk": o.pk, "step": "verify"}),
+    "attachment-upload": ("record", lambda o: {"pk": o.pk}),
+    "attachment-download": ("attachment", lambda o: {"pk": o.pk}),
 }
 
 

@@ -1,10 +1,12 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
 from rest_framework import serializers
 
 from accounts.models import Group
 from accounts.permissions import Action, roles_by_group
 from evidence import records, services
 from evidence.models import (
+    Attachment,
     Citation,
     EvidenceRecord,
     Institution,
@@ -200,8 +202,11 @@ class EvidenceRecordSerializer(serializers.ModelSerializer):
     def to_representation(self, record):
         data = super().to_representation(record)
         if self._is_shared_copy(record):
-            data["citations"] = [c for c, citation in zip(data["citations"], record.citations.all(), strict=True)
+            # What stays inside the owning group: protected sources, who translated, its own tags.
+            data["citations"] = [dict(c, translator="") for c, citation in
+                                 zip(data["citations"], record.citations.all(), strict=True)
                                  if not citation.source.protected]
+            data["tags"] = []
         return data
 
     def validate(self, attrs):
@@ -250,3 +255,26 @@ class RejectSerializer(serializers.Serializer):
 class ShareSerializer(serializers.Serializer):
     groups = serializers.SlugRelatedField(slug_field="slug", many=True, queryset=Group.objects.all(), default=list)
     everyone = serializers.BooleanField(default=False)
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+    duplicates = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "record", "original_name", "content_type", "size", "sha256", "uploaded_at", "download_url",
+                  "duplicates"]
+        read_only_fields = fields
+
+    def get_download_url(self, attachment) -> str:
+        return reverse("attachment-download", args=[attachment.pk])
+
+    def get_duplicates(self, attachment) -> list[dict]:
+        # Only set right after an upload: the same content already attached elsewhere in the group.
+        return [{"attachment": other.pk, "record": other.record_id, "record_title": other.record.title}
+                for other in getattr(attachment, "duplicates", [])]
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()

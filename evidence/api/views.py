@@ -2,13 +2,16 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
-from accounts.permissions import Action, GroupRolePermission, can_in_any_group
+from accounts.permissions import Action, GroupRolePermission, can, can_in_any_group
 from evidence import records, services
 from evidence.api.serializers import (
+    AttachmentSerializer,
+    AttachmentUploadSerializer,
     EvidenceRecordSerializer,
     InstitutionSerializer,
     RecommendationSerializer,
@@ -20,8 +23,9 @@ from evidence.api.serializers import (
     ShareSerializer,
     SourceSerializer,
 )
-from evidence.filters import InstitutionFilterSet
+from evidence.filters import EvidenceRecordFilterSet, InstitutionFilterSet
 from evidence.models import (
+    Attachment,
     EvidenceRecord,
     Institution,
     Recommendation,
@@ -133,8 +137,7 @@ class EvidenceRecordViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, vi
     serializer_class = EvidenceRecordSerializer
     permission_classes = [permissions.IsAuthenticated, GroupRolePermission]
     write_action = Action.LOG_EVIDENCE
-    filterset_fields = {"group__slug": ["exact"], "kind": ["exact"], "status": ["exact"], "sector__slug": ["exact"],
-                        "protected": ["exact"]}
+    filterset_class = EvidenceRecordFilterSet
 
     def get_queryset(self):
         return EvidenceRecord.objects.visible_to(self.request.user).for_list().select_related(
@@ -173,6 +176,26 @@ class EvidenceRecordViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, vi
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
         return self._step(request, records.reopen_record)
+
+    @extend_schema(methods=["get"], responses=AttachmentSerializer(many=True))
+    @extend_schema(methods=["post"], request={"multipart/form-data": AttachmentUploadSerializer},
+                   responses={201: AttachmentSerializer})
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser])
+    def attachments(self, request, pk=None):
+        """The record's files (its own group only). POST a `file` to add one; refused files say why."""
+        record = self.get_object()
+        if request.method == "GET":
+            files = Attachment.objects.visible_to(request.user).filter(record=record)
+            return Response(AttachmentSerializer(files, many=True).data)
+        body = AttachmentUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if not can(request.user, Action.LOG_EVIDENCE, record.group):
+            raise PermissionDenied("Your role in this group does not allow that.")
+        try:
+            attachment = records.add_attachment(record, actor=request.user, uploaded_file=body.validated_data["file"])
+        except DjangoValidationError as exc:
+            raise ValidationError({"file": exc.messages}) from exc
+        return Response(AttachmentSerializer(attachment).data, status=201)
 
     @extend_schema(request=ShareSerializer, responses=EvidenceRecordSerializer)
     @action(detail=True, methods=["post"])

@@ -34,10 +34,10 @@ class TestSignIn:
     @pytest.mark.parametrize(
         "role, expected_nav",
         [
-            ("coordinator", ["Overview", "Institutions", "Recommendations", "Members", "Background jobs"]),
-            ("campaigner", ["Overview", "Institutions", "Recommendations", "Members"]),
-            ("volunteer", ["Overview", "Institutions", "Recommendations", "Members"]),
-            ("viewer", ["Overview", "Institutions", "Recommendations", "Members"]),
+            ("coordinator", ["Overview", "Evidence", "Institutions", "Recommendations", "Members", "Background jobs"]),
+            ("campaigner", ["Overview", "Evidence", "Institutions", "Recommendations", "Members"]),
+            ("volunteer", ["Overview", "Evidence", "Institutions", "Recommendations", "Members"]),
+            ("viewer", ["Overview", "Evidence", "Institutions", "Recommendations", "Members"]),
         ],
     )
     def test_each_demo_account_signs_in_and_sees_its_role(self, client, role, expected_nav):

@@ -229,3 +229,53 @@ def test_evidence_lists_run_a_fixed_number_of_queries(api_for, coordinator, grou
     add(20)
     many = count_queries(lambda: api.get(reverse(url_name)))
     assert few == many
+
+
+class TestSearch:
+    @pytest.fixture
+    def records(self, group, institutions):
+        hik = institutions[0]
+        hik.aliases = ["海康威视"]
+        hik.save()
+        classroom = EvidenceRecordFactory(group=group, title="Smart classroom in Hangzhou", kind="deployment")
+        classroom.institution_links.create(institution=hik, role="vendor")
+        prison = EvidenceRecordFactory(group=group, title="Prison cameras", summary="Detention centres",
+                                       kind="product_claim")
+        CitationFactory(record=prison, excerpt="情绪识别系统", translation="emotion recognition system",
+                        source=SourceFactory(group=group, title="Procurement notice 2019"))
+        return {"classroom": classroom, "prison": prison}
+
+    @pytest.mark.parametrize("query, expected", [
+        ("classroom", ["classroom"]), ("情绪识别", ["prison"]), ("emotion recognition", ["prison"]),
+        ("procurement", ["prison"]), ("海康", ["classroom"]), ("HIKVISION", ["classroom"]),
+        ("cameras prison", ["prison"]), ("nothing-like-this", []),
+    ])
+    def test_it_searches_titles_excerpts_translations_sources_and_institutions(self, api_for, viewer, records,
+                                                                              query, expected):
+        response = api_for(viewer).get(reverse("api:evidence-list"), {"q": query})
+        assert sorted(r["id"] for r in response.json()["results"]) == sorted(records[k].pk for k in expected)
+
+    def test_it_filters_by_kind_institution_and_date(self, api_for, viewer, records):
+        from datetime import date
+
+        EvidenceRecord.objects.filter(pk=records["prison"].pk).update(event_start=date(2019, 3, 1))
+        api = api_for(viewer)
+        ids = lambda params: [r["id"] for r in api.get(reverse("api:evidence-list"), params).json()["results"]]  # noqa: E731
+        assert ids({"kind": "deployment"}) == [records["classroom"].pk]
+        assert ids({"institution": "hikvision"}) == [records["classroom"].pk]
+        assert ids({"happened_after": "2019-01-01"}) == [records["prison"].pk]
+        assert ids({"happened_before": "2018-12-31"}) == []
+
+
+def test_a_shared_copy_is_not_found_by_its_protected_source_or_its_tags(api_for, outsider, group):
+    record = EvidenceRecordFactory(group=group, status="verified", shared_with_everyone=True, title="Station")
+    CitationFactory(record=record, excerpt="张三 was detained",
+                    source=SourceFactory(group=group, title="Informant notes", protected=True))
+    record.tags.create(group=group, name="informant-zhang")
+    api = api_for(outsider)
+    listed = lambda params: api.get(reverse("api:evidence-list"), params).json()["count"]  # noqa: E731
+    assert listed({}) == 1
+    assert listed({"q": "张三"}) == 0 and listed({"q": "Informant"}) == 0
+    assert listed({"tag": "informant-zhang"}) == 0
+    body = api.get(reverse("api:evidence-detail", args=[record.pk])).json()
+    assert body["tags"] == [] and body["citations"] == []

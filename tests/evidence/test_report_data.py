@@ -147,3 +147,36 @@ def test_links_and_reserved_ids_are_checked_at_import(tmp_path, capsys):
     assert "institutions[0]" in errors and ".website" in errors
     assert 'institutions[1] (id "new").id: this id is reserved' in errors
     assert not Institution.objects.exists()
+
+
+class TestReportFacts:
+    def test_it_loads_the_reports_evidence_into_a_group_once(self, group, other_group, capsys):
+        from evidence.models import EvidenceRecord
+
+        load()
+        call_command("load_report_evidence", group.slug)
+        assert "80 evidence record(s)" in capsys.readouterr().out
+        records = EvidenceRecord.objects.filter(group=group)
+        assert records.count() == 80
+        assert set(records.values_list("status", flat=True)) == {"draft"}
+        fact = next(f for f in BUNDLED["evidence"] if f["institutions"] and f["page"] and f["date"])
+        record = records.get(report_fact=fact["id"])
+        assert sorted(record.institutions.values_list("slug", flat=True)) == sorted(set(fact["institutions"]))
+        citation = record.citations.get()
+        assert citation.locator == f"p. {fact['page']}" and citation.source.kind == "report"
+        assert record.event_start.year == int(fact["date"][:4])
+        guardian = records.filter(citations__source__publisher="The Guardian").count()
+        assert guardian == sum(1 for f in BUNDLED["evidence"] if f["source"] == "guardian")
+
+        call_command("load_report_evidence", group.slug)
+        assert "already has every evidence record" in capsys.readouterr().out
+        assert records.count() == 80
+        assert not EvidenceRecord.objects.filter(group=other_group).exists()
+
+    def test_it_needs_the_report_loaded_first(self, group):
+        with pytest.raises(CommandError, match="run load_report first"):
+            call_command("load_report_evidence", group.slug)
+
+    def test_an_unknown_group_is_refused(self):
+        with pytest.raises(CommandError, match="No group"):
+            call_command("load_report_evidence", "nobody")

@@ -1,0 +1,119 @@
+"""Evidence files: checked by content, hashed, stored privately, refused files leave nothing behind."""
+
+import hashlib
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from evidence.models import Attachment
+from tests.factories import EvidenceRecordFactory
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
+
+
+def upload(api, record, name, content):
+    return api.post(reverse("api:evidence-attachments", args=[record.pk]),
+                    {"file": SimpleUploadedFile(name, content)}, format="multipart")
+
+
+def stored_files():
+    root = Path(settings.MEDIA_ROOT)
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+def docx_bytes():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<document/>")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def record(group):
+    return EvidenceRecordFactory(group=group)
+
+
+def test_a_pdf_is_stored_privately_with_its_hash(api_for, volunteer, record):
+    response = upload(api_for(volunteer), record, "../../notice.pdf", PDF)
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["sha256"] == hashlib.sha256(PDF).hexdigest()
+    assert body["content_type"] == "application/pdf" and body["size"] == len(PDF)
+    assert body["original_name"] == "notice.pdf"
+    attachment = Attachment.objects.get()
+    assert "notice" not in attachment.file.name  # the stored name never comes from the uploader
+    assert Path(attachment.file.path).read_bytes() == PDF
+    assert Path(attachment.file.path).is_relative_to(Path(settings.MEDIA_ROOT) / "private")
+    with pytest.raises(ValueError, match="no URL"):
+        attachment.file.url
+
+
+@pytest.mark.parametrize("name, content, expected", [
+    ("photo.pdf", PNG, "image/png"),  # the name lies; the content decides
+    ("minutes.docx", docx_bytes(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ("notes.txt", "会议记录：情绪识别".encode(), "text/plain"),
+])
+def test_the_type_is_read_from_the_content(api_for, volunteer, record, name, content, expected):
+    response = upload(api_for(volunteer), record, name, content)
+    assert response.status_code == 201, response.json()
+    assert response.json()["content_type"] == expected
+
+
+def zip_bomb():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", b"\x00" * (250 * 1024 * 1024))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name, content, reason", [
+    ("report.pdf", b"MZ\x90\x00" + b"\x00" * 200, "not accepted"),
+    ("drawing.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "not accepted"),
+    ("page.txt", b"<html><script>alert(1)</script></html>", "not accepted"),
+    ("empty.pdf", b"", "empty"),
+    ("bomb.docx", None, "unpacks to far more"),
+])
+def test_hostile_files_are_refused_and_leave_nothing(api_for, volunteer, record, name, content, reason):
+    before = stored_files()
+    response = upload(api_for(volunteer), record, name, zip_bomb() if content is None else content)
+    assert response.status_code == 400
+    assert reason in " ".join(response.json()["file"])
+    assert not Attachment.objects.exists()
+    assert stored_files() == before
+
+
+def test_a_file_over_the_limit_is_refused(api_for, volunteer, record, settings):
+    settings.ATTACHMENT_MAX_BYTES = 1000
+    before = stored_files()
+    response = upload(api_for(volunteer), record, "big.pdf", PDF + b"0" * 2000)
+    assert response.status_code == 400 and "the limit is" in response.json()["file"][0]
+    assert stored_files() == before
+
+
+def test_the_same_file_twice_is_flagged_with_the_first_record(api_for, volunteer, group, record):
+    api = api_for(volunteer)
+    first = upload(api, record, "a.pdf", PDF).json()
+    other = EvidenceRecordFactory(group=group)
+    second = upload(api, other, "b.pdf", PDF).json()
+    assert second["duplicates"] == [{"attachment": first["id"], "record": record.pk, "record_title": record.title}]
+
+
+def test_viewers_cannot_upload(api_for, viewer, record):
+    before = stored_files()
+    assert upload(api_for(viewer), record, "a.pdf", PDF).status_code == 403
+    assert stored_files() == before
+
+
+def test_another_groups_record_takes_no_files(api_for, outsider, record):
+    assert upload(api_for(outsider), record, "a.pdf", PDF).status_code == 404
+    assert api_for(outsider).get(reverse("api:evidence-attachments", args=[record.pk])).status_code == 404
