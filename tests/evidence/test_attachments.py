@@ -54,7 +54,7 @@ def test_a_pdf_is_stored_privately_with_its_hash(api_for, volunteer, record):
     assert Path(attachment.file.path).read_bytes() == PDF
     assert Path(attachment.file.path).is_relative_to(Path(settings.MEDIA_ROOT) / "private")
     with pytest.raises(ValueError, match="no URL"):
-        attachment.file.url
+        _ = attachment.file.url
 
 
 @pytest.mark.parametrize("name, content, expected", [
