@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint lock clean
+.PHONY: install run test lint lock clean bench-search
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
+
+# Evidence search timings at 100,000 records (bench/README.md). Needs DATABASE_URL naming an empty PostgreSQL
+# database, e.g. `createdb bench && DATABASE_URL=postgres://localhost/bench make bench-search`.
+bench-search: install
+	$(BIN)/python -m bench.search $(BENCH_ARGS)
 
 # Re-resolve the newest versions allowed by pyproject.toml and pin them in constraints.txt.
 lock:

@@ -356,6 +356,13 @@ class EvidenceRecord(models.Model):
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The text search finds a record by on PostgreSQL: title, summary, institution names and aliases, and the title,
+    # excerpt and translation of every citation of an unprotected source; protected sources' text is in the private
+    # one, searched for the record's own group only. Triggers (migration 0005) rebuild both, and the indexed
+    # search_vector column made from them, whichever way rows are written, so a Python object's copy may be stale
+    # and a value saved is replaced. SQLite has no such triggers and leaves them empty: search reads the rows there.
+    search_document = models.TextField(editable=False, default="")
+    private_search_document = models.TextField(editable=False, default="")
 
     scope_path = "group"
     objects = EvidenceRecordQuerySet.as_manager()
@@ -377,6 +384,13 @@ class EvidenceRecord(models.Model):
 
     def get_absolute_url(self):
         return reverse("evidence-detail", args=[self.pk])
+
+    def rebuild_search_document(self):
+        """Recompute this record's search documents from the database and reload them."""
+        from evidence.search import rebuild_search_documents
+
+        rebuild_search_documents(EvidenceRecord.objects.filter(pk=self.pk))
+        self.refresh_from_db(fields=["search_document", "private_search_document"])
 
     def to_dict(self):
         return {

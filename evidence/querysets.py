@@ -46,16 +46,29 @@ class EvidenceRecordQuerySet(GroupScopedQuerySet):
     def search(self, text, *, user):
         """
         Records matching every word of `text` in their title, summary, excerpts, translations, source titles, or
-        institution names and aliases. Substring matching, so Chinese (which has no spaces) is found too.
-        On another group's shared record, protected sources are not searched: a hit would reveal them.
+        institution names and aliases. On another group's shared record, protected sources are not searched: a hit
+        would reveal them.
+        On PostgreSQL this looks words up in the full-text index of migration 0005, best matches first, and keeps
+        to the records `user` may see (evidence/search.py says how Chinese and English words are matched).
+        Elsewhere (SQLite, in development and tests) it reads the rows and matches each word as a case-insensitive
+        substring, newest first, which finds Chinese too but does not scale.
         """
+        from django.db import connections
+
         from evidence.models import Citation, RecordInstitution
+        from evidence.search import search_postgresql, words_of
+
+        words = words_of(text)
+        if not words:
+            return self
+        if connections[self.db].vendor == "postgresql":
+            return search_postgresql(self, words, user=user)
 
         readable_citations = Citation.objects.filter(
             models.Q(source__protected=False) | models.Q(record__group__in=self._member_group_ids(user))
         )
         queryset = self
-        for word in (text or "").split()[:10]:
+        for word in words:
             citations = readable_citations.filter(
                 models.Q(excerpt__icontains=word) | models.Q(translation__icontains=word)
                 | models.Q(source__title__icontains=word)

@@ -1,0 +1,132 @@
+"""
+Searching evidence records on PostgreSQL, through the search_vector column and GIN index of migration 0005.
+
+Every word of the query must be found in the record's shared text (title, summary, institution names and aliases,
+titles, excerpts and translations of unprotected sources) or, on the user's own group's records only, in the text
+of its protected sources. A word is found when:
+- in Chinese, it occurs as written: its two-character grams follow each other ('情绪识别' is the phrase
+  '情绪' <-> '绪识' <-> '识别'), and a single character begins a gram ('课':*);
+- otherwise, a word of the text begins with it, ignoring case: 'surveil' finds 'surveillance', 'vision' does not
+  find 'Hikvision' (the portable search on SQLite matches any substring, so it finds a little more).
+The query also asks the index for records the user may see (the '~g', '~s' and '~everyone' lexemes), so that a
+common word costs what the user's matches cost, not what everyone's do; visible_to still decides what is shown.
+Results are ordered by ts_rank over the shared text only, titles counting most, so protected text never changes
+the order in which a record comes.
+"""
+
+import re
+
+from django.apps import apps
+from django.db import connections
+from django.db.models import BooleanField, F, FloatField, Func, Value
+
+# Han ideographs, as in migration 0005.
+CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+OTHER_WORD = re.compile(r"[^\W_]+")
+MAX_WORDS = 10
+MAX_WORD_LENGTH = 64  # a pasted run of Chinese has no spaces; a tsquery lexeme may not pass 2 KB
+
+
+def words_of(text):
+    return [word[:MAX_WORD_LENGTH] for word in (text or "").split()[:MAX_WORDS]]
+
+
+def rebuild_search_documents(queryset):
+    """
+    Recompute the search documents of these records. PostgreSQL's triggers already do it whenever a record, its
+    citations, institution links or shares, a cited source or a linked institution is written, so this is for
+    repairs, e.g. after loading rows with triggers disabled. Writing search_document makes the trigger run.
+    Elsewhere there are no documents to rebuild.
+    """
+    if connections[queryset.db].vendor != "postgresql":
+        return 0
+    return queryset.order_by().update(search_document="")
+
+
+#
+# tsquery text, written here rather than by to_tsquery(): Chinese grams must not go through a text parser, whose
+# idea of a letter depends on the database's locale.
+#
+
+
+def _lexeme(text, *, prefix=False):
+    # Only letters, digits and the '~' of our own lexemes reach here: nothing needs escaping inside the quotes.
+    return f"'{text.lower()}'" + (":*" if prefix else "")
+
+
+def word_query(word, *, private=False):
+    """The tsquery for one query word; `private` looks it up in protected text ('~p' lexemes) instead."""
+    mark = "~p" if private else ""
+    parts = []
+    for run in CJK_RUN.findall(word):
+        if len(run) == 1:
+            parts.append(_lexeme(mark + run, prefix=True))
+        else:
+            parts.append(" <-> ".join(_lexeme(mark + run[i:i + 2]) for i in range(len(run) - 1)))
+    parts += [_lexeme(mark + part, prefix=True) for part in OTHER_WORD.findall(CJK_RUN.sub(" ", word))]
+    return " & ".join(f"({part})" for part in dict.fromkeys(parts))
+
+
+def match_query(words, group_ids):
+    """Every word in the shared text of a record the user may see, or also in protected text of their group's."""
+    queries = [(q, word_query(w, private=True)) for w in words if (q := word_query(w))]
+    if not queries:
+        return None
+    shared = " & ".join(f"({q})" for q, _ in queries)
+    visible = " | ".join(["'~everyone'", *(f"'~s{g}'" for g in group_ids)])
+    query = f"({shared}) & ({visible})"
+    if group_ids:
+        anywhere = " & ".join(f"({q} | {p})" for q, p in queries)
+        own = " | ".join(f"'~g{g}'" for g in group_ids)
+        query = f"(({anywhere}) & ({own})) | ({query})"
+    return query
+
+
+def rank_query(words):
+    return " | ".join(f"({q})" for w in words if (q := word_query(w)))
+
+
+class _SearchVector(Func):
+    """The row's search_vector column: migration 0005 adds it on PostgreSQL only, so it is not a model field."""
+
+    def __init__(self):
+        super().__init__(F("search_document"))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        # Compiling the document column gives the table's alias, also inside a subquery.
+        sql, params = compiler.compile(self.source_expressions[0])
+        return sql.removesuffix('"search_document"') + '"search_vector"', params
+
+
+def _tsquery(text):
+    return Func(Value(text), template="%(expressions)s::tsquery")
+
+
+class Matches(Func):
+    template = "%(expressions)s"
+    arg_joiner = " @@ "
+    output_field = BooleanField()
+
+    def __init__(self, query):
+        super().__init__(_SearchVector(), _tsquery(query))
+
+
+class Rank(Func):
+    function = "ts_rank"
+    output_field = FloatField()
+
+    def __init__(self, query):
+        super().__init__(_SearchVector(), _tsquery(query))
+
+
+def search_postgresql(queryset, words, *, user):
+    """`queryset` narrowed to the records `user` may see that match every word, best first."""
+    group_ids = []
+    if getattr(user, "is_authenticated", False):
+        Membership = apps.get_model("accounts", "Membership")
+        group_ids = sorted(Membership.objects.filter(user=user).values_list("group_id", flat=True))
+    query = match_query(words, group_ids)
+    if query is None:  # nothing to look up, e.g. only punctuation
+        return queryset.none()
+    ordering = queryset.query.order_by or queryset.model._meta.ordering
+    return queryset.filter(Matches(query)).order_by(Rank(rank_query(words)).desc(), *ordering)
