@@ -403,3 +403,42 @@ class AttachmentForm(forms.Form):
         self.fields["file"].help_text = (f"A PDF, an image, an office document or plain text, up to "
                                          f"{filesizeformat(settings.ATTACHMENT_MAX_BYTES)}. Only your group's "
                                          f"members can download it.")
+
+
+#
+# Importing records from a spreadsheet
+#
+
+
+class EvidenceImportForm(forms.Form):
+    """The spreadsheet to import and the group it goes to; evidence.importing reads and checks the rows."""
+
+    group = forms.ModelChoiceField(queryset=Group.objects.none(), empty_label=None, label="Import into")
+    file = forms.FileField(
+        label="Spreadsheet", allow_empty_file=False,
+        widget=forms.FileInput(attrs={"accept": ".csv,.xlsx,text/csv,application/vnd.openxmlformats-"
+                                                "officedocument.spreadsheetml.sheet"}),
+    )
+
+    def __init__(self, *args, groups, **kwargs):
+        """`groups`: a queryset of the groups the person may log evidence in."""
+        from django.template.defaultfilters import filesizeformat
+
+        from evidence.importing import MAX_BYTES, MAX_ROWS
+
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = groups
+        self.fields["file"].help_text = (f"A CSV file (UTF-8) or an Excel workbook (.xlsx), up to "
+                                         f"{filesizeformat(MAX_BYTES)} and {MAX_ROWS:,} rows. The first row names "
+                                         f"the columns.")
+
+    def clean_file(self):
+        from django.template.defaultfilters import filesizeformat
+
+        from evidence.importing import MAX_BYTES
+
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise ValidationError(f"The file is {filesizeformat(upload.size)}; the limit is "
+                                  f"{filesizeformat(MAX_BYTES)}. Split it into smaller files.")
+        return upload

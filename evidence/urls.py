@@ -26,3 +26,8 @@ urlpatterns += [
     path("evidence/<int:pk>/<str:step>/", views.evidence_step, name="evidence-step"),
     path("attachments/<int:pk>/download/", views.attachment_download, name="attachment-download"),
 ]
+
+urlpatterns += [
+    path("evidence/import/", views.evidence_import, name="evidence-import"),
+    path("evidence/import/<str:token>/", views.evidence_import_confirm, name="evidence-import-confirm"),
+]

@@ -5,6 +5,7 @@ Pages of the reports and of the shared institution directory. Every signed-in me
 Then the pages of each group's evidence records, which change only through evidence/records.py.
 """
 
+import secrets
 from urllib.parse import urlsplit
 
 from django.contrib import messages
@@ -13,8 +14,9 @@ from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, Permissi
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.audit import history_of
@@ -22,10 +24,12 @@ from accounts.context_processors import active_membership
 from accounts.models import Group, Membership
 from accounts.permissions import Action, can, can_in_any_group, roles_by_group
 from accounts.scoping import get_for_user, get_for_writer
-from evidence import records, services
+from evidence import importing, records, services
+from evidence.attachments import display_name
 from evidence.filters import EvidenceRecordFilterSet, InstitutionFilterSet
 from evidence.forms import (
     AttachmentForm,
+    EvidenceImportForm,
     EvidenceRecordForm,
     InstitutionCreateForm,
     InstitutionForm,
@@ -162,6 +166,9 @@ def _history_rows(institution, viewer):
     return rows
 
 
+EVIDENCE_ON_INSTITUTION_PAGE = 50
+
+
 def _detail_page(request, institution, relationship_form=None, status=200):
     user = request.user
     visible = Institution.objects.visible_to(user)
@@ -180,6 +187,9 @@ def _detail_page(request, institution, relationship_form=None, status=200):
         "relationships": _relationship_rows(institution, relationships),
         "network": layout(institution, relationships),
         "history": _history_rows(institution, user),
+        # Evidence the user may see: their groups' records and copies shared with them.
+        "evidence": EvidenceRecord.objects.visible_to(user).filter(institution_links__institution=institution)
+        .select_related("group").distinct().order_by("-created_at")[:EVIDENCE_ON_INSTITUTION_PAGE],
         "can_edit": can_edit,
         "relationship_form": relationship_form if can_edit else None,
     }, status=status)
@@ -284,7 +294,10 @@ def evidence_list(request):
     filterset = EvidenceRecordFilterSet(
         request.GET or None, queryset=EvidenceRecord.objects.visible_to(user).for_list(), request=request
     )
-    page = Paginator(filterset.qs.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    records = filterset.qs
+    if not (filterset.is_bound and filterset.form.cleaned_data.get("q")):
+        records = records.order_by("-created_at", "-pk")  # with a search, its relevance order stands
+    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
     my_groups = roles_by_group(user)
     membership = active_membership(request)
     return render(request, "evidence/record_list.html", {
@@ -572,3 +585,128 @@ def attachment_download(request, pk):
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+#
+# Importing records from a spreadsheet
+#
+
+# {token: {"file": stored name, "group": id, "user": id, "name": the upload's name}} of the previews on screen.
+IMPORTS_SESSION_KEY = "evidence_imports"
+# Previews kept per session (several tabs); an older one's file is deleted when a newer one pushes it out.
+MAX_PENDING_IMPORTS = 3
+IMPORT_ACTIONS = {"import_all", "import_valid", "cancel"}
+
+
+def _import_groups(user):
+    groups = Group.objects.writable_by(user, Action.LOG_EVIDENCE)
+    if not groups.exists():
+        raise PermissionDenied("Your role in your groups does not allow logging evidence.")
+    return groups
+
+
+def _import_form_page(request, form, status=200):
+    return render(request, "evidence/import_form.html", {
+        "form": form, "columns": importing.COLUMNS, "required_columns": importing.REQUIRED_COLUMNS,
+        "kinds": EvidenceRecord.Kind.choices, "max_rows": importing.MAX_ROWS,
+    }, status=status)
+
+
+def _import_preview_page(request, *, group, preview, file_name, token=None, form=None, status=200):
+    """Every row and its problems. With a token the person may import or cancel; without, only upload again."""
+    response = render(request, "evidence/import_preview.html", {
+        "group": group, "preview": preview, "file_name": file_name, "token": token, "form": form,
+    }, status=status)
+    response["Cache-Control"] = "private, no-store"  # the rows are the group's private evidence
+    return response
+
+
+def _remember_import(request, entry):
+    pending = dict(request.session.get(IMPORTS_SESSION_KEY, {}))
+    token = secrets.token_urlsafe(24)
+    pending[token] = entry
+    while len(pending) > MAX_PENDING_IMPORTS:
+        oldest = next(iter(pending))
+        importing.delete_upload(pending.pop(oldest)["file"])
+    request.session[IMPORTS_SESSION_KEY] = pending
+    return token
+
+
+@login_required
+def evidence_import(request):
+    groups = _import_groups(request.user)
+    if request.method != "POST":
+        membership = active_membership(request)
+        active = membership.group if membership else None
+        initial = active if active is not None and groups.filter(pk=active.pk).exists() else groups.first()
+        return _import_form_page(request, EvidenceImportForm(groups=groups, initial={"group": initial}))
+    form = EvidenceImportForm(request.POST, request.FILES, groups=groups)
+    if not form.is_valid():
+        return _import_form_page(request, form, status=400)
+    group, upload = form.cleaned_data["group"], form.cleaned_data["file"]
+    data = upload.read()
+    try:
+        preview = importing.read_upload(data, group=group)
+    except importing.ImportRefused as exc:
+        form.add_error("file", exc.messages)
+        return _import_form_page(request, form, status=400)
+    file_name = display_name(upload.name)
+    token = _remember_import(request, {"file": importing.store_upload(data, preview.format), "group": group.pk,
+                                       "user": request.user.pk, "name": file_name})
+    return _import_preview_page(request, group=group, preview=preview, file_name=file_name, token=token)
+
+
+@login_required
+@require_POST
+def evidence_import_confirm(request, token):
+    action = request.POST.get("action")
+    pending = dict(request.session.get(IMPORTS_SESSION_KEY, {}))
+    entry = pending.get(token)
+    if entry is None or entry.get("user") != request.user.pk:
+        raise Http404("No such import.")
+    if action not in IMPORT_ACTIONS:
+        return HttpResponseBadRequest("Choose to import the rows or to cancel.")
+    del pending[token]
+    request.session[IMPORTS_SESSION_KEY] = pending
+    try:
+        return _finish_import(request, entry, action)
+    finally:
+        # Imported, refused, cancelled or failed: the uploaded file is never kept.
+        importing.delete_upload(entry["file"])
+
+
+def _finish_import(request, entry, action):
+    if action == "cancel":
+        messages.info(request, "The import was cancelled and the file discarded; nothing was saved.")
+        return redirect("evidence-import")
+    user = request.user
+    group = get_for_writer(Group.objects.all(), user, Action.LOG_EVIDENCE, pk=entry["group"])
+    data = importing.load_upload(entry["file"])
+    if data is None:
+        messages.error(request, "The uploaded file is no longer here; upload it again.")
+        return redirect("evidence-import")
+    try:
+        # Checked again: the directory or the group's sources may have changed since the preview.
+        preview = importing.read_upload(data, group=group)
+    except importing.ImportRefused as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("evidence-import")
+    rows = preview.rows if action == "import_all" else preview.valid_rows
+    problem = None
+    if action == "import_all" and preview.invalid_rows:
+        problem = "Nothing was imported: some rows have errors."
+    elif not rows:
+        problem = "Nothing was imported: no row is ready to import."
+    else:
+        try:
+            created = importing.import_rows(group, user, rows)
+        except ValidationError as exc:
+            problem = f"Nothing was imported. {' '.join(exc.messages)}"
+    if problem:
+        messages.error(request, f"{problem} Correct the file and upload it again.")
+        form = EvidenceImportForm(groups=_import_groups(user), initial={"group": group})
+        return _import_preview_page(request, group=group, preview=preview, file_name=entry["name"], form=form,
+                                    status=400)
+    messages.success(request, f"{len(created)} record{pluralize(len(created))} imported into {group.name}, as "
+                              f"drafts.")
+    return redirect("evidence-list")

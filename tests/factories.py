@@ -1,4 +1,7 @@
+import hashlib
+
 import factory
+from django.core.files.base import ContentFile
 from factory.django import DjangoModelFactory
 
 from accounts.models import Group, Invitation, Membership, Role, User, WorkerCheck
@@ -83,9 +86,75 @@ class AttachmentFactory(DjangoModelFactory):
         model = "evidence.Attachment"
 
     record = factory.SubFactory(EvidenceRecordFactory)
-    group = factory.SelfAttribute("record.group")
-    file = factory.django.FileField(filename="notice.txt", data=b"A procurement notice.")
-    original_name = "notice.txt"
+    group = factory.LazyAttribute(lambda attachment: attachment.record.group)
+    file = factory.LazyAttribute(lambda attachment: ContentFile(attachment.content, name="memo.txt"))
+    original_name = "memo.txt"
     content_type = "text/plain"
-    size = 21
-    sha256 = "0" * 64
+    size = factory.LazyAttribute(lambda attachment: len(attachment.content))
+    sha256 = factory.LazyAttribute(lambda attachment: hashlib.sha256(attachment.content).hexdigest())
+
+    class Params:
+        content = b"Minutes of the procurement meeting."
+
+
+#
+# The shared directory
+#
+
+
+class ReportFactory(DjangoModelFactory):
+    class Meta:
+        model = "evidence.Report"
+
+    slug = factory.Sequence(lambda n: f"report-{n}")
+    title = factory.Sequence(lambda n: f"Report {n}")
+    publisher = "ARTICLE 19"
+    published = "2021-01"
+    credit = "Data derived from a test report."
+
+
+class RecommendationFactory(DjangoModelFactory):
+    class Meta:
+        model = "evidence.Recommendation"
+
+    report = factory.SubFactory(ReportFactory)
+    code = factory.Sequence(lambda n: f"rec-{n}")
+    addressee = "Private Companies"
+    summary = "Companies should stop."
+    ask = factory.Sequence(lambda n: f"Ask number {n}")
+    order = factory.Sequence(int)
+
+
+class SectorFactory(DjangoModelFactory):
+    class Meta:
+        model = "evidence.Sector"
+        django_get_or_create = ["slug"]
+
+    slug = factory.Sequence(lambda n: f"sector-{n}")
+    name = factory.Sequence(lambda n: f"Sector {n}")
+
+
+class InstitutionFactory(DjangoModelFactory):
+    class Meta:
+        model = "evidence.Institution"
+        skip_postgeneration_save = True
+
+    slug = factory.Sequence(lambda n: f"institution-{n}")
+    name = factory.Sequence(lambda n: f"Institution {n}")
+    kind = "company"
+    country = "China"
+
+    @factory.post_generation
+    def sectors(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.sectors.set(extracted)
+
+
+class RelationshipFactory(DjangoModelFactory):
+    class Meta:
+        model = "evidence.Relationship"
+
+    slug = factory.Sequence(lambda n: f"relationship-{n}")
+    source_institution = factory.SubFactory(InstitutionFactory)
+    target_institution = factory.SubFactory(InstitutionFactory)
+    kind = "supplies"

@@ -23,7 +23,7 @@ PUBLIC_ROUTES = {"login", "logout", "invitation-accept"}
 LIST_ROUTES = {
     "home", "switch-group", "api:me", "api:token", "api:schema", "api:docs", "api:group-list",
     "api:membership-list", "api:worker-check-list", "api:evidence-list", "api:source-list", "api:source-duplicates",
-    "evidence-list", "evidence-create",
+    "evidence-list", "evidence-create", "evidence-import",
 }
 # Shared reference data (reports, the institution directory): every signed-in member reads it, nobody else.
 SHARED_ROUTES = {
@@ -81,6 +81,9 @@ OBJECT_ROUTES = {
     "evidence-step": ("record", lambda o: {"pk": o.pk, "step": "verify"}),
     "attachment-upload": ("record", lambda o: {"pk": o.pk}),
     "attachment-download": ("attachment", lambda o: {"pk": o.pk}),
+    # A pending import is held in its uploader's session, not in a row: any token not in the caller's own session
+    # is a 404 (tests/evidence/test_import.py posts another group's real token).
+    "evidence-import-confirm": ("group", lambda o: {"token": f"{o.slug}-pending-import"}),
 }
 
 

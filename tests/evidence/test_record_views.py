@@ -6,19 +6,22 @@ never reach a page unless it was verified and shared, and then without its prote
 
 import hashlib
 
-import factory
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from factory.django import DjangoModelFactory
 
 from accounts.audit import history_of
 from evidence import records
-from evidence.models import Attachment, Citation, EvidenceRecord, Institution, RecordInstitution, Source, Tag
-from tests.factories import CitationFactory, EvidenceRecordFactory, SourceFactory
+from evidence.models import Attachment, Citation, EvidenceRecord, RecordInstitution, Source, Tag
+from tests.factories import (
+    AttachmentFactory,
+    CitationFactory,
+    EvidenceRecordFactory,
+    InstitutionFactory,
+    SourceFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -27,31 +30,6 @@ EXCERPT_ZH = "该系统可以识别学生在课堂上的情绪"
 #
 # Factories and helpers (tests/factories.py is another engineer's; these stay here)
 #
-
-
-class InstitutionFactory(DjangoModelFactory):
-    class Meta:
-        model = Institution
-
-    slug = factory.Sequence(lambda n: f"institution-{n}")
-    name = factory.Sequence(lambda n: f"Institution {n}")
-    kind = Institution.Kind.COMPANY
-
-
-class AttachmentFactory(DjangoModelFactory):
-    class Meta:
-        model = Attachment
-
-    record = factory.SubFactory(EvidenceRecordFactory)
-    group = factory.LazyAttribute(lambda attachment: attachment.record.group)
-    file = factory.LazyAttribute(lambda attachment: ContentFile(attachment.content, name="memo.txt"))
-    original_name = "memo.txt"
-    content_type = "text/plain"
-    size = factory.LazyAttribute(lambda attachment: len(attachment.content))
-    sha256 = factory.LazyAttribute(lambda attachment: hashlib.sha256(attachment.content).hexdigest())
-
-    class Params:
-        content = b"Minutes of the procurement meeting."
 
 
 @pytest.fixture
