@@ -2,7 +2,8 @@
 `make run`: the whole site on one machine with no configuration.
 
 Prepares the database and demo data, then runs an embedded Redis (unless REDIS_URL is set), a Celery worker
-process and the development web server, and stops them all, in order, on Ctrl-C.
+process, Celery beat for the periodic jobs and the development web server, and stops them all, in order, on
+Ctrl-C.
 """
 
 import argparse
@@ -78,6 +79,13 @@ def main(argv=None):
             env=env, cwd=BASE_DIR, start_new_session=True,
         )
         processes.append(("worker", worker))
+        var_dir = Path(env.get("VAR_DIR", BASE_DIR / "var"))
+        beat = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
+             "--schedule", str(var_dir / "celerybeat-schedule")],
+            env=env, cwd=BASE_DIR, start_new_session=True,
+        )
+        processes.append(("beat", beat))
         web = subprocess.Popen(
             [*MANAGE, "runserver", f"{options.host}:{options.port}"], env=env, cwd=BASE_DIR, start_new_session=True
         )

@@ -203,6 +203,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": max(env.int("CELERY_VISIBILITY_TIMEOUT", default=900), CELERY_TASK_TIME_LIMIT + 60),
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Periodic jobs, run by `celery -A config beat` (started by `make run` and the compose file's beat service).
+CELERY_BEAT_SCHEDULE = {
+    "delete-stale-import-uploads": {"task": "evidence.tasks.delete_stale_import_uploads", "schedule": 3600},
+}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 #

@@ -65,6 +65,7 @@ def test_it_runs_the_whole_site_and_stops_cleanly(tmp_path):
         browser = Browser(f"http://127.0.0.1:{web_port}")
         wait_until(lambda: "Sign in" in browser.get("/login/")[1], 120, "the login page", process, log)
         assert "coordinator  password disentangle-demo" in log.read_text()
+        wait_until(lambda: "beat: Starting" in log.read_text(), 30, "celery beat", process, log)
 
         url, html = browser.post("/login/", {"username": "coordinator", "password": "disentangle-demo"})
         assert url.endswith("/groups/demo-coalition/")
