@@ -43,9 +43,11 @@ class EvidenceRecordFilterSet(django_filters.FilterSet):
     institution = django_filters.CharFilter(method="filter_institution", label="Institution (short name)")
     tag = django_filters.CharFilter(method="filter_tag", label="Tag")
     group = django_filters.CharFilter(field_name="group__slug", label="Group")
-    happened_after = django_filters.DateFilter(method="filter_after", label="Happened on or after")
+    happened_after = django_filters.DateFilter(method="filter_after", label="Happened on or after",
+                                               widget=forms.DateInput(attrs={"type": "date"}))
     happened_before = django_filters.DateFilter(field_name="event_start", lookup_expr="lte",
-                                                label="Happened on or before")
+                                                label="Happened on or before",
+                                                widget=forms.DateInput(attrs={"type": "date"}))
 
     class Meta:
         model = EvidenceRecord
