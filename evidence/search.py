@@ -16,9 +16,10 @@ the order in which a record comes.
 
 import re
 
-from django.apps import apps
 from django.db import connections
 from django.db.models import BooleanField, F, FloatField, Func, Value
+
+from accounts.permissions import roles_by_group
 
 # Han ideographs, as in migration 0005.
 CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -121,10 +122,7 @@ class Rank(Func):
 
 def search_postgresql(queryset, words, *, user):
     """`queryset` narrowed to the records `user` may see that match every word, best first."""
-    group_ids = []
-    if getattr(user, "is_authenticated", False):
-        Membership = apps.get_model("accounts", "Membership")
-        group_ids = sorted(Membership.objects.filter(user=user).values_list("group_id", flat=True))
+    group_ids = sorted(roles_by_group(user))  # the user's groups, read once per request
     query = match_query(words, group_ids)
     if query is None:  # nothing to look up, e.g. only punctuation
         return queryset.none()
