@@ -38,7 +38,9 @@ def invite_member(group, *, email, role, actor):
     record_change(
         actor=actor, obj=invitation, action="invitation.sent", after={"email": email, "role": role}
     )
-    transaction.on_commit(lambda: _send_invitation(invitation.pk))
+    # robust: a mail server that is down must not turn a saved invitation into an error page; it is logged,
+    # and the coordinator still sees the open invitation.
+    transaction.on_commit(lambda: _send_invitation(invitation.pk), robust=True)
     return "invited", invitation
 
 
@@ -108,7 +110,14 @@ def request_worker_check(group, *, actor):
     """Create the row and hand its id to the worker once the row is committed."""
     from accounts.tasks import run_worker_check
 
+    def enqueue():
+        try:
+            run_worker_check.delay(check.pk)
+        except Exception as exc:  # the broker is unreachable: say so on the row instead of waiting forever
+            WorkerCheck.objects.filter(pk=check.pk).update(
+                status=WorkerCheck.Status.FAILED, error=f"The job queue could not be reached: {exc}")
+
     with transaction.atomic():
         check = WorkerCheck.objects.create(group=group, requested_by=actor)
-        transaction.on_commit(lambda: run_worker_check.delay(check.pk))
+        transaction.on_commit(enqueue)
     return check

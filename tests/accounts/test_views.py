@@ -200,3 +200,16 @@ def test_a_coordinator_who_leaves_lands_on_their_home_page(client_for, coordinat
     assert response["Location"] == reverse("home")
     assert client.get(reverse("member-list", args=[group.slug])).status_code == 404
     assert Membership.objects.filter(group=group).get() == other
+
+
+def test_an_invitation_is_kept_when_the_mail_server_is_down(client_for, coordinator, group, monkeypatch,
+                                                          django_capture_on_commit_callbacks):
+    def mail_down(*args, **kwargs):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr("accounts.services.send_mail", mail_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(coordinator).post(
+            reverse("member-invite", args=[group.slug]), {"email": "omar@example.org", "role": "viewer"})
+    assert response.status_code == 302
+    assert Invitation.objects.filter(group=group, email="omar@example.org").exists()
