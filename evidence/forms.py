@@ -16,6 +16,7 @@ from evidence.models import (
     Tag,
     url_key,
 )
+from evidence.records import TAG_MAX_LENGTH, BulkAction
 
 
 class LinesField(forms.CharField):
@@ -388,6 +389,48 @@ class ShareForm(forms.Form):
     def __init__(self, *args, record, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["groups"].queryset = Group.objects.exclude(pk=record.group_id).only("pk", "name")
+
+
+class RecordIdsField(forms.Field):
+    """The ids of the ticked records; the view keeps to the ones the user can see."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        try:
+            return sorted({int(pk) for pk in value or ()})
+        except (TypeError, ValueError):
+            raise ValidationError("Tick records from the list.") from None
+
+
+class BulkActionForm(forms.Form):
+    """One change for the records ticked in the evidence list, or for every record its filters match."""
+
+    SCOPES = [("selected", "The records I ticked"), ("all", "Every record matching the filters")]
+
+    action = forms.ChoiceField(choices=[("", "Choose an action")] + BulkAction.choices, label="Action")
+    scope = forms.ChoiceField(choices=SCOPES, initial="selected", widget=forms.RadioSelect, label="Apply to")
+    records = RecordIdsField(required=False)
+    tag = forms.CharField(required=False, max_length=TAG_MAX_LENGTH, label="Tag",
+                          help_text="For adding or removing a tag.")
+    groups = forms.ModelMultipleChoiceField(queryset=Group.objects.only("pk", "name"), required=False,
+                                            widget=forms.CheckboxSelectMultiple, label="Share with these groups")
+    everyone = forms.BooleanField(required=False, label="Share with every group on the site")
+    filters = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        if action in (BulkAction.TAG, BulkAction.UNTAG) and not (data.get("tag") or "").strip():
+            self.add_error("tag", "Give the tag to add or remove.")
+        if action == BulkAction.SHARE and not (data.get("groups") or data.get("everyone")):
+            self.add_error("groups", "Choose the groups to share with, or every group.")
+        if "records" in self.errors:
+            # The ticks are hidden inputs of this form, whose errors a page does not show beside a field.
+            self.add_error(None, self.errors.pop("records"))
+        elif data.get("scope") == "selected" and not data.get("records"):
+            self.add_error("scope", "Tick the records to change, or choose every record matching the filters.")
+        return data
 
 
 class AttachmentForm(forms.Form):

@@ -18,6 +18,7 @@ urlpatterns = [
 urlpatterns += [
     path("evidence/", views.evidence_list, name="evidence-list"),
     path("evidence/new/", views.evidence_create, name="evidence-create"),
+    path("evidence/bulk/", views.evidence_bulk, name="evidence-bulk"),
     path("evidence/<int:pk>/", views.evidence_detail, name="evidence-detail"),
     # Before the step pattern, which would otherwise read "edit", "share" and "attachments" as steps.
     path("evidence/<int:pk>/edit/", views.evidence_edit, name="evidence-edit"),

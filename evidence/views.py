@@ -14,9 +14,10 @@ from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, Permissi
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.audit import history_of
@@ -29,6 +30,7 @@ from evidence.attachments import display_name
 from evidence.filters import EvidenceRecordFilterSet, InstitutionFilterSet
 from evidence.forms import (
     AttachmentForm,
+    BulkActionForm,
     EvidenceImportForm,
     EvidenceRecordForm,
     InstitutionCreateForm,
@@ -288,23 +290,64 @@ def _record_queryset():
             .prefetch_related("recommendations__report", "rights", "citations__source"))
 
 
-@login_required
-def evidence_list(request):
-    user = request.user
+def _filtered_records(request, query):
     filterset = EvidenceRecordFilterSet(
-        request.GET or None, queryset=EvidenceRecord.objects.visible_to(user).for_list(), request=request
+        query or None, queryset=EvidenceRecord.objects.visible_to(request.user).for_list(), request=request
     )
-    records = filterset.qs
+    matching = filterset.qs
     if not (filterset.is_bound and filterset.form.cleaned_data.get("q")):
-        records = records.order_by("-created_at", "-pk")  # with a search, its relevance order stands
-    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+        matching = matching.order_by("-created_at", "-pk")  # with a search, its relevance order stands
+    return filterset, matching
+
+
+def _evidence_list_page(request, query, *, bulk_form=None, status=200):
+    user = request.user
+    filterset, matching = _filtered_records(request, query)
+    page = Paginator(matching, PAGE_SIZE).get_page(query.get("page"))
     my_groups = roles_by_group(user)
     membership = active_membership(request)
+    can_change = can_in_any_group(user, Action.LOG_EVIDENCE)
+    ticked = set(bulk_form.cleaned_data.get("records", ())) if bulk_form and bulk_form.is_bound else set()
     return render(request, "evidence/record_list.html", {
         "filterset": filterset, "form": filterset.form, "page_obj": page,
-        "rows": [{"record": record, "shared_copy": record.group_id not in my_groups} for record in page],
+        "rows": [{"record": record, "shared_copy": record.group_id not in my_groups, "ticked": record.pk in ticked}
+                 for record in page],
         "can_log": membership is not None and can(user, Action.LOG_EVIDENCE, membership.group),
-    })
+        "bulk_form": (bulk_form or BulkActionForm(initial={"filters": query.urlencode()})) if can_change else None,
+        "bulk_limit": records.BULK_LIMIT,
+    }, status=status)
+
+
+@login_required
+@require_safe
+def evidence_list(request):
+    return _evidence_list_page(request, request.GET)
+
+
+@login_required
+@require_POST
+def evidence_bulk(request):
+    """One change to the ticked records, or to every record the list's filters match (records.bulk_change)."""
+    form = BulkActionForm(request.POST)
+    query = QueryDict(request.POST.get("filters", ""))
+    if not form.is_valid():
+        return _evidence_list_page(request, query, bulk_form=form, status=400)
+    filterset, matching = _filtered_records(request, query)
+    if filterset.is_bound and not filterset.form.is_valid():
+        # An invalid filter is dropped by the filterset, which would widen "every matching record".
+        form.add_error(None, "Correct the filters before changing every record they match.")
+        return _evidence_list_page(request, query, bulk_form=form, status=400)
+    data = form.cleaned_data
+    if data["scope"] == "selected":
+        matching = matching.filter(pk__in=data["records"])
+    try:
+        outcome = records.bulk_change(matching[:records.BULK_LIMIT + 1], actor=request.user, action=data["action"],
+                                      tag=data["tag"], groups=list(data["groups"]), everyone=data["everyone"])
+    except ValidationError as exc:
+        _add_service_errors(form, exc)
+        return _evidence_list_page(request, query, bulk_form=form, status=400)
+    (messages.success if outcome.changed or not outcome.refused else messages.warning)(request, outcome.summary())
+    return redirect(f"{reverse('evidence-list')}?{query.urlencode()}" if query else reverse("evidence-list"))
 
 
 _RECORD_ACTIONS = {

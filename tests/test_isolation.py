@@ -23,7 +23,8 @@ PUBLIC_ROUTES = {"login", "logout", "invitation-accept"}
 LIST_ROUTES = {
     "home", "switch-group", "api:me", "api:token", "api:schema", "api:docs", "api:group-list",
     "api:membership-list", "api:worker-check-list", "api:evidence-list", "api:source-list", "api:source-duplicates",
-    "evidence-list", "evidence-create", "evidence-import",
+    "api:evidence-bulk",
+    "evidence-list", "evidence-create", "evidence-import", "evidence-bulk",
 }
 # Shared reference data (reports, the institution directory): every signed-in member reads it, nobody else.
 SHARED_ROUTES = {

@@ -18,7 +18,7 @@ from evidence.models import (
     Sector,
     Source,
 )
-from evidence.records import ensure_can
+from evidence.records import BULK_LIMIT, TAG_MAX_LENGTH, BulkAction, ensure_can
 
 
 class ReportSerializer(serializers.ModelSerializer):
@@ -255,6 +255,22 @@ class RejectSerializer(serializers.Serializer):
 class ShareSerializer(serializers.Serializer):
     groups = serializers.SlugRelatedField(slug_field="slug", many=True, queryset=Group.objects.all(), default=list)
     everyone = serializers.BooleanField(default=False)
+
+
+class BulkChangeSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=BulkAction.choices)
+    records = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=False,
+                                    max_length=BULK_LIMIT)
+    tag = serializers.CharField(required=False, allow_blank=True, default="", max_length=TAG_MAX_LENGTH)
+    groups = serializers.SlugRelatedField(slug_field="slug", many=True, queryset=Group.objects.all(), default=list)
+    everyone = serializers.BooleanField(default=False)
+
+
+class BulkOutcomeSerializer(serializers.Serializer):
+    changed = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    refused = serializers.DictField(child=serializers.IntegerField(), help_text="How many records each reason left "
+                                                                                "unchanged.")
 
 
 class AttachmentSerializer(serializers.ModelSerializer):

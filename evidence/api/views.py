@@ -12,6 +12,8 @@ from evidence import records, services
 from evidence.api.serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
+    BulkChangeSerializer,
+    BulkOutcomeSerializer,
     EvidenceRecordSerializer,
     InstitutionSerializer,
     RecommendationSerializer,
@@ -201,3 +203,25 @@ class EvidenceRecordViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, vi
     @action(detail=True, methods=["post"])
     def share(self, request, pk=None):
         return self._step(request, records.share_record, ShareSerializer)
+
+    @extend_schema(request=BulkChangeSerializer, responses=BulkOutcomeSerializer)
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        """
+        One change (tag, untag, submit, share) to many records of your groups. Each record is checked on its own;
+        the answer counts those changed, already so, and refused with the reason. Ids you cannot see count as
+        not found, the same as ids that do not exist.
+        """
+        body = BulkChangeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        wanted = set(data["records"])
+        found = list(EvidenceRecord.objects.visible_to(request.user).filter(pk__in=wanted))
+        try:
+            outcome = records.bulk_change(found, actor=request.user, action=data["action"], tag=data["tag"],
+                                          groups=data["groups"], everyone=data["everyone"])
+        except DjangoValidationError as exc:
+            raise ValidationError(as_serializer_error(exc)) from exc
+        if missing := len(wanted) - len(found):
+            outcome.refused["not found"] += missing
+        return Response(BulkOutcomeSerializer(outcome).data)
