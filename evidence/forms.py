@@ -64,7 +64,8 @@ class InstitutionForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        parents = Institution.objects.visible_to(user).only("pk", "name")
+        # A group's own institution is no parent of a directory entry: it would show on that entry's page.
+        parents = Institution.objects.visible_to(user).in_directory().only("pk", "name")
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents
@@ -115,7 +116,7 @@ class RelationshipForm(forms.Form):
             (self.OUTGOING, f"{institution.name} … the other institution"),
             (self.INCOMING, f"The other institution … {institution.name}"),
         ]
-        others = Institution.objects.visible_to(user).exclude(pk=institution.pk).only("pk", "name")
+        others = Institution.objects.in_directory().exclude(pk=institution.pk).only("pk", "name")
         self.fields["other"].queryset = others
 
     def clean(self):
@@ -229,23 +230,89 @@ class EvidenceRecordForm(forms.ModelForm):
         return dict(self.cleaned_data)
 
 
+# `on_duplicate` says what to do when a new source or institution may be one the group already has.
+CREATE_ANYWAY = "new"
+
+
 class InstitutionRowForm(forms.Form):
-    """One institution the record involves, and its role; an empty row is skipped."""
+    """
+    One institution the record involves, and its role; an empty row is skipped. The institution is one the
+    record's group may name, or a new one described in the row, which only that group will see. A new name
+    that resembles institutions already there is held back until the person picks one of them or confirms.
+    """
 
     institution = forms.ModelChoiceField(queryset=Institution.objects.none(), required=False,
                                          empty_label="—", label="Institution")
     role = forms.ChoiceField(choices=RecordInstitution.Role.choices, initial=RecordInstitution.Role.OTHER)
+    new_name = forms.CharField(max_length=200, required=False, label="Name",
+                               help_text="Only your group sees it until a coordinator adds it to the directory.")
+    new_name_zh = forms.CharField(max_length=200, required=False, label="Chinese name")
+    new_kind = forms.ChoiceField(choices=Institution.Kind.choices, initial=Institution.Kind.COMPANY, label="Kind",
+                                 required=False)
+    on_duplicate = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, institutions, **kwargs):
         super().__init__(*args, **kwargs)
+        self.institutions = institutions
         self.fields["institution"].queryset = institutions
+        self.duplicates = []  # institutions the new one may be, when that needs confirming
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        name = " ".join((cleaned.get("new_name") or "").split())
+        if cleaned.get("new_name_zh") and not name:
+            self.add_error("new_name", "Give the new institution a name (in English or pinyin).")
+        if not name:
+            return cleaned
+        if cleaned.get("institution") is not None:
+            raise ValidationError("Either choose an institution from the list or add a new one, not both.")
+        self._check_duplicates(cleaned, name)
+        return cleaned
+
+    def _check_duplicates(self, cleaned, name):
+        resembling = self.institutions.resembling(name) | self.institutions.resembling(cleaned.get("new_name_zh"))
+        duplicates = list(resembling.order_by("name")[:8])
+        choice = cleaned.get("on_duplicate") or ""
+        if not duplicates or choice == CREATE_ANYWAY:
+            return
+        chosen = next((i for i in duplicates if str(i.pk) == choice), None)
+        if chosen is not None:
+            cleaned["institution"] = chosen  # the person chose the institution already there
+            return
+        self.duplicates = duplicates
+        self.add_error("on_duplicate", "Institutions with a similar name are already there. Choose one of them, "
+                                       "or confirm that yours is a different institution.")
+
+    @property
+    def new_institution(self):
+        """The values of the new institution to create, or None when the row names an existing one."""
+        data = self.cleaned_data
+        if data.get("institution") is not None or not data.get("new_name"):
+            return None
+        return {"name": " ".join(data["new_name"].split()), "name_zh": data["new_name_zh"],
+                "kind": data["new_kind"] or Institution.Kind.OTHER}
 
 
 class InstitutionRowFormSet(forms.BaseFormSet):
-    def links(self):
-        """[(institution, role)] of the filled rows, for the service."""
-        return [(form.cleaned_data["institution"], form.cleaned_data["role"])
-                for form in self.forms if form.cleaned_data.get("institution")]
+    def links(self, created=None):
+        """
+        [(institution, role)] of the filled rows, for the service; `created(values)` makes the new institution a
+        row describes.
+        """
+        links = []
+        for form in self.forms:
+            institution = form.cleaned_data.get("institution")
+            if institution is None and form.new_institution and created is not None:
+                institution = created(form.new_institution)
+            if institution is not None:
+                links.append((institution, form.cleaned_data["role"]))
+        return links
+
+    @property
+    def duplicate_warning(self):
+        return any(form.duplicates for form in self.forms)
 
 
 # Which of a citation row's fields describe a new source, and the Source field each fills.
@@ -256,8 +323,6 @@ CITATION_FIELDS = ["locator", "excerpt", "excerpt_language", "translation", "tra
 # A new source counts as entered once one of these is filled (kind and protected always have a value).
 _NEW_SOURCE_CONTENT = ["new_title", "new_url", "new_publisher", "new_published_on", "new_archive_url",
                        "new_language"]
-# `on_duplicate` says what to do when a new source's address is one the group already entered.
-CREATE_ANYWAY = "new"
 
 
 class CitationRowForm(forms.Form):
@@ -352,15 +417,18 @@ class CitationRowFormSet(forms.BaseFormSet):
         return any(form.duplicates for form in self.forms)
 
 
-def institution_formset(*, user, data=None, links=(), prefix="institutions"):
-    """Up to five institution rows (more if the record already names more), prefilled with `links`."""
+def institution_formset(*, group, data=None, links=(), prefix="institutions"):
+    """
+    Up to five institution rows (more if the record already names more), prefilled with `links`, offering what
+    a record of `group` may name.
+    """
     initial = [{"institution": link.institution_id, "role": link.role} for link in links]
     formset_class = forms.formset_factory(InstitutionRowForm, formset=InstitutionRowFormSet,
                                           extra=max(5 - len(initial), 1), max_num=50, absolute_max=50,
                                           validate_max=True)
     # A submitted form is read as submitted: compared with the record's rows, an unchanged row would be skipped.
     return formset_class(data, initial=None if data is not None else initial, prefix=prefix,
-                         form_kwargs={"institutions": Institution.objects.visible_to(user).only("pk", "name")})
+                         form_kwargs={"institutions": Institution.objects.available_to(group).only("pk", "name")})
 
 
 def citation_formset(*, sources, data=None, citations=(), prefix="citations"):

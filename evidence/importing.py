@@ -292,10 +292,13 @@ def _by_name(objects, *names):
 
 
 class _Lookups:
-    """The directory, sectors and the group's sources, read once per file rather than once per row."""
+    """
+    The institutions the group may name, sectors and the group's sources, read once per file rather than once per
+    row.
+    """
 
     def __init__(self, group):
-        institutions = list(Institution.objects.only("pk", "slug", "name", "name_zh"))
+        institutions = list(Institution.objects.available_to(group).only("pk", "slug", "name", "name_zh"))
         self.institutions_by_slug = {institution.slug: institution for institution in institutions}
         self.institutions_by_name = _by_name(institutions, "name", "name_zh")
         sectors = list(Sector.objects.all())

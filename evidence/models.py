@@ -104,7 +104,12 @@ def validate_unreserved_slug(value):
 
 
 class Institution(models.Model):
-    """A company, government body, police bureau, school, standards body … that campaigns may target."""
+    """
+    A company, government body, police bureau, school, standards body … that campaigns may target. Most belong
+    to the shared directory every member reads; one a member adds while logging evidence belongs to their group
+    alone (`added_by_group`) until a coordinator of that group adds it to the directory, so that what a group
+    investigates does not show to the other groups on the site.
+    """
 
     class Kind(models.TextChoices):
         COMPANY = "company", "Company"
@@ -131,6 +136,9 @@ class Institution(models.Model):
     report_table = models.CharField(max_length=40, blank=True)
     source_report = models.ForeignKey(Report, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     page = models.PositiveIntegerField(null=True, blank=True)
+    added_by_group = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, null=True, blank=True,
+                                       related_name="own_institutions",
+                                       help_text="Empty for the shared directory; else the only group that sees it")
     # Name, Chinese name and aliases folded into one lower-case column, so one lookup searches them all.
     search_text = models.TextField(editable=False, default="")
     updated_at = models.DateTimeField(auto_now=True)

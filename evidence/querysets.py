@@ -2,13 +2,54 @@ from django.db import models
 
 from accounts.scoping import GroupScopedQuerySet
 
+# Words so common in institutions' names that sharing one says nothing about being the same institution.
+GENERIC_NAME_WORDS = {
+    "technology", "technologies", "tech", "company", "limited", "ltd.", "ltd", "co.,", "co.", "corporation",
+    "group", "holdings", "information", "intelligent", "intelligence", "science", "digital", "systems",
+    "network", "networks", "bureau", "public", "security", "ministry", "department", "university", "school",
+    "institute", "research", "china", "chinese", "national", "international", "province", "city", "municipal",
+    "the", "and", "with",
+}
+
 
 class InstitutionQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """The directory is shared reference data: every signed-in, active user reads all of it."""
+        """
+        The shared directory, which every signed-in, active user reads, and the institutions the user's own
+        groups added for themselves.
+        """
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
-        return self.all()
+        from accounts.permissions import roles_by_group
+
+        return self.filter(models.Q(added_by_group__isnull=True) | models.Q(added_by_group__in=roles_by_group(user)))
+
+    def available_to(self, group):
+        """What a record of `group` may name: the shared directory and the group's own institutions."""
+        return self.filter(models.Q(added_by_group__isnull=True) | models.Q(added_by_group=group))
+
+    def in_directory(self):
+        return self.filter(added_by_group__isnull=True)
+
+    def resembling(self, name):
+        """
+        Institutions whose name, Chinese name or an alias contains `name` or one of its distinctive words: the
+        likely duplicates of a new institution called `name` ("Hikvision" for "Hikvision Digital Technology",
+        海康威视 for 海康威视数字技术).
+        """
+        folded = " ".join((name or "").casefold().split())
+        if not folded:
+            return self.none()
+        matches = models.Q(search_text__contains=folded)
+        for word in set(folded.split()) - GENERIC_NAME_WORDS:
+            if word.isascii() and len(word) >= 4:
+                # At the start of a word, so that "vision" does not find "Hikvision".
+                matches |= (models.Q(search_text__startswith=word) | models.Q(search_text__contains=f" {word}")
+                            | models.Q(search_text__contains=f"\n{word}"))
+            elif not word.isascii() and len(word) >= 4:
+                # Chinese names run together; their first four characters are usually the distinctive part.
+                matches |= models.Q(search_text__contains=word[:4])
+        return self.filter(matches)
 
     def search(self, text):
         """Match the name, the Chinese name or any alias, ignoring case."""

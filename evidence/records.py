@@ -49,6 +49,10 @@ def _audit(actor, record, action, before):
 def _set_relations(record, *, group, institutions=None, citations=None, tags=None, recommendations=None,
                    rights=None, actor=None):
     if institutions is not None:
+        for institution, _role in institutions:
+            if institution.added_by_group_id not in (None, group.pk):
+                raise ValidationError({"institutions": "A record can only name the shared directory's institutions "
+                                                       "and its own group's."})
         record.institution_links.all().delete()
         RecordInstitution.objects.bulk_create(
             RecordInstitution(record=record, institution=institution, role=role)
@@ -155,6 +159,12 @@ def share_record(record, *, actor, groups=(), everyone=False):
     ensure_can(actor, Action.SHARE_EVIDENCE, record.group)
     if (groups or everyone) and (record.status != Status.VERIFIED or record.protected):
         raise ValidationError("Only verified records that are not protected can be shared.")
+    if groups or everyone:
+        own = [link.institution.name for link in record.institution_links.select_related("institution")
+               if link.institution.added_by_group_id]
+        if own:
+            raise ValidationError(f"The record names institutions only your group sees ({', '.join(own)}); a "
+                                  f"coordinator adds them to the shared directory before the record is shared.")
     groups = [g for g in groups if g.pk != record.group_id]
     before = {"shared_with": sorted(g.slug for g in record.shared_with.all()),
               "shared_with_everyone": record.shared_with_everyone}

@@ -1,16 +1,71 @@
-"""Edits of the shared institution directory. Each is one transaction that also writes its history row."""
+"""
+Edits of the institution directory. Each is one transaction that also writes its history row.
 
-from django.core.exceptions import PermissionDenied
+The shared directory is edited by coordinators (of any group) and site staff. An institution a group added for
+itself while logging evidence is edited by that group's coordinators, and they alone add it to the shared
+directory.
+"""
+
+import secrets
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.text import slugify
 
 from accounts.audit import record_change
-from accounts.permissions import Action, can_in_any_group
+from accounts.permissions import Action, can, can_in_any_group
 from evidence.models import Institution, Relationship
 
 
-def ensure_directory_editor(actor):
-    if not can_in_any_group(actor, Action.EDIT_DIRECTORY):
+def ensure_directory_editor(actor, institution=None):
+    """Raise unless `actor` may edit `institution` (or, without one, the shared directory)."""
+    group = getattr(institution, "added_by_group", None)
+    if group is not None:
+        if not can(actor, Action.EDIT_DIRECTORY, group):
+            raise PermissionDenied(f"Only coordinators of {group.name} edit the institutions it added.")
+    elif not can_in_any_group(actor, Action.EDIT_DIRECTORY):
         raise PermissionDenied("Only coordinators and site staff edit the institution directory.")
+
+
+def _audit_group(institution):
+    # A group's own institution keeps its history in that group; the shared directory's belongs to no group.
+    return institution.added_by_group
+
+
+def _private_slug(name):
+    # A random ending, so that a slug taken by another group's private institution never shows it exists.
+    return f"{slugify(name, allow_unicode=False)[:60] or 'institution'}-{secrets.token_hex(3)}"
+
+
+@transaction.atomic
+def add_group_institution(group, *, actor, name, **values):
+    """An institution that only `group` sees, added by a member who logs evidence there."""
+    if not can(actor, Action.LOG_EVIDENCE, group):
+        raise PermissionDenied("Your role in this group does not allow that.")
+    sectors = values.pop("sectors", None)
+    institution = Institution(slug=_private_slug(name), name=name.strip(), added_by_group=group, **values)
+    institution.full_clean()
+    institution.save()
+    if sectors:
+        institution.sectors.set(sectors)
+    record_change(actor=actor, obj=institution, action="institution.created", after=institution.to_dict(),
+                  group=group)
+    return institution
+
+
+@transaction.atomic
+def add_to_directory(institution, *, actor):
+    """Make a group's own institution part of the shared directory, which every member on the site reads."""
+    institution = Institution.objects.select_for_update().select_related("added_by_group").get(pk=institution.pk)
+    if institution.added_by_group is None:
+        raise ValidationError("This institution is already in the shared directory.")
+    ensure_directory_editor(actor, institution)
+    group = institution.added_by_group
+    institution.added_by_group = None
+    institution.save(update_fields=["added_by_group", "updated_at"])
+    record_change(actor=actor, obj=institution, action="institution.published", group=group,
+                  before={"only_for": group.slug}, after={"only_for": None})
+    return institution
 
 
 def _apply(institution, values):
@@ -34,15 +89,16 @@ def create_institution(*, actor, **values):
 
 @transaction.atomic
 def update_institution(institution, *, actor, **values):
-    ensure_directory_editor(actor)
-    institution = Institution.objects.select_for_update().get(pk=institution.pk)
+    institution = Institution.objects.select_for_update().select_related("added_by_group").get(pk=institution.pk)
+    ensure_directory_editor(actor, institution)
     before = institution.to_dict()
     _apply(institution, values)
     after = institution.to_dict()
     if after != before:
         changed = sorted(key for key in after if after[key] != before[key])
         record_change(actor=actor, obj=institution, action="institution.updated",
-                      before={k: before[k] for k in changed}, after={k: after[k] for k in changed}, group=None)
+                      before={k: before[k] for k in changed}, after={k: after[k] for k in changed},
+                      group=_audit_group(institution))
     return institution
 
 
@@ -54,8 +110,13 @@ def _record_on_both_ends(actor, relationship, action, **snapshot):
 
 @transaction.atomic
 def add_relationship(*, actor, source_institution, target_institution, kind, note="", source=""):
-    """Record a link; refuses (ValidationError) self-links, unknown kinds and a link already recorded."""
+    """
+    Record a link; refuses (ValidationError) self-links, unknown kinds, a link already recorded, and a link to a
+    group's own institution (shown on the shared institution's page, it would tell other groups it exists).
+    """
     ensure_directory_editor(actor)
+    if source_institution.added_by_group_id or target_institution.added_by_group_id:
+        raise ValidationError("Add both institutions to the shared directory before linking them.")
     relationship = Relationship(
         source_institution=source_institution, target_institution=target_institution, kind=kind, note=note,
         source=source,

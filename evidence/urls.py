@@ -11,6 +11,8 @@ urlpatterns = [
     path("institutions/new/", views.institution_create, name="institution-create"),
     path("institutions/<slug:slug>/", views.institution_detail, name="institution-detail"),
     path("institutions/<slug:slug>/edit/", views.institution_edit, name="institution-edit"),
+    path("institutions/<slug:slug>/add-to-directory/", views.institution_add_to_directory,
+         name="institution-add-to-directory"),
     path("institutions/<slug:slug>/relationships/add/", views.relationship_add, name="relationship-add"),
     path("relationships/<int:pk>/remove/", views.relationship_remove, name="relationship-remove"),
 ]

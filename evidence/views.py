@@ -85,8 +85,12 @@ def report_detail(request, slug):
 #
 
 
-def _can_edit(user):
-    return can_in_any_group(user, Action.EDIT_DIRECTORY)
+def _can_edit(user, institution=None):
+    try:
+        services.ensure_directory_editor(user, institution)
+    except PermissionDenied:
+        return False
+    return True
 
 
 @login_required
@@ -101,7 +105,7 @@ def institution_list(request):
 
 
 def _detail_queryset():
-    return Institution.objects.select_related("parent", "source_report").prefetch_related("sectors")
+    return Institution.objects.select_related("parent", "source_report", "added_by_group").prefetch_related("sectors")
 
 
 def _relationship_rows(institution, relationships):
@@ -179,8 +183,10 @@ def _detail_page(request, institution, relationship_form=None, status=200):
         .filter(source_institution__in=visible, target_institution__in=visible)
         .select_related("source_institution", "target_institution")
     )
-    can_edit = _can_edit(user)
-    if can_edit and relationship_form is None:
+    can_edit = _can_edit(user, institution)
+    # Links join directory entries only: on a shared page, a link to a group's own institution would show it.
+    can_link = _can_edit(user) and institution.added_by_group_id is None
+    if can_link and relationship_form is None:
         relationship_form = RelationshipForm(institution=institution, user=user)
     return render(request, "evidence/institution_detail.html", {
         "institution": institution,
@@ -193,7 +199,8 @@ def _detail_page(request, institution, relationship_form=None, status=200):
         "evidence": EvidenceRecord.objects.visible_to(user).filter(institution_links__institution=institution)
         .select_related("group").distinct().order_by("-created_at")[:EVIDENCE_ON_INSTITUTION_PAGE],
         "can_edit": can_edit,
-        "relationship_form": relationship_form if can_edit else None,
+        "can_add_to_directory": can_edit and institution.added_by_group_id is not None,
+        "relationship_form": relationship_form if can_link else None,
     }, status=status)
 
 
@@ -228,8 +235,8 @@ def institution_create(request):
 
 @login_required
 def institution_edit(request, slug):
-    institution = get_for_user(Institution, request.user, slug=slug)
-    services.ensure_directory_editor(request.user)
+    institution = get_for_user(Institution.objects.select_related("added_by_group"), request.user, slug=slug)
+    services.ensure_directory_editor(request.user, institution)
     if request.method != "POST":
         return _form_page(request, InstitutionForm(instance=institution, user=request.user), institution)
     # The form writes the submitted values onto its instance while validating; keep the page's own copy clean.
@@ -240,6 +247,19 @@ def institution_edit(request, slug):
         messages.success(request, f"{institution.name} was saved.")
         return redirect(institution)
     return _form_page(request, form, institution, status=400)
+
+
+@login_required
+@require_POST
+def institution_add_to_directory(request, slug):
+    institution = get_for_user(_detail_queryset(), request.user, slug=slug)
+    try:
+        services.add_to_directory(institution, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{institution.name} is now in the shared directory.")
+    return redirect(institution)
 
 
 @login_required
@@ -487,7 +507,9 @@ def _save_record(request, group, form, institutions, citations, record=None):
                     citation["source"] = Source.objects.create(group=group, created_by=user,
                                                                **row.new_source_values())
                 cited.append(citation)
-            relations = {"institutions": institutions.links(), "citations": cited}
+            named = institutions.links(
+                created=lambda values: services.add_group_institution(group, actor=user, **values))
+            relations = {"institutions": named, "citations": cited}
             if record is None:
                 return records.create_record(group, actor=user, **relations, **form.record_values())
             return records.update_record(record, actor=user, **relations, **form.record_values())
@@ -509,7 +531,7 @@ def _record_form_page(request, group, *, record=None, groups=()):
     # The form writes submitted values onto its instance while validating; keep the page's copy clean.
     instance = EvidenceRecord.objects.get(pk=record.pk) if record is not None and data is not None else record
     form = EvidenceRecordForm(data, instance=instance)
-    institutions = institution_formset(user=user, data=data,
+    institutions = institution_formset(group=group, data=data,
                                        links=record.institution_links.all() if record else ())
     citations = citation_formset(sources=sources, data=data, citations=record.citations.all() if record else ())
     status = 200
@@ -522,9 +544,12 @@ def _record_form_page(request, group, *, record=None, groups=()):
             return redirect(saved)
         status = 400
     _duplicate_rows(citations)
+    held_back = sum(bool(row.duplicates) for row in [*institutions.forms, *citations.forms])
     return render(request, "evidence/record_form.html", {
         "form": form, "institutions": institutions, "citations": citations, "group": group, "groups": groups,
         "record": record, "has_sources": sources.exists(),
+        "other_errors": data is not None and (
+            bool(form.errors) or institutions.total_error_count() + citations.total_error_count() > held_back),
     }, status=status)
 
 

@@ -10,6 +10,7 @@ from accounts.models import Invitation, Membership, WorkerCheck
 from tests.factories import (
     AttachmentFactory,
     CitationFactory,
+    InstitutionFactory,
     InvitationFactory,
     SourceFactory,
     WorkerCheckFactory,
@@ -52,6 +53,8 @@ def beta_objects(other_group, outsider):
                                   source=SourceFactory(group=other_group, title="Beta Rights source")).record,
         "source": SourceFactory(group=other_group),
         "attachment": AttachmentFactory(group=other_group, record__group=other_group),
+        # An institution Beta Rights added for itself while logging evidence: not in the shared directory.
+        "institution": InstitutionFactory(added_by_group=other_group, name="Beta's own lead", slug="betas-lead-1a2b3c"),
     }
 
 
@@ -85,6 +88,13 @@ OBJECT_ROUTES = {
     # A pending import is held in its uploader's session, not in a row: any token not in the caller's own session
     # is a 404 (tests/evidence/test_import.py posts another group's real token).
     "evidence-import-confirm": ("group", lambda o: {"token": f"{o.slug}-pending-import"}),
+    # The directory's pages, for an institution another group keeps to itself.
+    "institution-detail": ("institution", lambda o: {"slug": o.slug}),
+    "institution-edit": ("institution", lambda o: {"slug": o.slug}),
+    "institution-add-to-directory": ("institution", lambda o: {"slug": o.slug}),
+    "relationship-add": ("institution", lambda o: {"slug": o.slug}),
+    "api:institution-detail": ("institution", lambda o: {"slug": o.slug}),
+    "api:institution-add-to-directory": ("institution", lambda o: {"slug": o.slug}),
 }
 
 
@@ -120,6 +130,7 @@ def test_another_groups_objects_are_404_for_pages_and_api(client_for, coordinato
     # 405 means the route does not take this method at all, whatever the object: it reveals nothing either.
     assert response.status_code in (404, 405), f"{method.upper()} {url} -> {response.status_code}"
     assert b"Beta Rights" not in response.content and b"bob" not in response.content
+    assert b"Beta's own lead" not in response.content
 
 
 @pytest.mark.parametrize("route", sorted(OBJECT_ROUTES))
@@ -136,17 +147,17 @@ def test_lists_never_include_another_groups_rows(api_for, client_for, coordinato
     beta_objects(other_group, outsider)
     api = api_for(coordinator)
     for route in ["api:group-list", "api:membership-list", "api:worker-check-list", "api:evidence-list",
-                  "api:source-list"]:
+                  "api:source-list", "api:institution-list"]:
         body = api.get(reverse(route)).content
-        assert b"beta-rights" not in body and b"bob" not in body, route
+        assert b"beta-rights" not in body and b"bob" not in body and b"own lead" not in body, route
     me = api.get(reverse("api:me")).content
     assert b"beta-rights" not in me
 
 
 def test_the_scoping_method_is_the_one_every_model_uses():
-    from evidence.models import Attachment, EvidenceRecord, Source, Tag
+    from evidence.models import Attachment, EvidenceRecord, Institution, Source, Tag
 
-    for model in (Membership, Invitation, WorkerCheck, EvidenceRecord, Source, Tag, Attachment):
+    for model in (Membership, Invitation, WorkerCheck, EvidenceRecord, Source, Tag, Attachment, Institution):
         assert hasattr(model.objects, "visible_to"), model
 
 

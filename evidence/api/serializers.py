@@ -48,23 +48,62 @@ class RightSerializer(serializers.ModelSerializer):
         fields = ["slug", "name", "summary", "anchors", "page"]
 
 
+class GroupChoiceField(serializers.SlugRelatedField):
+    """A group named by slug, chosen among the caller's own groups (others read as "does not exist")."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="slug", queryset=Group.objects.none(), **kwargs)
+
+    def get_queryset(self):
+        return Group.objects.visible_to(self.context["request"].user)
+
+
+class VisibleInstitutionField(serializers.SlugRelatedField):
+    """An institution by slug, among those the caller may see; others read as "does not exist"."""
+
+    def __init__(self, *, directory_only=False, **kwargs):
+        self.directory_only = directory_only
+        super().__init__(slug_field="slug", queryset=Institution.objects.none(), **kwargs)
+
+    def get_queryset(self):
+        visible = Institution.objects.visible_to(self.context["request"].user)
+        return visible.in_directory() if self.directory_only else visible
+
+
 class InstitutionSerializer(serializers.ModelSerializer):
     sectors = serializers.SlugRelatedField(slug_field="slug", many=True, queryset=Sector.objects.all(),
                                            required=False)
-    parent = serializers.SlugRelatedField(slug_field="slug", queryset=Institution.objects.all(), allow_null=True,
-                                          required=False)
+    parent = VisibleInstitutionField(directory_only=True, allow_null=True, required=False)
     aliases = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
     products = serializers.ListField(child=serializers.CharField(max_length=300), required=False)
     people = serializers.ListField(child=serializers.CharField(max_length=300), required=False)
+    only_for_group = GroupChoiceField(
+        source="added_by_group", required=False, allow_null=True,
+        help_text="A group of yours, for an institution only that group sees (any member who logs evidence may add "
+                  "one; the slug is then made for it). Empty for the shared directory.")
 
     class Meta:
         model = Institution
         fields = ["slug", "name", "name_zh", "aliases", "kind", "country", "sectors", "products", "people",
-                  "website", "summary", "parent", "investigated", "report_table", "page", "updated_at"]
+                  "website", "summary", "parent", "investigated", "report_table", "page", "only_for_group",
+                  "updated_at"]
         read_only_fields = ["investigated", "report_table", "page", "updated_at"]
+        extra_kwargs = {"slug": {"required": False}}
+
+    def validate(self, attrs):
+        if self.instance is None and not attrs.get("added_by_group") and not attrs.get("slug"):
+            raise serializers.ValidationError({"slug": "A short name is needed for the shared directory."})
+        if self.instance is not None and "added_by_group" in attrs:
+            # Only add_to_directory moves an institution into the directory; nothing moves one out.
+            attrs.pop("added_by_group")
+        return attrs
 
     def create(self, validated_data):
-        return services.create_institution(actor=self.context["request"].user, **validated_data)
+        actor, group = self.context["request"].user, validated_data.pop("added_by_group", None)
+        if group is not None:
+            validated_data.pop("slug", None)
+            return services.add_group_institution(group, actor=actor, **validated_data)
+        return services.create_institution(actor=actor, **validated_data)
 
     def update(self, instance, validated_data):
         validated_data.pop("slug", None)  # the slug is the institution's id: fixed once created
@@ -72,8 +111,8 @@ class InstitutionSerializer(serializers.ModelSerializer):
 
 
 class RelationshipSerializer(serializers.ModelSerializer):
-    source_institution = serializers.SlugRelatedField(slug_field="slug", queryset=Institution.objects.all())
-    target_institution = serializers.SlugRelatedField(slug_field="slug", queryset=Institution.objects.all())
+    source_institution = VisibleInstitutionField(directory_only=True)
+    target_institution = VisibleInstitutionField(directory_only=True)
 
     class Meta:
         model = Relationship
@@ -96,16 +135,6 @@ class RelationshipSerializer(serializers.ModelSerializer):
 #
 
 
-class GroupChoiceField(serializers.SlugRelatedField):
-    """A group named by slug, chosen among the caller's own groups (others read as "does not exist")."""
-
-    def __init__(self, **kwargs):
-        super().__init__(slug_field="slug", queryset=Group.objects.none(), **kwargs)
-
-    def get_queryset(self):
-        return Group.objects.visible_to(self.context["request"].user)
-
-
 class SourceSerializer(serializers.ModelSerializer):
     group = GroupChoiceField()
 
@@ -126,7 +155,7 @@ class SourceSerializer(serializers.ModelSerializer):
 
 
 class RecordInstitutionSerializer(serializers.Serializer):
-    institution = serializers.SlugRelatedField(slug_field="slug", queryset=Institution.objects.all())
+    institution = VisibleInstitutionField()
     role = serializers.ChoiceField(choices=RecordInstitution.Role.choices, default=RecordInstitution.Role.OTHER)
 
 

@@ -41,12 +41,19 @@ from evidence.models import (
 
 
 class DirectoryPermission(permissions.IsAuthenticated):
-    """Every member reads the shared directory; coordinators (of any group) and site staff change it."""
+    """
+    Every member reads the shared directory; coordinators (of any group) and site staff change it. A view that
+    sets `members_add_own` also lets members who log evidence create (an institution for their own group; the
+    service checks which group, and edits of a group's own institutions).
+    """
 
     def has_permission(self, request, view):
         if not super().has_permission(request, view):
             return False
-        return request.method in permissions.SAFE_METHODS or can_in_any_group(request.user, Action.EDIT_DIRECTORY)
+        if request.method in permissions.SAFE_METHODS or can_in_any_group(request.user, Action.EDIT_DIRECTORY):
+            return True
+        return getattr(view, "members_add_own", False) and view.action in ("create", "add_to_directory") and (
+            can_in_any_group(request.user, Action.LOG_EVIDENCE))
 
 
 class ReportViewSet(viewsets.ReadOnlyModelViewSet):
@@ -78,15 +85,31 @@ class RightViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class InstitutionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """The shared institution directory; `q` searches names, Chinese names and aliases."""
+    """
+    The shared institution directory, and the institutions your groups added for themselves (`only_for_group`);
+    `q` searches names, Chinese names and aliases.
+    """
 
     serializer_class = InstitutionSerializer
     permission_classes = [DirectoryPermission]
+    members_add_own = True
     filterset_class = InstitutionFilterSet
     lookup_field = "slug"
 
     def get_queryset(self):
-        return Institution.objects.visible_to(self.request.user).select_related("parent").prefetch_related("sectors")
+        return (Institution.objects.visible_to(self.request.user).select_related("parent", "added_by_group")
+                .prefetch_related("sectors"))
+
+    @extend_schema(request=None, responses=InstitutionSerializer)
+    @action(detail=True, methods=["post"], url_path="add-to-directory")
+    def add_to_directory(self, request, slug=None):
+        """Put an institution your group added for itself into the shared directory (its coordinators only)."""
+        institution = self.get_object()
+        try:
+            services.add_to_directory(institution, actor=request.user)
+        except DjangoValidationError as exc:
+            raise ValidationError(as_serializer_error(exc)) from exc
+        return Response(self.get_serializer(self.get_queryset().get(pk=institution.pk)).data)
 
 
 class RelationshipViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -98,8 +121,9 @@ class RelationshipViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, vie
                         "kind": ["exact"]}
 
     def get_queryset(self):
+        visible = Institution.objects.visible_to(self.request.user)
         return Relationship.objects.select_related("source_institution", "target_institution").filter(
-            source_institution__in=Institution.objects.visible_to(self.request.user)
+            source_institution__in=visible, target_institution__in=visible
         )
 
     def perform_destroy(self, instance):
