@@ -17,14 +17,24 @@ import zipfile
 from calendar import monthrange
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.permissions import Action
 from evidence import records
-from evidence.models import Citation, EvidenceRecord, Institution, RecordInstitution, Sector, Source, Tag, url_key
+from evidence.models import (
+    Citation,
+    EvidenceImport,
+    EvidenceRecord,
+    Institution,
+    RecordInstitution,
+    Sector,
+    Source,
+    Tag,
+    url_key,
+)
 
 MAX_ROWS = 5_000
 MAX_BYTES = 10 * 1024 * 1024
@@ -557,6 +567,88 @@ def import_rows(group, actor, rows):
 
 
 #
+# Imports too large to save while the person waits: a row, and the worker's task that takes its id
+#
+
+
+def queue_import(group, *, actor, stored_file, file_name, only_valid_rows, row_count):
+    """Hand a confirmed import to the worker once the row is committed; the stored file now belongs to it."""
+    records.ensure_can(actor, Action.LOG_EVIDENCE, group)
+    with transaction.atomic():
+        job = EvidenceImport.objects.create(group=group, requested_by=actor, stored_file=stored_file,
+                                            file_name=file_name, only_valid_rows=only_valid_rows,
+                                            row_count=row_count)
+        transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+def _enqueue(import_id):
+    from evidence.tasks import import_evidence
+
+    try:
+        import_evidence.delay(import_id)
+    except Exception as exc:  # the broker is unreachable: say so on the row, which can be retried later
+        _fail(import_id, f"The job queue could not be reached: {exc}")
+
+
+def _fail(import_id, error):
+    EvidenceImport.objects.filter(pk=import_id).exclude(status=EvidenceImport.Status.DONE).update(
+        status=EvidenceImport.Status.FAILED, error=error, finished_at=timezone.now())
+
+
+def retry_import(job, *, actor):
+    """Queue a failed import again, if its file is still kept."""
+    records.ensure_can(actor, Action.LOG_EVIDENCE, job.group)
+    if job.status != EvidenceImport.Status.FAILED:
+        raise ValidationError("Only a failed import is tried again.")
+    if load_upload(job.stored_file) is None:
+        raise ValidationError("The uploaded file is no longer kept; upload it again.")
+    with transaction.atomic():
+        EvidenceImport.objects.filter(pk=job.pk, status=EvidenceImport.Status.FAILED).update(
+            status=EvidenceImport.Status.QUEUED, error="", finished_at=None)
+        transaction.on_commit(lambda: _enqueue(job.pk))
+
+
+def run_import(import_id):
+    """
+    The worker's part: check the file again and save its rows, all or nothing. Running it twice saves the rows
+    once: the rows and the DONE status are committed together, and a done import is left alone.
+    """
+    job = EvidenceImport.objects.select_related("group", "requested_by").filter(pk=import_id).first()
+    if job is None or job.status == EvidenceImport.Status.DONE:
+        return
+    EvidenceImport.objects.filter(pk=job.pk).exclude(status=EvidenceImport.Status.DONE).update(
+        status=EvidenceImport.Status.RUNNING)
+    data = load_upload(job.stored_file)
+    if data is None:
+        return _fail(job.pk, "The uploaded file is no longer kept; upload it again.")
+    if job.requested_by is None:
+        return _fail(job.pk, "The account that asked for the import no longer exists.")
+    try:
+        # Checked again: the directory or the group's sources may have changed since the preview.
+        preview = read_upload(data, group=job.group)
+    except ImportRefused as exc:
+        return _fail(job.pk, " ".join(exc.messages))
+    rows = preview.valid_rows if job.only_valid_rows else preview.rows
+    if not job.only_valid_rows and preview.invalid_rows:
+        numbers = ", ".join(str(row.number) for row in preview.invalid_rows[:20])
+        return _fail(job.pk, f"Nothing was imported: rows {numbers} have errors now (the directory or the group's "
+                             f"sources changed since the preview). Upload the file again to see them.")
+    try:
+        with transaction.atomic():
+            locked = EvidenceImport.objects.select_for_update().get(pk=job.pk)
+            if locked.status == EvidenceImport.Status.DONE:
+                return
+            created = import_rows(job.group, job.requested_by, rows)
+            locked.status, locked.imported_count = EvidenceImport.Status.DONE, len(created)
+            locked.error, locked.finished_at = "", timezone.now()
+            locked.save(update_fields=["status", "imported_count", "error", "finished_at"])
+    except (ValidationError, PermissionDenied) as exc:
+        return _fail(job.pk, f"Nothing was imported. {' '.join(getattr(exc, 'messages', [str(exc)]))}")
+    delete_upload(job.stored_file)
+
+
+#
 # The uploaded file between the preview and the import
 #
 
@@ -591,8 +683,9 @@ def delete_upload(name):
 
 def delete_stale_uploads(max_age=datetime.timedelta(days=1)):
     """
-    Remove files of previews nobody confirmed or cancelled (a closed tab, an expired session). Meant for a
-    periodic task; returns how many were removed.
+    Remove files of previews nobody confirmed or cancelled (a closed tab, an expired session), and of failed
+    imports nobody retried, but never the file of an import still waiting for the worker. Meant for a periodic
+    task; returns how many were removed.
     """
     storage = _storage()
     try:
@@ -600,10 +693,12 @@ def delete_stale_uploads(max_age=datetime.timedelta(days=1)):
     except FileNotFoundError:
         return 0
     cutoff = timezone.now() - max_age
+    waiting = set(EvidenceImport.objects.filter(
+        status__in=[EvidenceImport.Status.QUEUED, EvidenceImport.Status.RUNNING]).values_list("stored_file", flat=True))
     removed = 0
     for name in names:
         path = f"{STORAGE_FOLDER}/{name}"
-        if storage.get_modified_time(path) < cutoff:
+        if path not in waiting and storage.get_modified_time(path) < cutoff:
             storage.delete(path)
             removed += 1
     return removed

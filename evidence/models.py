@@ -480,3 +480,45 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+class EvidenceImport(models.Model):
+    """
+    A confirmed spreadsheet import too large to save while the person waits, handed to the worker. The file
+    stays in private storage until the rows are saved; a failed import says why and can be retried.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed"
+
+    group = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, related_name="evidence_imports")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                     related_name="+")
+    stored_file = models.CharField(max_length=200, help_text="Its name in private storage, never the upload's")
+    file_name = models.CharField(max_length=255, help_text="The name the file had on the uploader's machine")
+    only_valid_rows = models.BooleanField(default=False)
+    row_count = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    imported_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    scope_path = "group"
+    objects = GroupScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Import of {self.file_name} ({self.get_status_display().lower()})"
+
+    def get_absolute_url(self):
+        return reverse("evidence-import-detail", args=[self.pk])
+
+    @property
+    def is_finished(self):
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -33,4 +33,6 @@ urlpatterns += [
 urlpatterns += [
     path("evidence/import/", views.evidence_import, name="evidence-import"),
     path("evidence/import/<str:token>/", views.evidence_import_confirm, name="evidence-import-confirm"),
+    path("evidence/imports/<int:pk>/", views.evidence_import_detail, name="evidence-import-detail"),
+    path("evidence/imports/<int:pk>/retry/", views.evidence_import_retry, name="evidence-import-retry"),
 ]

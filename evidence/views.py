@@ -8,6 +8,7 @@ Then the pages of each group's evidence records, which change only through evide
 import secrets
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied, ValidationError
@@ -41,7 +42,15 @@ from evidence.forms import (
     citation_formset,
     institution_formset,
 )
-from evidence.models import Attachment, EvidenceRecord, Institution, Relationship, Report, Source
+from evidence.models import (
+    Attachment,
+    EvidenceImport,
+    EvidenceRecord,
+    Institution,
+    Relationship,
+    Report,
+    Source,
+)
 from evidence.network import layout
 
 PAGE_SIZE = 50
@@ -739,8 +748,9 @@ def evidence_import_confirm(request, token):
     try:
         return _finish_import(request, entry, action)
     finally:
-        # Imported, refused, cancelled or failed: the uploaded file is never kept.
-        importing.delete_upload(entry["file"])
+        # Imported, refused, cancelled or failed: the uploaded file is not kept, unless the worker now has it.
+        if not EvidenceImport.objects.filter(stored_file=entry["file"]).exists():
+            importing.delete_upload(entry["file"])
 
 
 def _finish_import(request, entry, action):
@@ -765,6 +775,11 @@ def _finish_import(request, entry, action):
         problem = "Nothing was imported: some rows have errors."
     elif not rows:
         problem = "Nothing was imported: no row is ready to import."
+    elif len(rows) > settings.IMPORT_INLINE_MAX_ROWS:
+        job = importing.queue_import(group, actor=user, stored_file=entry["file"], file_name=entry["name"],
+                                     only_valid_rows=action == "import_valid", row_count=len(rows))
+        messages.info(request, f"{len(rows):,} rows are being imported into {group.name} in the background.")
+        return redirect(job)
     else:
         try:
             created = importing.import_rows(group, user, rows)
@@ -778,3 +793,27 @@ def _finish_import(request, entry, action):
     messages.success(request, f"{len(created)} record{pluralize(len(created))} imported into {group.name}, as "
                               f"drafts.")
     return redirect("evidence-list")
+
+
+@login_required
+@require_safe
+def evidence_import_detail(request, pk):
+    job = get_for_user(EvidenceImport.objects.select_related("group"), request.user, pk=pk)
+    template = "evidence/_import_status.html" if request.htmx else "evidence/import_detail.html"
+    return render(request, template, {
+        "job": job,
+        "can_retry": job.status == EvidenceImport.Status.FAILED and can(request.user, Action.LOG_EVIDENCE, job.group),
+    })
+
+
+@login_required
+@require_POST
+def evidence_import_retry(request, pk):
+    job = get_for_writer(EvidenceImport.objects.select_related("group"), request.user, Action.LOG_EVIDENCE, pk=pk)
+    try:
+        importing.retry_import(job, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "The import is queued again.")
+    return redirect(job)

@@ -7,6 +7,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Invitation, Membership, WorkerCheck
+from evidence.models import EvidenceImport
 from tests.factories import (
     AttachmentFactory,
     CitationFactory,
@@ -54,6 +55,9 @@ def beta_objects(other_group, outsider):
         "source": SourceFactory(group=other_group),
         "attachment": AttachmentFactory(group=other_group, record__group=other_group),
         # An institution Beta Rights added for itself while logging evidence: not in the shared directory.
+        "evidence_import": EvidenceImport.objects.create(group=other_group, requested_by=outsider,
+                                                         stored_file="imports/none.csv", file_name="beta.csv",
+                                                         status="failed", error="Beta Rights test"),
         "institution": InstitutionFactory(added_by_group=other_group, name="Beta's own lead", slug="betas-lead-1a2b3c"),
     }
 
@@ -88,6 +92,8 @@ OBJECT_ROUTES = {
     # A pending import is held in its uploader's session, not in a row: any token not in the caller's own session
     # is a 404 (tests/evidence/test_import.py posts another group's real token).
     "evidence-import-confirm": ("group", lambda o: {"token": f"{o.slug}-pending-import"}),
+    "evidence-import-detail": ("evidence_import", lambda o: {"pk": o.pk}),
+    "evidence-import-retry": ("evidence_import", lambda o: {"pk": o.pk}),
     # The directory's pages, for an institution another group keeps to itself.
     "institution-detail": ("institution", lambda o: {"slug": o.slug}),
     "institution-edit": ("institution", lambda o: {"slug": o.slug}),
@@ -155,9 +161,10 @@ def test_lists_never_include_another_groups_rows(api_for, client_for, coordinato
 
 
 def test_the_scoping_method_is_the_one_every_model_uses():
-    from evidence.models import Attachment, EvidenceRecord, Institution, Source, Tag
+    from evidence.models import Attachment, EvidenceImport, EvidenceRecord, Institution, Source, Tag
 
-    for model in (Membership, Invitation, WorkerCheck, EvidenceRecord, Source, Tag, Attachment, Institution):
+    for model in (Membership, Invitation, WorkerCheck, EvidenceRecord, Source, Tag, Attachment, Institution,
+                  EvidenceImport):
         assert hasattr(model.objects, "visible_to"), model
 
 

@@ -1,0 +1,168 @@
+"""
+Imports too large to save while the person waits go to the worker: victor (volunteer) confirms a spreadsheet,
+watches its page, and the real Celery worker saves every row or none. A failed import says why and can be tried
+again; running the task twice saves the rows once.
+"""
+
+import pytest
+from django.core.files.storage import storages
+from django.urls import reverse
+
+from accounts.models import Membership, Role
+from evidence import importing
+from evidence.models import EvidenceImport, EvidenceRecord
+from evidence.tasks import import_evidence
+from tests.evidence.test_import import csv_file, upload
+from tests.factories import InstitutionFactory
+
+ROWS = [f"Cameras in school {n},Cameras score pupils.,deployment,hikvision:vendor,schools,Smart classrooms,"
+        f"https://news.example.org/classroom,学生,2018-05," for n in range(5)]
+
+
+@pytest.fixture
+def hikvision(db):
+    return InstitutionFactory(slug="hikvision", name="Hikvision")
+
+
+@pytest.fixture
+def own_private_storage(settings, tmp_path):
+    """Private files of this test alone, so that it can count what a clean-up removes (no worker sees them)."""
+    settings.STORAGES = {**settings.STORAGES, "private": {
+        "BACKEND": "config.storage.PrivateFileSystemStorage", "OPTIONS": {"location": tmp_path},
+    }}
+
+
+@pytest.fixture
+def few_rows_inline(settings):
+    settings.IMPORT_INLINE_MAX_ROWS = 2
+
+
+def confirm_import(client, group, *rows, action="import_all"):
+    response = upload(client, csv_file(*rows), group)
+    assert response.status_code == 200, response.content.decode()[-2000:]
+    return client.post(reverse("evidence-import-confirm", args=[response.context["token"]]), {"action": action})
+
+
+def stored(job):
+    return storages["private"].exists(job.stored_file)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.worker
+def test_the_worker_imports_a_large_file_while_its_page_shows_the_status(
+        celery_worker_process, wait_for, client_for, volunteer, group, hikvision, few_rows_inline):
+    client = client_for(volunteer)
+    response = confirm_import(client, group, *ROWS)
+    job = EvidenceImport.objects.get()
+    assert response.status_code == 302 and response.url == job.get_absolute_url()
+    assert job.row_count == 5 and job.requested_by == volunteer
+
+    wait_for(lambda: EvidenceImport.objects.get().status == "done", message="the worker imports the rows")
+    job.refresh_from_db()
+    assert job.imported_count == 5
+    assert EvidenceRecord.objects.filter(group=group, status="draft").count() == 5
+    assert not stored(job)  # the spreadsheet is not kept once its rows are saved
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "5 records imported into Alpha Watch as drafts" in page
+    assert "hx-get" not in page  # a finished import stops polling
+
+
+@pytest.mark.django_db
+def test_a_small_file_is_still_imported_at_once(client_for, volunteer, group, hikvision):
+    response = confirm_import(client_for(volunteer), group, *ROWS[:2])
+    assert response.status_code == 302 and response.url == reverse("evidence-list")
+    assert EvidenceRecord.objects.count() == 2 and not EvidenceImport.objects.exists()
+
+
+@pytest.mark.django_db
+def test_running_the_task_twice_saves_the_rows_once(client_for, volunteer, group, hikvision, few_rows_inline,
+                                                    django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks():  # queued, but not sent: the test runs the task itself
+        confirm_import(client_for(volunteer), group, *ROWS)
+    job = EvidenceImport.objects.get()
+    import_evidence.apply(args=[job.pk])
+    import_evidence.apply(args=[job.pk])
+    job.refresh_from_db()
+    assert job.status == "done" and job.imported_count == 5
+    assert EvidenceRecord.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_a_failed_import_says_why_and_can_be_tried_again(client_for, volunteer, group, hikvision, few_rows_inline,
+                                                         django_capture_on_commit_callbacks):
+    client = client_for(volunteer)
+    with django_capture_on_commit_callbacks():
+        confirm_import(client, group, *ROWS)
+    job = EvidenceImport.objects.get()
+    # Between the preview and the worker, the volunteer became a reader only.
+    Membership.objects.filter(user=volunteer, group=group).update(role=Role.VIEWER)
+    import_evidence.apply(args=[job.pk])
+    job.refresh_from_db()
+    assert job.status == "failed" and "Your role in this group does not allow that." in job.error
+    assert not EvidenceRecord.objects.exists() and stored(job)  # kept for a retry
+
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert job.error in page and "Try again" not in page  # a reader cannot retry
+
+    Membership.objects.filter(user=volunteer, group=group).update(role=Role.VOLUNTEER)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client.post(reverse("evidence-import-retry", args=[job.pk]), follow=True)
+    assert "The import is queued again." in response.content.decode()
+    assert len(queued) == 1
+    import_evidence.apply(args=[job.pk])
+    job.refresh_from_db()
+    assert job.status == "done" and EvidenceRecord.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_an_import_whose_rows_went_bad_since_the_preview_saves_nothing(
+        client_for, volunteer, group, hikvision, few_rows_inline, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks():
+        confirm_import(client_for(volunteer), group, *ROWS)
+    hikvision.delete()  # the directory changed: the rows now name an unknown institution
+    import_evidence.apply(args=[EvidenceImport.objects.get().pk])
+    job = EvidenceImport.objects.get()
+    assert job.status == "failed" and job.error.startswith("Nothing was imported: rows 2, 3, 4, 5, 6 have errors")
+    assert not EvidenceRecord.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_broken_job_queue_marks_the_import_failed_with_the_reason(client_for, volunteer, group, hikvision,
+                                                                    few_rows_inline, monkeypatch,
+                                                                    django_capture_on_commit_callbacks):
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("Connection refused")
+
+    monkeypatch.setattr(import_evidence, "delay", unreachable)
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm_import(client_for(volunteer), group, *ROWS)
+    job = EvidenceImport.objects.get()
+    assert job.status == "failed" and "The job queue could not be reached: Connection refused" in job.error
+
+
+@pytest.mark.django_db
+def test_a_retry_of_a_file_no_longer_kept_asks_for_the_upload_again(client_for, volunteer, group):
+    job = EvidenceImport.objects.create(group=group, requested_by=volunteer, stored_file="imports/gone.csv",
+                                        file_name="gone.csv", status="failed", error="Stopped.")
+    response = client_for(volunteer).post(reverse("evidence-import-retry", args=[job.pk]), follow=True)
+    assert "The uploaded file is no longer kept; upload it again." in response.content.decode()
+    with pytest.raises(Exception, match="Only a failed import"):
+        EvidenceImport.objects.filter(pk=job.pk).update(status="done")
+        job.refresh_from_db()
+        importing.retry_import(job, actor=volunteer)
+
+
+@pytest.mark.django_db
+def test_the_clean_up_keeps_the_file_of_an_import_waiting_for_the_worker(client_for, volunteer, group, hikvision,
+                                                                         few_rows_inline, own_private_storage,
+                                                                         django_capture_on_commit_callbacks):
+    import datetime
+
+    with django_capture_on_commit_callbacks():
+        confirm_import(client_for(volunteer), group, *ROWS)
+    job = EvidenceImport.objects.get()
+    assert importing.delete_stale_uploads(max_age=datetime.timedelta(0)) == 0
+    assert stored(job)
+    EvidenceImport.objects.filter(pk=job.pk).update(status="failed")
+    assert importing.delete_stale_uploads(max_age=datetime.timedelta(0)) == 1  # nobody retried it
+    assert not stored(job)
