@@ -16,7 +16,7 @@ from evidence.models import (
     Tag,
     url_key,
 )
-from evidence.records import TAG_MAX_LENGTH, BulkAction
+from evidence.records import LARGEST_ID, TAG_MAX_LENGTH, BulkAction
 
 
 class LinesField(forms.CharField):
@@ -466,9 +466,12 @@ class RecordIdsField(forms.Field):
 
     def to_python(self, value):
         try:
-            return sorted({int(pk) for pk in value or ()})
+            ids = sorted({int(pk) for pk in value or ()})
         except (TypeError, ValueError):
             raise ValidationError("Tick records from the list.") from None
+        if any(not 0 < pk <= LARGEST_ID for pk in ids):
+            raise ValidationError("Tick records from the list.")
+        return ids
 
 
 class BulkActionForm(forms.Form):

@@ -18,7 +18,7 @@ from evidence.models import (
     Sector,
     Source,
 )
-from evidence.records import BULK_LIMIT, TAG_MAX_LENGTH, BulkAction, ensure_can
+from evidence.records import BULK_LIMIT, LARGEST_ID, TAG_MAX_LENGTH, BulkAction, ensure_can
 
 
 class ReportSerializer(serializers.ModelSerializer):
@@ -288,8 +288,8 @@ class ShareSerializer(serializers.Serializer):
 
 class BulkChangeSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=BulkAction.choices)
-    records = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=False,
-                                    max_length=BULK_LIMIT)
+    records = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=LARGEST_ID),
+                                    allow_empty=False, max_length=BULK_LIMIT)
     tag = serializers.CharField(required=False, allow_blank=True, default="", max_length=TAG_MAX_LENGTH)
     groups = serializers.SlugRelatedField(slug_field="slug", many=True, queryset=Group.objects.all(), default=list)
     everyone = serializers.BooleanField(default=False)

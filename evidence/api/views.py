@@ -147,7 +147,7 @@ class SourceViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
         return Source.objects.visible_to(self.request.user).select_related("group")
 
     @extend_schema(parameters=[OpenApiParameter("url", str, required=True)], responses=SourceSerializer(many=True))
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)  # at most 20, never a page of them
     def duplicates(self, request):
         key = url_key(request.query_params.get("url", ""))
         matches = self.filter_queryset(self.get_queryset()).filter(url_key=key) if key else Source.objects.none()

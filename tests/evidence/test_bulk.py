@@ -121,6 +121,7 @@ def test_it_refuses_a_viewer_record_by_record(client_for, viewer, alpha_records)
     ({"action": "share", "scope": "selected"}, "Choose the groups to share with, or every group."),
     ({"action": "tag", "tag": "x", "scope": "selected", "records": []}, "Tick the records to change"),
     ({"action": "tag", "tag": "x", "scope": "selected", "records": ["1; drop"]}, "Tick records from the list."),
+    ({"action": "tag", "tag": "x", "scope": "selected", "records": [str(2**64)]}, "Tick records from the list."),
     ({"action": "tag", "tag": "x", "scope": "all", "filters": "happened_after=not-a-date"},
      "Correct the filters before changing every record they match."),
 ])
