@@ -1,0 +1,172 @@
+"""
+Backups: alice's group Alpha Watch is exported with `manage.py export_group`, the site loses everything, and
+`manage.py import_group` brings it back onto the empty site. Exporting again gives the same rows and the same files,
+byte for byte: nothing was lost. A damaged archive or a clash restores nothing.
+"""
+
+import json
+import zipfile
+
+import pytest
+from django.core.files.storage import storages
+from django.core.management import CommandError, call_command
+
+from accounts.audit import record_change
+from accounts.models import Group, Membership, User
+from evidence import records, services
+from evidence.models import (
+    Attachment,
+    EvidenceRecord,
+    Institution,
+    Recommendation,
+    Relationship,
+    Report,
+    Right,
+    Sector,
+)
+from tests.factories import (
+    PASSWORD,
+    AttachmentFactory,
+    CitationFactory,
+    EvidenceRecordFactory,
+    InvitationFactory,
+    SourceFactory,
+    WorkerCheckFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def alpha_with_everything(actors, group, other_group, outsider):
+    call_command("load_report", stdout=open("/dev/null", "w"))
+    hikvision = Institution.objects.get(slug="hikvision")
+    own = services.add_group_institution(group, actor=actors["volunteer"], name="Example Vision", kind="company",
+                                         name_zh="示例视觉")
+    protected_source = SourceFactory(group=group, title="Whistle-blower's notes", protected=True)
+    record = records.create_record(
+        group, actor=actors["volunteer"], title="Cameras in classrooms", summary="Scores pupils' moods.",
+        kind="deployment", institutions=[(hikvision, "vendor")], tags=["schools", "杭州"],
+        citations=[{"source": protected_source, "excerpt": "情绪识别", "translation": "emotion recognition"}],
+        recommendations=list(Recommendation.objects.all()[:1]),
+    )
+    records.submit_record(record, actor=actors["volunteer"])
+    records.verify_record(record, actor=actors["coordinator"])
+    records.share_record(record, actor=actors["coordinator"], groups=[other_group])
+    AttachmentFactory(group=group, record=record, content=b"%PDF-1.4 a memo", original_name="memo.pdf")
+    second = CitationFactory(record=EvidenceRecordFactory(group=group, title="Second record")).record
+    second.institution_links.create(institution=own, role="deployer")
+    InvitationFactory(group=group, email="new@example.org")
+    WorkerCheckFactory(group=group, status="done")
+    record_change(actor=actors["coordinator"], obj=group, action="group.checked", group=group)
+    # Beta Rights' own work, which must not travel with Alpha Watch's archive.
+    EvidenceRecordFactory(group=other_group, title="Beta Rights record")
+    return group
+
+
+def archive_contents(path):
+    with zipfile.ZipFile(path) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        return manifest, archive.read("data.json"), {name: archive.read(name) for name in archive.namelist()
+                                                      if name.startswith("files/")}
+
+
+def wipe_the_site():
+    storage = storages["private"]
+    for attachment in Attachment.objects.all():
+        storage.delete(attachment.file.name)
+    EvidenceRecord.objects.all().delete()  # first: they hold on to sources and institutions
+    Group.objects.all().delete()
+    User.objects.all().delete()
+    Relationship.objects.all().delete()
+    Institution.objects.all().delete()
+    Report.objects.all().delete()  # and with it the recommendations
+    Sector.objects.all().delete()
+    Right.objects.all().delete()
+
+
+def test_it_restores_a_group_onto_an_empty_site_with_nothing_lost(alpha_with_everything, tmp_path):
+    first = tmp_path / "alpha.zip"
+    call_command("export_group", "alpha-watch", str(first), stdout=open("/dev/null", "w"))
+    manifest, data, files = archive_contents(first)
+    assert manifest["group"] == "alpha-watch" and len(manifest["files"]) == 1
+    assert manifest["counts"]["evidence.evidencerecord"] == 2
+    rows = json.loads(data)
+    assert b"Beta Rights record" not in data
+    assert [row["fields"]["slug"] for row in rows if row["model"] == "accounts.group"] == ["alpha-watch"]
+    assert "bob" not in {row["fields"]["username"] for row in rows if row["model"] == "accounts.user"}
+
+    wipe_the_site()
+    assert not EvidenceRecord.objects.exists() and not User.objects.exists()
+    call_command("import_group", str(first), stdout=open("/dev/null", "w"))
+
+    second = tmp_path / "again.zip"
+    call_command("export_group", "alpha-watch", str(second), stdout=open("/dev/null", "w"))
+    _, data_again, files_again = archive_contents(second)
+    assert data_again == data
+    assert files_again == files
+
+    record = EvidenceRecord.objects.get(title="Cameras in classrooms")
+    assert record.status == "verified" and sorted(t.name for t in record.tags.all()) == ["schools", "杭州"]
+    assert record.citations.get().source.protected
+    assert record.attachments.get().file.read() == b"%PDF-1.4 a memo"
+    assert sorted(Membership.objects.values_list("user__username", "role")) == [
+        ("alice", "coordinator"), ("carol", "campaigner"), ("vera", "viewer"), ("victor", "volunteer")]
+    assert User.objects.get(username="alice").check_password(PASSWORD)  # members sign in as before
+
+
+def test_it_refuses_a_damaged_archive_and_restores_nothing(alpha_with_everything, tmp_path):
+    original = tmp_path / "alpha.zip"
+    call_command("export_group", "alpha-watch", str(original), stdout=open("/dev/null", "w"))
+    manifest, data, files = archive_contents(original)
+    damaged = tmp_path / "damaged.zip"
+    with zipfile.ZipFile(damaged, "w") as archive:
+        archive.writestr("manifest.json", json.dumps(manifest))
+        archive.writestr("data.json", data.replace(b"Cameras in classrooms", b"Cameras in kindergartens"))
+        for name, content in files.items():
+            archive.writestr(name, content)
+    wipe_the_site()
+    with pytest.raises(CommandError, match=r"The archive is damaged, nothing was restored: data.json \(changed\)"):
+        call_command("import_group", str(damaged))
+    assert not Group.objects.exists() and not User.objects.exists()
+
+
+def test_it_refuses_to_restore_over_a_group_the_site_has(alpha_with_everything, tmp_path):
+    archive = tmp_path / "alpha.zip"
+    call_command("export_group", "alpha-watch", str(archive), stdout=open("/dev/null", "w"))
+    records_before = EvidenceRecord.objects.count()
+    with pytest.raises(CommandError, match="This site already has the group “Alpha Watch”"):
+        call_command("import_group", str(archive))
+    assert EvidenceRecord.objects.count() == records_before
+
+
+def test_it_leaves_no_file_behind_when_a_restore_fails_half_way(alpha_with_everything, tmp_path):
+    archive = tmp_path / "alpha.zip"
+    call_command("export_group", "alpha-watch", str(archive), stdout=open("/dev/null", "w"))
+    wipe_the_site()
+    User.objects.create(username="victor")  # someone took a member's name on the new site
+    with pytest.raises(CommandError, match="This site already has user “victor”"):
+        call_command("import_group", str(archive))
+    assert not Group.objects.exists()
+    manifest, _, _ = archive_contents(archive)
+    assert not storages["private"].exists(manifest["files"][0]["path"].removeprefix("files/"))
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"not a zip", "This is not a group archive"),
+    (None, "The archive has no readable manifest.json."),
+])
+def test_it_says_why_a_file_is_not_an_archive(tmp_path, db, content, message):
+    path = tmp_path / "bad.zip"
+    if content is None:
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("data.json", "[]")
+    else:
+        path.write_bytes(content)
+    with pytest.raises(CommandError, match=message):
+        call_command("import_group", str(path))
+
+
+def test_it_names_an_unknown_group(db, tmp_path):
+    with pytest.raises(CommandError, match="No group has the short name “nobody”"):
+        call_command("export_group", "nobody", str(tmp_path / "x.zip"))
