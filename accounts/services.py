@@ -130,9 +130,14 @@ def request_worker_check(group, *, actor):
 @transaction.atomic
 def set_two_factor_requirement(group, *, required, actor):
     """Require (or stop requiring) every member of `group` to sign in with a second factor."""
+    from accounts.signin import has_second_factor
+
     group = Group.objects.select_for_update().get(pk=group.pk)
     if group.requires_two_factor == required:
         return group
+    if required and not has_second_factor(actor):
+        # Else the coordinator's next click would send them to set it up, a surprise better given here.
+        raise ValidationError("Set up two-factor sign-in for your own account first (Sign-in security).")
     before = {"requires_two_factor": group.requires_two_factor}
     group.requires_two_factor = required
     group.save(update_fields=["requires_two_factor"])

@@ -187,7 +187,11 @@ def group_two_factor(request, slug):
     form = TwoFactorPolicyForm(request.POST)
     form.is_valid()  # a checkbox: anything but "on" means off
     required = form.cleaned_data.get("requires_two_factor", False)
-    services.set_two_factor_requirement(group, required=required, actor=request.user)
+    try:
+        services.set_two_factor_requirement(group, required=required, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("member-list", group.slug)
     if required:
         messages.success(request, "Every member now needs two-factor sign-in; those without it will be asked to "
                                   "set it up.")

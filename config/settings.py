@@ -158,6 +158,8 @@ ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
 # People join by invitation only (accounts.services.invite_member); the invitation link proves the address.
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Disentangle] "
+# A member is e-mailed when their password or second factors change: someone else doing it is noticed.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 # "Remember me" is off unless ticked: on a shared or seized computer the session ends with the browser.
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
@@ -166,6 +168,8 @@ ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
 ACCOUNT_RATE_LIMITS = {"login": False, "login_failed": False}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Disentangle"
+# Codes of the 30 seconds before and after are accepted too: phones' clocks drift.
+MFA_TOTP_TOLERANCE = 1
 # allauth refuses 2FA to accounts with an unverified address, against strangers who sign up with someone
 # else's address; nobody can sign up here, and members' addresses come from invitations.
 MFA_ALLOW_UNVERIFIED_EMAIL = True
@@ -345,7 +349,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Axes logs every attempt, with the address and name, at INFO: the audit log and the lock are enough.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 #
