@@ -5,7 +5,8 @@ Addresses are not written: where members sign in from is itself something to pro
 """
 
 from allauth.account.signals import password_changed, password_reset, user_logged_in
-from allauth.mfa.signals import authenticator_added, authenticator_removed, authenticator_reset
+from allauth.mfa.models import Authenticator
+from allauth.mfa.signals import authentication_failed, authenticator_added, authenticator_removed, authenticator_reset
 from axes.signals import user_locked_out
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_login_failed
@@ -32,7 +33,17 @@ def audit_sign_in_failed(sender, credentials, request=None, **kwargs):
     # Attempts on names that have no account are counted by django-axes (visible to staff) but belong to no group.
     user = _user_named(credentials.get("username"))
     if user is not None:
-        record_account_event(user=user, action="auth.sign_in_failed", actor=None)
+        action = "auth.second_factor_failed" if credentials.get("second_factor") else "auth.sign_in_failed"
+        record_account_event(user=user, action=action, actor=None)
+
+
+@receiver(authentication_failed, sender=Authenticator, dispatch_uid="count-second-factor-failures")
+def count_second_factor_failure(sender, request, user, authenticator, **kwargs):
+    # A wrong code after a right password: a failed sign-in for django-axes's lock (accounts.signin), and the
+    # audit row above, like a wrong password.
+    if request is not None:
+        user_login_failed.send(sender=__name__, credentials={"username": user.get_username(), "second_factor": True},
+                               request=request)
 
 
 @receiver(user_locked_out, dispatch_uid="audit-locked-out")

@@ -7,10 +7,14 @@ import ipaddress
 import math
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
+from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from allauth.mfa.models import Authenticator
 from axes.handlers.database import AxesDatabaseHandler
+from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_cool_off
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -93,3 +97,34 @@ def lockout_response(request, original_response=None, credentials=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=429)
     return render(request, "account/lockout.html", {"message": message, "minutes": minutes}, status=429)
+
+
+#
+# Second-factor codes count as failed sign-ins too
+#
+
+
+def second_factor_locked(request, user):
+    return AxesProxyHandler.is_locked(request, {"username": user.get_username()})
+
+
+class SecondFactorLockMixin:
+    """
+    allauth's code forms, refusing a locked-out account. A wrong code is a failed sign-in for django-axes (see
+    accounts.receivers), so guessing codes after a stolen password meets the same lock as guessing passwords, one
+    counter that staff can see and lift (allauth's own cache counter for this is switched off in settings).
+    """
+
+    def clean_code(self):
+        request = context.request
+        if second_factor_locked(request, self.user):
+            raise ValidationError(lockout_message(request))
+        return super().clean_code()
+
+
+class SecondFactorForm(SecondFactorLockMixin, AuthenticateForm):
+    pass
+
+
+class SecondFactorReauthenticateForm(SecondFactorLockMixin, ReauthenticateForm):
+    pass

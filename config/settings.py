@@ -163,9 +163,14 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 # "Remember me" is off unless ticked: on a shared or seized computer the session ends with the browser.
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
-# django-axes counts failed sign-ins in the database, visible to staff; allauth's own cache-based counters would
-# be a second, invisible lock with other numbers. Its other limits (password-reset mails...) stay.
+# django-axes counts failed sign-ins, wrong second-factor codes included (accounts.signin.SecondFactorForm), in
+# the database, visible to staff; allauth's own cache-based counters would be a second, invisible lock with other
+# numbers that staff could not lift. Its other limits (password-reset mails...) stay.
 ACCOUNT_RATE_LIMITS = {"login": False, "login_failed": False}
+MFA_FORMS = {
+    "authenticate": "accounts.signin.SecondFactorForm",
+    "reauthenticate": "accounts.signin.SecondFactorReauthenticateForm",
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Disentangle"
 # Codes of the 30 seconds before and after are accepted too: phones' clocks drift.

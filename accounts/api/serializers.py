@@ -1,4 +1,3 @@
-from allauth.mfa.base.forms import BaseAuthenticateForm
 from allauth.mfa.utils import is_mfa_enabled
 from rest_framework import exceptions, serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -85,7 +84,9 @@ class TokenRequestSerializer(AuthTokenSerializer):
                 raise serializers.ValidationError(
                     {"code": "This account signs in with a second factor: send a current code from the "
                              "authenticator app, or a recovery code, as `code`."})
-            form = BaseAuthenticateForm(data={"code": attrs["code"]}, user=user)
+            from accounts.signin import SecondFactorForm
+
+            form = SecondFactorForm(data={"code": attrs["code"]}, user=user)
             if not form.is_valid():
                 raise serializers.ValidationError({"code": form.errors["code"]})
         return attrs

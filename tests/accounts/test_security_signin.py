@@ -289,6 +289,17 @@ class TestLockOut:
             sign_in(client, f"guess{n}", "wrong-password", address="203.0.113.7")
         assert sign_in(client, "carol", address="203.0.113.7").status_code == 302
 
+    def test_guessing_second_factor_codes_locks_the_account_too(self, client, coordinator):
+        add_second_factor(coordinator)
+        sign_in(client, "alice")
+        responses = [client.post(reverse("mfa_authenticate"), {"code": f"00000{n}"}) for n in range(5)]
+        assert [r.status_code for r in responses] == [200, 200, 200, 200, 429]
+        refused = client.post(reverse("mfa_authenticate"), {"code": totp_code()})
+        assert refused.status_code in (200, 429) and b"blocked for 15 minutes" in refused.content
+        assert not client.session.get("_auth_user_id")
+        assert actions_of(coordinator).count("auth.second_factor_failed") >= 5
+        assert AccessAttempt.objects.filter(username="alice").exists()  # the same lock staff see and lift
+
     def test_the_api_token_endpoint_is_locked_too(self, coordinator):
         api = APIClient()
         for _ in range(5):
