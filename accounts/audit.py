@@ -2,6 +2,7 @@ from accounts.models import AuditEntry
 from accounts.scoping import group_of
 
 _OWN_GROUP = object()
+_THE_USER = object()
 
 
 def record_change(*, actor, obj, action, before=None, after=None, group=_OWN_GROUP):
@@ -27,4 +28,29 @@ def history_of(obj):
         AuditEntry.objects.filter(object_type=obj._meta.label, object_id=str(obj.pk))
         .select_related("actor")
         .order_by("-created_at", "-pk")
+    )
+
+
+def record_account_event(*, user, action, actor=_THE_USER, details=None):
+    """
+    Something that happened to a person's account (a sign-in, a failed sign-in, a second factor added): it
+    belongs to no one group, so it is written once into each group `user` belongs to, for every group's
+    coordinators to see, or once with no group (site staff only) for someone in none. The actor is the user
+    themselves unless given; pass actor=None when nobody known did it (a failed sign-in).
+    """
+    from accounts.models import Membership
+
+    actor = user if actor is _THE_USER else actor
+    group_ids = list(Membership.objects.filter(user=user).values_list("group_id", flat=True)) or [None]
+    return AuditEntry.objects.bulk_create(
+        AuditEntry(
+            group_id=group_id,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            action=action,
+            object_type=user._meta.label,
+            object_id=str(user.pk),
+            object_repr=str(user)[:200],
+            after=details,
+        )
+        for group_id in group_ids
     )

@@ -22,3 +22,11 @@ class AcceptInvitationForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ("username",)
+
+
+class TwoFactorPolicyForm(forms.Form):
+    requires_two_factor = forms.BooleanField(
+        required=False, label="Require two-factor sign-in for every member",
+        help_text="Members without an authenticator app or security key will be asked to set one up before "
+        "they can use the site or the API.",
+    )

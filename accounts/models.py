@@ -38,6 +38,9 @@ class Group(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
     description = models.TextField(blank=True)
+    # Set by a coordinator (services.set_two_factor_requirement): members without a second factor can do nothing
+    # on the site until they add one (accounts.middleware, accounts.api.authentication).
+    requires_two_factor = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope_path = "pk"

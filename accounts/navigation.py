@@ -22,6 +22,7 @@ GROUP_NAV = [
     NavItem("Recommendations", "report-list", Action.VIEW, group_scoped=False),
     NavItem("Members", "member-list", Action.VIEW),
     NavItem("Background jobs", "worker-check-list", Action.CHECK_WORKER),
+    NavItem("Audit log", "audit-log", Action.VIEW_AUDIT),
 ]
 
 

@@ -20,6 +20,7 @@ class Action(StrEnum):
     MANAGE_MEMBERS = "manage_members"
     EDIT_DIRECTORY = "edit_directory"
     CHECK_WORKER = "check_worker"
+    VIEW_AUDIT = "view_audit"
 
 
 _VOLUNTEER = {Action.VIEW, Action.LOG_EVIDENCE, Action.VERIFY_EVIDENCE, Action.LOG_INTERACTION}
@@ -43,6 +44,7 @@ ACTION_LABELS = {
     Action.MANAGE_MEMBERS: "invite members and change their roles",
     Action.EDIT_DIRECTORY: "edit the shared institution directory",
     Action.CHECK_WORKER: "check that background jobs run",
+    Action.VIEW_AUDIT: "read and export the group's audit log",
 }
 
 
@@ -56,14 +58,25 @@ def roles_by_group(user):
         return {}
     cached = getattr(user, "_roles_by_group", None)
     if cached is None:
-        cached = dict(user.memberships.values_list("group_id", "role"))
+        # The same query tells which groups require two-factor sign-in (accounts.middleware), so that check
+        # costs no query of its own on the pages that read roles anyway.
+        rows = list(user.memberships.values_list("group_id", "role", "group__requires_two_factor", "group__name"))
+        cached = {group_id: role for group_id, role, _, _ in rows}
         user._roles_by_group = cached
+        user._groups_requiring_two_factor = [name for _, _, required, name in rows if required]
     return cached
+
+
+def groups_requiring_two_factor(user):
+    """Names of `user`'s groups whose coordinators require two-factor sign-in."""
+    roles_by_group(user)
+    return getattr(user, "_groups_requiring_two_factor", [])
 
 
 def forget_roles(user):
     """Drop the per-request cache after a membership of `user` changed."""
     user.__dict__.pop("_roles_by_group", None)
+    user.__dict__.pop("_groups_requiring_two_factor", None)
 
 
 def role_in(user, group):

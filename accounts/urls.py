@@ -1,18 +1,21 @@
-from django.contrib.auth import views as auth_views
+from allauth.account import views as allauth_views
 from django.urls import path
 
 from accounts import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html",
-                                                redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The site's own addresses for allauth's sign-in and sign-out (the rest of allauth lives under /accounts/).
+    path("login/", allauth_views.LoginView.as_view(), name="login"),
+    path("logout/", allauth_views.LogoutView.as_view(), name="logout"),
     path("switch-group/", views.switch_group, name="switch-group"),
     path("groups/<slug:slug>/", views.group_dashboard, name="group-dashboard"),
     path("groups/<slug:slug>/members/", views.member_list, name="member-list"),
     path("groups/<slug:slug>/members/invite/", views.member_invite, name="member-invite"),
     path("groups/<slug:slug>/worker-checks/", views.worker_check_list, name="worker-check-list"),
+    path("groups/<slug:slug>/two-factor/", views.group_two_factor, name="group-two-factor"),
+    path("groups/<slug:slug>/audit/", views.audit_log, name="audit-log"),
+    path("groups/<slug:slug>/audit/export.csv", views.audit_export, name="audit-export"),
     path("memberships/<int:pk>/role/", views.member_change_role, name="member-change-role"),
     path("memberships/<int:pk>/remove/", views.member_remove, name="member-remove"),
     path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation-revoke"),

@@ -1,16 +1,22 @@
+from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.context_processors import active_membership, remember_active_group
-from accounts.forms import AcceptInvitationForm, ChangeRoleForm, InviteMemberForm
-from accounts.models import Group, Invitation, Membership, Role, WorkerCheck
+from accounts.filters import AuditEntryFilterSet
+from accounts.forms import AcceptInvitationForm, ChangeRoleForm, InviteMemberForm, TwoFactorPolicyForm
+from accounts.models import AuditEntry, Group, Invitation, Membership, Role, WorkerCheck
 from accounts.permissions import Action, actions_of, can, role_in
 from accounts.scoping import get_for_user, get_for_writer
+from accounts.signin import SECOND_FACTORS
 
 
 @login_required
@@ -44,6 +50,10 @@ def switch_group(request):
 def _member_page(request, group, invite_form=None, status=200):
     is_coordinator = can(request.user, Action.MANAGE_MEMBERS, group)
     memberships = Membership.objects.visible_to(request.user).filter(group=group).select_related("user")
+    if is_coordinator:
+        # Whether each member has a second factor, for coordinators deciding whether to require one.
+        memberships = memberships.annotate(has_second_factor=Exists(
+            Authenticator.objects.filter(user=OuterRef("user"), type__in=SECOND_FACTORS)))
     invitations = Invitation.objects.visible_to(request.user).filter(group=group, accepted_at__isnull=True)
     return render(
         request,
@@ -54,6 +64,7 @@ def _member_page(request, group, invite_form=None, status=200):
             "invitations": invitations if is_coordinator else [],
             "can_manage": is_coordinator,
             "invite_form": invite_form or InviteMemberForm(),
+            "two_factor_form": TwoFactorPolicyForm(initial={"requires_two_factor": group.requires_two_factor}),
             "roles": Role.choices,
         },
         status=status,
@@ -167,3 +178,52 @@ def worker_check_detail(request, pk):
     check = get_for_user(WorkerCheck.objects.select_related("group"), request.user, pk=pk)
     template = "accounts/_worker_check_status.html" if request.htmx else "accounts/worker_check_detail.html"
     return render(request, template, {"check": check, "group": check.group})
+
+
+@login_required
+@require_POST
+def group_two_factor(request, slug):
+    group = get_for_writer(Group, request.user, Action.MANAGE_MEMBERS, slug=slug)
+    form = TwoFactorPolicyForm(request.POST)
+    form.is_valid()  # a checkbox: anything but "on" means off
+    required = form.cleaned_data.get("requires_two_factor", False)
+    try:
+        services.set_two_factor_requirement(group, required=required, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("member-list", group.slug)
+    if required:
+        messages.success(request, "Every member now needs two-factor sign-in; those without it will be asked to "
+                                  "set it up.")
+    else:
+        messages.success(request, "Two-factor sign-in is no longer required in this group.")
+    return redirect("member-list", group.slug)
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _audit_entries(request, slug):
+    """The group (404 to other groups, 403 to members who are not coordinators) and its filtered entries."""
+    group = get_for_writer(Group, request.user, Action.VIEW_AUDIT, slug=slug)
+    entries = AuditEntry.objects.visible_to(request.user).filter(group=group).select_related("actor")
+    filterset = AuditEntryFilterSet(request.GET, queryset=entries.order_by("-created_at", "-pk"), group=group)
+    return group, filterset
+
+
+@login_required
+def audit_log(request, slug):
+    group, filterset = _audit_entries(request, slug)
+    page = Paginator(filterset.qs, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "accounts/audit_log.html",
+                  {"group": group, "filter": filterset, "page_obj": page, "entries": page.object_list})
+
+
+@login_required
+def audit_export(request, slug):
+    group, filterset = _audit_entries(request, slug)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{group.slug}-audit.csv"'
+    response["Cache-Control"] = "private, no-store"
+    services.export_audit_log(group, filterset.qs, actor=request.user, out=response)
+    return response

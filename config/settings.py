@@ -6,6 +6,7 @@ started by `make run` or the test suite). DJANGO_ENV=production switches to prod
 refuse to start without the secrets and hosts they need. Every variable is listed in .env.example.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -58,6 +59,11 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "axes",
+    "csp",
     "accounts",
     "evidence",
     "campaigns",
@@ -65,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -73,6 +80,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.TwoFactorRequiredMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -131,6 +142,64 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+#
+# Sign-in: django-allauth (password, then a second factor), django-axes (lock-out after failures)
+#
+AUTHENTICATION_BACKENDS = [
+    # First, so that a locked-out account or address is refused before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_ADAPTER = "accounts.signin.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
+# People join by invitation only (accounts.services.invite_member); the invitation link proves the address.
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Disentangle] "
+# A member is e-mailed when their password or second factors change: someone else doing it is noticed.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# "Remember me" is off unless ticked: on a shared or seized computer the session ends with the browser.
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
+# django-axes counts failed sign-ins, wrong second-factor codes included (accounts.signin.SecondFactorForm), in
+# the database, visible to staff; allauth's own cache-based counters would be a second, invisible lock with other
+# numbers that staff could not lift. Its other limits (password-reset mails...) stay.
+ACCOUNT_RATE_LIMITS = {"login": False, "login_failed": False}
+MFA_FORMS = {
+    "authenticate": "accounts.signin.SecondFactorForm",
+    "reauthenticate": "accounts.signin.SecondFactorReauthenticateForm",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = "Disentangle"
+# Codes of the 30 seconds before and after are accepted too: phones' clocks drift.
+MFA_TOTP_TOLERANCE = 1
+# allauth refuses 2FA to accounts with an unverified address, against strangers who sign up with someone
+# else's address; nobody can sign up here, and members' addresses come from invitations.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+# WebAuthn needs https, except on localhost while developing.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
+
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "accounts.signin.LoginThrottle"
+# Failed sign-ins before an account is locked, and before an address (an office behind one router) is.
+LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
+AXES_FAILURE_LIMIT = LOGIN_FAILURES_PER_ACCOUNT
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+# Trying again while locked does not prolong the lock: the time on the lock-out page stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.signin.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.signin.client_ip"
+# Proxies in front of the site that append to X-Forwarded-For (1 behind the compose file's TLS proxy). With 0 the
+# header is ignored, since anyone can send it.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Where members sign in from is itself sensitive: no log of successful sign-ins, and failed attempts (kept for
+# the lock) are deleted once their cool-off has passed.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_VERBOSE = False
 
 #
 # Internationalisation
@@ -215,7 +284,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's token authentication, refusing members who still owe their group a second factor.
+        "accounts.api.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -251,6 +321,24 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
+# Content-Security-Policy (django-csp), the same in every environment so that development shows a violation
+# first: scripts and styles only from our own static files (no inline <script>, no on*= handlers, no style=).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # data: for the TOTP QR code allauth draws, and Swagger UI's icons.
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     # Behind a TLS-terminating proxy (the usual deployment) trust its X-Forwarded-Proto header.
@@ -266,7 +354,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Axes logs every attempt, with the address and name, at INFO: the audit log and the lock are enough.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 #

@@ -21,7 +21,7 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts.audit import history_of
+from accounts.audit import history_of, record_change
 from accounts.context_processors import active_membership
 from accounts.models import Group, Membership
 from accounts.permissions import Action, can, can_in_any_group, roles_by_group
@@ -655,6 +655,7 @@ def attachment_download(request, pk):
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404("The file is missing from storage.") from exc
+    record_change(actor=request.user, obj=attachment, action="attachment.downloaded")
     response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
                             content_type=attachment.content_type)
     response["X-Content-Type-Options"] = "nosniff"

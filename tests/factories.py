@@ -158,3 +158,41 @@ class RelationshipFactory(DjangoModelFactory):
     source_institution = factory.SubFactory(InstitutionFactory)
     target_institution = factory.SubFactory(InstitutionFactory)
     kind = "supplies"
+
+
+#
+# Sign-in security
+#
+
+
+class AuditEntryFactory(DjangoModelFactory):
+    class Meta:
+        model = "accounts.AuditEntry"
+
+    group = factory.SubFactory(GroupFactory)
+    actor = factory.SubFactory(UserFactory)
+    action = "membership.role_changed"
+    object_type = "accounts.Membership"
+    object_id = factory.Sequence(str)
+    object_repr = factory.Sequence(lambda n: f"member{n} in the group")
+
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def add_second_factor(user, secret=TOTP_SECRET):
+    """An authenticator app and recovery codes for `user`, as after setting them up; returns the recovery codes."""
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(user, secret)
+    return RecoveryCodes.activate(user).get_unused_codes()
+
+
+def totp_code(secret=TOTP_SECRET, offset=0):
+    """The code an authenticator app shows now (offset: that many 30-second periods later)."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30 + offset))

@@ -67,7 +67,7 @@ def test_it_runs_the_whole_site_and_stops_cleanly(tmp_path):
         assert "coordinator  password disentangle-demo" in log.read_text()
         wait_until(lambda: "beat: Starting" in log.read_text(), 30, "celery beat", process, log)
 
-        url, html = browser.post("/login/", {"username": "coordinator", "password": "disentangle-demo"})
+        url, html = browser.post("/login/", {"login": "coordinator", "password": "disentangle-demo"})
         assert url.endswith("/groups/demo-coalition/")
         assert "Background jobs" in html
 

@@ -1,3 +1,4 @@
+import json
 import os
 import secrets
 import subprocess
@@ -58,3 +59,56 @@ def test_the_embedded_defaults_need_no_configuration(tmp_path):
     result = run_manage(["migrate", "--no-input", "-v", "0"], {}, tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "disentangle.sqlite3").exists()
+
+
+PRODUCTION_REQUESTS = """
+import json
+from django.test import Client
+from accounts.models import User
+
+User.objects.create_user("alice", password="correct-horse-battery")
+client = Client(HTTP_HOST="disentangle.example.org")
+page = client.get("/login/", secure=True)
+signed_in = client.post("/login/", {"login": "alice", "password": "correct-horse-battery"}, secure=True)
+plain = Client(HTTP_HOST="disentangle.example.org").get("/login/")
+print(json.dumps({
+    "status": [page.status_code, signed_in.status_code, plain.status_code],
+    "headers": dict(page.headers),
+    "redirect": plain.get("Location", ""),
+    "cookies": {name: {"secure": bool(c["secure"]), "httponly": bool(c["httponly"]), "samesite": c["samesite"]}
+                for response in (page, signed_in) for name, c in response.cookies.items()},
+}))
+"""
+
+
+def test_production_responses_carry_the_security_headers(tmp_path):
+    env = {**production_env(tmp_path), "STATIC_ROOT": str(tmp_path / "static")}
+    for command in (["migrate", "--no-input", "-v", "0"], ["collectstatic", "--no-input", "-v", "0"]):
+        result = run_manage(command, env, tmp_path)
+        assert result.returncode == 0, result.stderr
+    script = tmp_path / "requests.py"
+    script.write_text(PRODUCTION_REQUESTS)
+    result = run_manage(["shell", "-c", f"exec(open({str(script)!r}).read())"], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["status"] == [200, 302, 301]
+    assert seen["redirect"].startswith("https://")
+
+    headers = seen["headers"]
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    policy = dict(
+        (directive.split()[0], directive.split()[1:]) for directive in headers["Content-Security-Policy"].split("; ")
+    )
+    assert policy["script-src"] == ["'self'"] and policy["style-src"] == ["'self'"]
+    assert policy["default-src"] == ["'self'"] and policy["object-src"] == ["'none'"]
+    assert policy["frame-ancestors"] == ["'none'"] and policy["base-uri"] == ["'none'"]
+    assert not any("unsafe" in source for sources in policy.values() for source in sources)
+
+    cookies = seen["cookies"]
+    assert {"csrftoken", "sessionid"} <= set(cookies)
+    for name, flags in cookies.items():
+        assert flags["secure"] and flags["httponly"], name

@@ -1,4 +1,6 @@
-from rest_framework import serializers
+from allauth.mfa.utils import is_mfa_enabled
+from rest_framework import exceptions, serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 
 from accounts.models import Group, Membership, Role, User, WorkerCheck
 from accounts.permissions import role_in
@@ -50,3 +52,41 @@ class WorkerCheckSerializer(serializers.ModelSerializer):
         if request is not None:
             # Only groups the caller belongs to can be named; others read as "does not exist".
             self.fields["group"].queryset = Group.objects.visible_to(request.user)
+
+
+class TokenRequestSerializer(AuthTokenSerializer):
+    """
+    Username and password, and for an account with two-factor sign-in a current code from its authenticator app
+    (or an unused recovery code): a token must not be easier to get than a signed-in session.
+    """
+
+    code = serializers.CharField(required=False, allow_blank=True, write_only=True,
+                                 help_text="For accounts with two-factor sign-in: a code from the authenticator app "
+                                 "or a recovery code.")
+
+    def validate(self, attrs):
+        from accounts.middleware import two_factor_message, two_factor_missing
+        from accounts.signin import lockout_message
+
+        request = self.context["request"]
+        try:
+            attrs = super().validate(attrs)
+        except serializers.ValidationError:
+            if getattr(request, "axes_locked_out", False):
+                raise exceptions.Throttled(detail=lockout_message(request)) from None
+            raise
+        user = attrs["user"]
+        groups = two_factor_missing(user)
+        if groups:
+            raise exceptions.PermissionDenied(two_factor_message(groups))
+        if is_mfa_enabled(user):
+            if not attrs.get("code"):
+                raise serializers.ValidationError(
+                    {"code": "This account signs in with a second factor: send a current code from the "
+                             "authenticator app, or a recovery code, as `code`."})
+            from accounts.signin import SecondFactorForm
+
+            form = SecondFactorForm(data={"code": attrs["code"]}, user=user)
+            if not form.is_valid():
+                raise serializers.ValidationError({"code": form.errors["code"]})
+        return attrs

@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import generics, mixins, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.permissions import IsAuthenticated
@@ -9,6 +10,7 @@ from accounts.api.serializers import (
     GroupSerializer,
     MembershipSerializer,
     MeSerializer,
+    TokenRequestSerializer,
     WorkerCheckSerializer,
 )
 from accounts.models import Group, Membership, WorkerCheck
@@ -77,3 +79,9 @@ class MeView(generics.RetrieveAPIView):
 
     def get_object(self):
         return self.request.user
+
+
+class ObtainTokenView(ObtainAuthToken):
+    """An API token for a username and password, plus `code` for accounts with two-factor sign-in."""
+
+    serializer_class = TokenRequestSerializer

@@ -17,6 +17,7 @@ EXPECTED = {
     Action.MANAGE_MEMBERS: {"coordinator"},
     Action.EDIT_DIRECTORY: {"coordinator"},
     Action.CHECK_WORKER: {"coordinator"},
+    Action.VIEW_AUDIT: {"coordinator"},
 }
 
 

@@ -19,7 +19,7 @@ class TestSignIn:
     def test_it_shows_the_login_page(self, client):
         response = client.get(reverse("login"))
         assert response.status_code == 200
-        assert b'name="username"' in response.content
+        assert b'name="login"' in response.content and b'name="password"' in response.content
 
     def test_it_sends_anonymous_visitors_to_the_login_page(self, client, group):
         response = client.get(reverse("group-dashboard", args=[group.slug]))
@@ -27,14 +27,15 @@ class TestSignIn:
         assert response["Location"].startswith(reverse("login"))
 
     def test_it_rejects_a_wrong_password_with_a_message(self, client, coordinator):
-        response = client.post(reverse("login"), {"username": "alice", "password": "wrong"})
+        response = client.post(reverse("login"), {"login": "alice", "password": "wrong"})
         assert response.status_code == 200
-        assert b"Please enter a correct username and password" in response.content
+        assert b"username and/or password you specified are not correct" in response.content
 
     @pytest.mark.parametrize(
         "role, expected_nav",
         [
-            ("coordinator", ["Overview", "Evidence", "Institutions", "Recommendations", "Members", "Background jobs"]),
+            ("coordinator", ["Overview", "Evidence", "Institutions", "Recommendations", "Members", "Background jobs",
+                             "Audit log"]),
             ("campaigner", ["Overview", "Evidence", "Institutions", "Recommendations", "Members"]),
             ("volunteer", ["Overview", "Evidence", "Institutions", "Recommendations", "Members"]),
             ("viewer", ["Overview", "Evidence", "Institutions", "Recommendations", "Members"]),
@@ -42,7 +43,7 @@ class TestSignIn:
     )
     def test_each_demo_account_signs_in_and_sees_its_role(self, client, role, expected_nav):
         call_command("seed_demo", stdout=open("/dev/null", "w"))
-        response = client.post(reverse("login"), {"username": role, "password": "disentangle-demo"}, follow=True)
+        response = client.post(reverse("login"), {"login": role, "password": "disentangle-demo"}, follow=True)
         assert response.status_code == 200
         assert response.context["user"].username == role
         assert response.context["active_role"] == role

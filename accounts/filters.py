@@ -1,0 +1,33 @@
+"""FilterSets for the accounts pages."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from accounts.models import AuditEntry, User
+
+
+class AuditEntryFilterSet(django_filters.FilterSet):
+    """Filters of a group's audit log; the view passes the group so the choices are that group's own."""
+
+    action = django_filters.ChoiceFilter(choices=[], empty_label="Any action")
+    actor = django_filters.ModelChoiceFilter(queryset=User.objects.none(), to_field_name="username",
+                                             empty_label="Anyone", label="Who")
+    after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label="On or after",
+                                      widget=forms.DateInput(attrs={"type": "date"}))
+    before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label="On or before",
+                                       widget=forms.DateInput(attrs={"type": "date"}))
+
+    class Meta:
+        model = AuditEntry
+        fields = ["action", "actor", "after", "before"]
+
+    def __init__(self, *args, group, **kwargs):
+        super().__init__(*args, **kwargs)
+        actions = group.audit_entries.order_by("action").values_list("action", flat=True).distinct()
+        self.filters["action"].extra["choices"] = [(action, action) for action in actions]
+        # Current members, and whoever else acted in the group's log (a member who has since left).
+        self.filters["actor"].queryset = User.objects.filter(
+            Q(pk__in=group.audit_entries.filter(actor__isnull=False).values("actor"))
+            | Q(pk__in=group.memberships.values("user"))
+        ).order_by("username")

@@ -1,0 +1,50 @@
+from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from accounts.permissions import groups_requiring_two_factor
+from accounts.signin import has_second_factor
+
+# Reachable without a second factor: setting one up, the rest of one's own account, signing out, and joining a group.
+EXEMPT_PREFIXES = ("/accounts/", "/login/", "/logout/", "/invitations/accept/", "/static/")
+
+
+def two_factor_missing(user):
+    """The groups that require a second factor of `user`, if `user` has none; else nothing."""
+    required = groups_requiring_two_factor(user)
+    if not required or has_second_factor(user):
+        return []
+    return required
+
+
+class TwoFactorRequiredMiddleware:
+    """
+    A member of a group that requires two-factor sign-in, who has not set it up, is sent to set it up before any
+    other page or API call. All of the site, not just that group's pages: lists such as the evidence list mix
+    every group the member belongs to, so a per-page rule would still show that group's data.
+    Token-authenticated API calls are refused by accounts.api.authentication, which runs after this.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and not request.path_info.startswith(EXEMPT_PREFIXES):
+            groups = two_factor_missing(user)
+            if groups:
+                message = two_factor_message(groups)
+                if request.path_info.startswith("/api/"):
+                    return JsonResponse({"detail": message}, status=403)
+                messages.warning(request, message)
+                return redirect(reverse("mfa_index"))
+        return self.get_response(request)
+
+
+def two_factor_message(groups):
+    names = ", ".join(sorted(group_name for group_name in groups))
+    return (
+        f"{names} requires two-factor sign-in. Set up an authenticator app or a security key "
+        "(Account → Two-factor sign-in) before you continue."
+    )

@@ -1,0 +1,130 @@
+"""
+How people sign in: django-allauth's flows (password, then a second factor for those who have one) adapted to a
+site where nobody signs up on their own, and django-axes's lock-out after repeated failures.
+"""
+
+import ipaddress
+import math
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
+from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
+from allauth.mfa.models import Authenticator
+from axes.handlers.database import AxesDatabaseHandler
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_cool_off
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Sum
+from django.http import JsonResponse
+from django.shortcuts import render
+
+# The kinds of authenticator that count as a second factor; recovery codes only stand in for a lost one.
+SECOND_FACTORS = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request):
+        # Members join through a coordinator's invitation (accounts.views.invitation_accept), never on their own.
+        return False
+
+
+def has_second_factor(user):
+    return Authenticator.objects.filter(user=user, type__in=SECOND_FACTORS).exists()
+
+
+#
+# Client address
+#
+
+
+def client_ip(request):
+    """
+    The address a request came from. X-Forwarded-For is believed only as far as settings.TRUSTED_PROXY_COUNT
+    proxies of our own appended to it: each appends the address it saw, so the entry that many places from the
+    right is the client's, and anything further left is whatever the client chose to send.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    count = settings.TRUSTED_PROXY_COUNT
+    if count > 0:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+        if len(hops) >= count:
+            candidate = hops[-count]
+            try:
+                return str(ipaddress.ip_address(candidate))
+            except ValueError:
+                pass
+    return remote
+
+
+#
+# Lock-out
+#
+
+
+class LoginThrottle(AxesDatabaseHandler):
+    """
+    django-axes with two limits: an account is locked after LOGIN_FAILURES_PER_ACCOUNT failures, an address after
+    LOGIN_FAILURES_PER_ADDRESS, which is higher because a whole office may sign in from behind one router.
+    Axes compares one number with one limit (AXES_FAILURE_LIMIT, the per-account one), so the address's count
+    is scaled to that limit: it reaches it exactly when the address reaches its own.
+    """
+
+    def get_failures(self, request, credentials=None):
+        # One queryset per AXES_LOCKOUT_PARAMETERS entry, in order: ["username", "ip_address"].
+        per_account, per_address = (
+            attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+            for attempts in self.get_user_attempts(request, credentials)
+        )
+        account_limit, address_limit = settings.LOGIN_FAILURES_PER_ACCOUNT, settings.LOGIN_FAILURES_PER_ADDRESS
+        return max(per_account, math.floor(per_address * account_limit / address_limit))
+
+
+def lockout_minutes(request):
+    return math.ceil(get_cool_off(request).total_seconds() / 60)
+
+
+def lockout_message(request):
+    return (
+        f"Too many failed sign-ins from this account or this address. Signing in is blocked for "
+        f"{lockout_minutes(request)} minutes; if you did not make these attempts, tell your group's coordinator."
+    )
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """What a locked-out person sees: a page that says why and for how long (429), or JSON for the API."""
+    message, minutes = lockout_message(request), lockout_minutes(request)
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=429)
+    return render(request, "account/lockout.html", {"message": message, "minutes": minutes}, status=429)
+
+
+#
+# Second-factor codes count as failed sign-ins too
+#
+
+
+def second_factor_locked(request, user):
+    return AxesProxyHandler.is_locked(request, {"username": user.get_username()})
+
+
+class SecondFactorLockMixin:
+    """
+    allauth's code forms, refusing a locked-out account. A wrong code is a failed sign-in for django-axes (see
+    accounts.receivers), so guessing codes after a stolen password meets the same lock as guessing passwords, one
+    counter that staff can see and lift (allauth's own cache counter for this is switched off in settings).
+    """
+
+    def clean_code(self):
+        request = context.request
+        if second_factor_locked(request, self.user):
+            raise ValidationError(lockout_message(request))
+        return super().clean_code()
+
+
+class SecondFactorForm(SecondFactorLockMixin, AuthenticateForm):
+    pass
+
+
+class SecondFactorReauthenticateForm(SecondFactorLockMixin, ReauthenticateForm):
+    pass
