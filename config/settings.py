@@ -9,6 +9,7 @@ refuse to start without the secrets and hosts they need. Every variable is liste
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -206,6 +207,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic jobs, run by `celery -A config beat` (started by `make run` and the compose file's beat service).
 CELERY_BEAT_SCHEDULE = {
     "delete-stale-import-uploads": {"task": "evidence.tasks.delete_stale_import_uploads", "schedule": 3600},
+    "send-campaign-digests": {
+        "task": "campaigns.tasks.send_due_digests",
+        "schedule": crontab(hour=env.int("CAMPAIGN_DIGEST_HOUR", default=7), minute=0),
+    },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
@@ -274,5 +279,7 @@ LOGGING = {
 #
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=25 * 1024 * 1024)
+# The daily digest of campaign work lists what is due within this many days, overdue work included.
+CAMPAIGN_DIGEST_DAYS_AHEAD = env.int("CAMPAIGN_DIGEST_DAYS_AHEAD", default=2)
 # Uploads above this go to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -8,10 +8,15 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Invitation, Membership, WorkerCheck
 from tests.factories import (
+    AskBatchFactory,
     AttachmentFactory,
+    CampaignFactory,
     CitationFactory,
+    InteractionAttachmentFactory,
     InvitationFactory,
     SourceFactory,
+    TargetEvidenceFactory,
+    TaskFactory,
     WorkerCheckFactory,
 )
 
@@ -24,6 +29,8 @@ LIST_ROUTES = {
     "home", "switch-group", "api:me", "api:token", "api:schema", "api:docs", "api:group-list",
     "api:membership-list", "api:worker-check-list", "api:evidence-list", "api:source-list", "api:source-duplicates",
     "evidence-list", "evidence-create", "evidence-import",
+    "campaign-list", "campaign-create", "my-work", "api:campaign-list", "api:target-list", "api:interaction-list",
+    "api:task-list", "api:batch-list",
 }
 # Shared reference data (reports, the institution directory): every signed-in member reads it, nobody else.
 SHARED_ROUTES = {
@@ -51,6 +58,19 @@ def beta_objects(other_group, outsider):
                                   source=SourceFactory(group=other_group, title="Beta Rights source")).record,
         "source": SourceFactory(group=other_group),
         "attachment": AttachmentFactory(group=other_group, record__group=other_group),
+        **beta_campaign_objects(other_group),
+    }
+
+
+def beta_campaign_objects(other_group):
+    campaign = CampaignFactory(group=other_group, title="Beta Rights campaign")
+    batch = AskBatchFactory(campaign=campaign)
+    link = TargetEvidenceFactory(target__campaign=campaign, target__batch=batch)
+    attachment = InteractionAttachmentFactory(interaction__target=link.target)
+    return {
+        "campaign": campaign, "batch": batch, "target": link.target, "target_evidence": link,
+        "interaction": attachment.interaction, "interaction_attachment": attachment,
+        "task": TaskFactory(campaign=campaign, target=link.target),
     }
 
 
@@ -84,6 +104,29 @@ OBJECT_ROUTES = {
     # A pending import is held in its uploader's session, not in a row: any token not in the caller's own session
     # is a 404 (tests/evidence/test_import.py posts another group's real token).
     "evidence-import-confirm": ("group", lambda o: {"token": f"{o.slug}-pending-import"}),
+    "campaign-detail": ("campaign", lambda o: {"pk": o.pk}),
+    "campaign-edit": ("campaign", lambda o: {"pk": o.pk}),
+    "campaign-overdue": ("campaign", lambda o: {"pk": o.pk}),
+    "target-add": ("campaign", lambda o: {"pk": o.pk}),
+    "task-create": ("campaign", lambda o: {"pk": o.pk}),
+    "target-detail": ("target", lambda o: {"pk": o.pk}),
+    "target-edit": ("target", lambda o: {"pk": o.pk}),
+    "target-advance": ("target", lambda o: {"pk": o.pk}),
+    "interaction-create": ("target", lambda o: {"pk": o.pk}),
+    "target-evidence-link": ("target", lambda o: {"pk": o.pk}),
+    "target-evidence-unlink": ("target_evidence", lambda o: {"pk": o.target_id, "record_pk": o.record_id}),
+    "batch-detail": ("batch", lambda o: {"pk": o.pk}),
+    "task-complete": ("task", lambda o: {"pk": o.pk}),
+    "interaction-attachment-download": ("interaction_attachment", lambda o: {"pk": o.pk}),
+    "api:campaign-detail": ("campaign", lambda o: {"pk": o.pk}),
+    "api:target-detail": ("target", lambda o: {"pk": o.pk}),
+    "api:target-advance": ("target", lambda o: {"pk": o.pk}),
+    "api:target-evidence": ("target", lambda o: {"pk": o.pk}),
+    "api:interaction-detail": ("interaction", lambda o: {"pk": o.pk}),
+    "api:interaction-attachments": ("interaction", lambda o: {"pk": o.pk}),
+    "api:task-detail": ("task", lambda o: {"pk": o.pk}),
+    "api:task-complete": ("task", lambda o: {"pk": o.pk}),
+    "api:batch-detail": ("batch", lambda o: {"pk": o.pk}),
 }
 
 
