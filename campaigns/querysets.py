@@ -12,7 +12,8 @@ from accounts.scoping import GroupScopedQuerySet
 
 class CampaignQuerySet(GroupScopedQuerySet):
     def for_list(self):
-        return self.select_related("group", "lead").annotate(target_count=Count("targets", distinct=True))
+        return (self.select_related("group", "lead").annotate(target_count=Count("targets", distinct=True))
+                .order_by("-created_at", "-pk"))
 
     def live(self):
         """Campaigns still under way: their targets and tasks may be chased."""
