@@ -108,6 +108,13 @@ class TargetSerializer(serializers.ModelSerializer):
                   "next_step_due", "batch", "evidence", "stance_changes", "status_changed_at", "created_at",
                   "updated_at"]
         read_only_fields = ["status", "batch", "status_changed_at", "created_at", "updated_at"]
+        validators = []  # the one-target-per-institution rule is checked in validate(), on the field it concerns
+
+    def validate(self, attrs):
+        if self.instance is None and Target.objects.filter(campaign=attrs["campaign"],
+                                                           institution=attrs["institution"]).exists():
+            raise serializers.ValidationError({"institution": "The campaign already targets this institution."})
+        return attrs
 
     @staticmethod
     def prefetch(queryset, user):
@@ -128,11 +135,9 @@ class TargetSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         campaign, institution = validated_data.pop("campaign"), validated_data.pop("institution")
-        batch, added = django_errors_as_400(services.add_targets, campaign, actor=self.context["request"].user,
-                                            institutions=[institution], **validated_data)
-        if not added:
-            raise serializers.ValidationError({"institution": "The campaign already targets this institution."})
-        return added[0]
+        _, [target] = django_errors_as_400(services.add_targets, campaign, actor=self.context["request"].user,
+                                           institutions=[institution], **validated_data)
+        return target
 
     def update(self, instance, validated_data):
         validated_data.pop("campaign", None)
