@@ -9,7 +9,7 @@ from itertools import chain
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -51,14 +51,15 @@ SUGGESTIONS = 20
 
 
 def _add_service_errors(form, exc):
-    """A ValidationError from the service, on the form field it names or on the whole form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None,
-                           errors if field in form.fields or field == NON_FIELD_ERRORS
-                           else [message for error in errors for message in error.messages])
-    else:
+    """A ValidationError from the service, on the form field it names, else on the whole form."""
+    if not hasattr(exc, "error_dict"):
         form.add_error(None, exc.messages)
+        return
+    for field, errors in exc.error_dict.items():
+        if field in form.fields:
+            form.add_error(field, errors)
+        else:
+            form.add_error(None, [message for error in errors for message in error.messages])
 
 
 def _campaigns(user):

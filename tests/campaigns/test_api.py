@@ -223,3 +223,15 @@ def test_the_openapi_schema_describes_the_campaign_endpoints(api_for, viewer):
     for path in ["/api/campaigns/", "/api/targets/", "/api/targets/{id}/advance/", "/api/interactions/",
                  "/api/interactions/{id}/attachments/", "/api/tasks/", "/api/tasks/{id}/complete/", "/api/batches/"]:
         assert path in schema["paths"], path
+
+
+def test_a_write_that_lands_outside_the_callers_groups_is_rolled_back(api_for, campaigner, campaign, other_group,
+                                                                       monkeypatch):
+    # Should a service ever put a row in the wrong group, the viewset's final check refuses and undoes it.
+    beta = CampaignFactory(group=other_group)
+    monkeypatch.setattr("campaigns.services.create_task",
+                        lambda campaign, *, actor, **fields: Task.objects.create(campaign=beta, **fields))
+    response = api_for(campaigner).post(reverse("api:task-list"), {"campaign": campaign.pk, "title": "Leak"},
+                                        format="json")
+    assert response.status_code == 403
+    assert not Task.objects.exists()
