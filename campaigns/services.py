@@ -24,7 +24,7 @@ from campaigns.models import (
     Task,
 )
 from evidence.attachments import check_upload
-from evidence.models import EvidenceRecord
+from evidence.models import EvidenceRecord, Institution
 
 CAMPAIGN_FIELDS = {"title", "goal", "status", "starts_on", "ends_on", "lead", "public_summary"}
 TARGET_FIELDS = {"ask", "priority", "owner", "next_step", "next_step_due"}
@@ -115,6 +115,10 @@ def add_targets(campaign, *, actor, institutions, ask, priority=Target.Priority.
     institutions = list(dict.fromkeys(institutions))
     if not institutions:
         raise ValidationError({"institutions": "Choose at least one institution."})
+    # The directory may hold institutions a group keeps to itself: target only those the actor can see.
+    visible = Institution.objects.visible_to(actor).filter(pk__in=[i.pk for i in institutions]).count()
+    if visible != len(institutions):
+        raise ValidationError({"institutions": "Choose institutions from the directory."})
     already = set(campaign.targets.filter(institution__in=institutions).values_list("institution_id", flat=True))
     if len(already) == len(institutions):
         raise ValidationError({"institutions": "The campaign already targets every one of these institutions."})

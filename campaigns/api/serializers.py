@@ -40,6 +40,16 @@ class VisibleField(serializers.PrimaryKeyRelatedField):
         return self.model.objects.visible_to(self.context["request"].user)
 
 
+class InstitutionField(serializers.SlugRelatedField):
+    """An institution of the directory, by its short name, among those the caller can see."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="slug", queryset=Institution.objects.none(), **kwargs)
+
+    def get_queryset(self):
+        return Institution.objects.visible_to(self.context["request"].user)
+
+
 class MemberField(serializers.SlugRelatedField):
     """A person by username, among the members of the caller's groups (the service checks the right group)."""
 
@@ -97,7 +107,7 @@ class StanceChangeSerializer(serializers.ModelSerializer):
 
 class TargetSerializer(serializers.ModelSerializer):
     campaign = VisibleField(Campaign)
-    institution = serializers.SlugRelatedField(slug_field="slug", queryset=Institution.objects.all())
+    institution = InstitutionField()
     owner = MemberField()
     evidence = serializers.SerializerMethodField()
     stance_changes = StanceChangeSerializer(many=True, read_only=True)
@@ -240,7 +250,7 @@ class BatchListSerializer(serializers.ListSerializer):
 class AskBatchSerializer(serializers.ModelSerializer):
     campaign = VisibleField(Campaign)
     institutions = serializers.ListField(
-        child=serializers.SlugRelatedField(slug_field="slug", queryset=Institution.objects.all()),
+        child=InstitutionField(),
         write_only=True, allow_empty=False, max_length=500)
     targets = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     stats = serializers.SerializerMethodField()
