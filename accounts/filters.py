@@ -1,10 +1,11 @@
-"""FilterSets for the accounts pages."""
+"""FilterSets for the accounts pages, and filters every app's FilterSets share."""
 
 import django_filters
 from django import forms
 from django.db.models import Q
 
 from accounts.models import AuditEntry, User
+from accounts.scoping import LARGEST_ID
 
 
 class AuditEntryFilterSet(django_filters.FilterSet):
@@ -31,3 +32,14 @@ class AuditEntryFilterSet(django_filters.FilterSet):
             Q(pk__in=group.audit_entries.filter(actor__isnull=False).values("actor"))
             | Q(pk__in=group.memberships.values("user"))
         ).order_by("username")
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A row's id: a whole number the database can hold, else the filter's own error (never a server error)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", LARGEST_ID)
+        super().__init__(*args, **kwargs)

@@ -17,6 +17,8 @@ class NavItem:
 
 GROUP_NAV = [
     NavItem("Overview", "group-dashboard", Action.VIEW),
+    NavItem("Campaigns", "campaign-list", Action.VIEW, group_scoped=False),
+    NavItem("My work", "my-work", Action.VIEW, group_scoped=False),
     NavItem("Evidence", "evidence-list", Action.VIEW, group_scoped=False),
     NavItem("Institutions", "institution-list", Action.VIEW, group_scoped=False),
     NavItem("Recommendations", "report-list", Action.VIEW, group_scoped=False),

@@ -12,6 +12,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
 
+# The largest primary key the databases store (a signed 64-bit integer); a larger id names nothing, and the
+# databases refuse to compare with it rather than find no row.
+LARGEST_ID = 2**63 - 1
+
 
 class GroupScopedQuerySet(models.QuerySet):
     def _member_group_ids(self, user):

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -275,6 +276,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic jobs, run by `celery -A config beat` (started by `make run` and the compose file's beat service).
 CELERY_BEAT_SCHEDULE = {
     "delete-stale-import-uploads": {"task": "evidence.tasks.delete_stale_import_uploads", "schedule": 3600},
+    "send-campaign-digests": {
+        "task": "campaigns.tasks.send_due_digests",
+        "schedule": crontab(hour=env.int("CAMPAIGN_DIGEST_HOUR", default=7), minute=0),
+    },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
@@ -308,6 +313,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set that several fields share (a target's status, from_status, to_status, move_to).
+    "ENUM_NAME_OVERRIDES": {
+        "CampaignStatusEnum": "campaigns.models.Campaign.Status",
+        "TargetStatusEnum": "campaigns.models.Target.Status",
+    },
 }
 
 #
@@ -370,3 +380,5 @@ ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=25 * 1024 * 1024)
 IMPORT_INLINE_MAX_ROWS = env.int("IMPORT_INLINE_MAX_ROWS", default=200)
 # Uploads above this go to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The daily digest of campaign work lists what is due within this many days, overdue work included.
+CAMPAIGN_DIGEST_DAYS_AHEAD = env.int("CAMPAIGN_DIGEST_DAYS_AHEAD", default=2)

@@ -11,6 +11,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 api_patterns = [
     path("", include("accounts.api.urls")),
     path("", include("evidence.api.urls")),
+    path("", include("campaigns.api.urls")),
     path("auth/token/", ObtainTokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the page needs no inline script (CSP).
@@ -21,6 +22,7 @@ api_patterns = [
 urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("evidence.urls")),
+    path("", include("campaigns.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),

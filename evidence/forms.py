@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.models import Group
+from accounts.scoping import LARGEST_ID
 from evidence.models import (
     EvidenceRecord,
     Institution,
@@ -16,7 +17,7 @@ from evidence.models import (
     Tag,
     url_key,
 )
-from evidence.records import LARGEST_ID, TAG_MAX_LENGTH, BulkAction
+from evidence.records import TAG_MAX_LENGTH, BulkAction
 
 
 class LinesField(forms.CharField):

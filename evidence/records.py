@@ -254,8 +254,6 @@ def untag_record(record, *, actor, name):
 
 
 BULK_LIMIT = 500
-# The largest primary key the databases store (a signed 64-bit integer); a larger "id" names nothing.
-LARGEST_ID = 2**63 - 1
 
 
 class BulkAction(TextChoices):

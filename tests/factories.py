@@ -196,3 +196,95 @@ def totp_code(secret=TOTP_SECRET, offset=0):
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
     return format_hotp_value(hotp_value(secret, int(time.time()) // 30 + offset))
+
+
+#
+# Campaigns
+#
+
+
+def _today():
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+class CampaignFactory(DjangoModelFactory):
+    class Meta:
+        model = "campaigns.Campaign"
+
+    group = factory.SubFactory(GroupFactory)
+    title = factory.Sequence(lambda n: f"Campaign {n}")
+    goal = "Ban emotion recognition in schools."
+    status = "active"
+
+
+class AskBatchFactory(DjangoModelFactory):
+    class Meta:
+        model = "campaigns.AskBatch"
+
+    campaign = factory.SubFactory(CampaignFactory)
+    title = factory.Sequence(lambda n: f"Letter round {n}")
+    ask = "Stop selling emotion recognition to schools."
+    sent_on = factory.LazyFunction(_today)
+
+
+class TargetFactory(DjangoModelFactory):
+    class Meta:
+        model = "campaigns.Target"
+
+    campaign = factory.SubFactory(CampaignFactory)
+    institution = factory.SubFactory(InstitutionFactory)
+    ask = "Stop selling emotion recognition to schools."
+
+
+class InteractionFactory(DjangoModelFactory):
+    class Meta:
+        model = "campaigns.Interaction"
+
+    target = factory.SubFactory(TargetFactory)
+    kind = "letter"
+    direction = "sent"
+    occurred_on = factory.LazyFunction(_today)
+    summary = "We asked them to stop."
+
+
+class InteractionAttachmentFactory(DjangoModelFactory):
+    class Meta:
+        model = "campaigns.InteractionAttachment"
+
+    interaction = factory.SubFactory(InteractionFactory)
+    group = factory.LazyAttribute(lambda attachment: attachment.interaction.target.campaign.group)
+    file = factory.LazyAttribute(lambda attachment: ContentFile(attachment.content, name="letter.txt"))
+    original_name = "letter.txt"
+    content_type = "text/plain"
+    size = factory.LazyAttribute(lambda attachment: len(attachment.content))
+    sha256 = factory.LazyAttribute(lambda attachment: hashlib.sha256(attachment.content).hexdigest())
+
+    class Params:
+        content = b"Dear Sir or Madam, we ask you to stop."
+
+
+class StanceChangeFactory(DjangoModelFactory):
+    class Meta:
+        model = "campaigns.StanceChange"
+
+    target = factory.SubFactory(TargetFactory)
+    from_status = "identified"
+    to_status = "contacted"
+
+
+class TargetEvidenceFactory(DjangoModelFactory):
+    class Meta:
+        model = "campaigns.TargetEvidence"
+
+    target = factory.SubFactory(TargetFactory)
+    record = factory.LazyAttribute(lambda link: EvidenceRecordFactory(group=link.target.campaign.group))
+
+
+class TaskFactory(DjangoModelFactory):
+    class Meta:
+        model = "campaigns.Task"
+
+    campaign = factory.SubFactory(CampaignFactory)
+    title = factory.Sequence(lambda n: f"Task {n}")

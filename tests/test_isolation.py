@@ -35,6 +35,8 @@ ACCOUNT_ROUTES = {
 }
 # Routes with no object in the URL; they list only the caller's own data (tested per feature).
 LIST_ROUTES = {
+    "campaign-list", "campaign-create", "my-work", "api:campaign-list", "api:target-list", "api:interaction-list",
+    "api:task-list", "api:batch-list",
     "home", "switch-group", "api:me", "api:token", "api:schema", "api:docs", "api:group-list",
     "api:membership-list", "api:worker-check-list", "api:evidence-list", "api:source-list", "api:source-duplicates",
     "api:evidence-bulk",
@@ -57,6 +59,7 @@ SHARED_ROUTES = {
 
 def beta_objects(other_group, outsider):
     return {
+        **beta_campaign_objects(other_group),
         "group": other_group,
         "membership": Membership.objects.get(user=outsider, group=other_group),
         "invitation": InvitationFactory(group=other_group),
@@ -74,8 +77,51 @@ def beta_objects(other_group, outsider):
     }
 
 
+def beta_campaign_objects(other_group):
+    from tests.factories import (
+        AskBatchFactory,
+        CampaignFactory,
+        InteractionAttachmentFactory,
+        TargetEvidenceFactory,
+        TaskFactory,
+    )
+
+    campaign = CampaignFactory(group=other_group, title="Beta Rights campaign")
+    batch = AskBatchFactory(campaign=campaign)
+    link = TargetEvidenceFactory(target__campaign=campaign, target__batch=batch)
+    attachment = InteractionAttachmentFactory(interaction__target=link.target)
+    return {
+        "campaign": campaign, "batch": batch, "target": link.target, "target_evidence": link,
+        "interaction": attachment.interaction, "interaction_attachment": attachment,
+        "task": TaskFactory(campaign=campaign, target=link.target),
+    }
+
+
 # route name -> (object key, URL kwargs from that object)
 OBJECT_ROUTES = {
+    "campaign-detail": ("campaign", lambda o: {"pk": o.pk}),
+    "campaign-edit": ("campaign", lambda o: {"pk": o.pk}),
+    "campaign-overdue": ("campaign", lambda o: {"pk": o.pk}),
+    "target-add": ("campaign", lambda o: {"pk": o.pk}),
+    "task-create": ("campaign", lambda o: {"pk": o.pk}),
+    "target-detail": ("target", lambda o: {"pk": o.pk}),
+    "target-edit": ("target", lambda o: {"pk": o.pk}),
+    "target-advance": ("target", lambda o: {"pk": o.pk}),
+    "interaction-create": ("target", lambda o: {"pk": o.pk}),
+    "target-evidence-link": ("target", lambda o: {"pk": o.pk}),
+    "target-evidence-unlink": ("target_evidence", lambda o: {"pk": o.target_id, "record_pk": o.record_id}),
+    "batch-detail": ("batch", lambda o: {"pk": o.pk}),
+    "task-complete": ("task", lambda o: {"pk": o.pk}),
+    "interaction-attachment-download": ("interaction_attachment", lambda o: {"pk": o.pk}),
+    "api:campaign-detail": ("campaign", lambda o: {"pk": o.pk}),
+    "api:target-detail": ("target", lambda o: {"pk": o.pk}),
+    "api:target-advance": ("target", lambda o: {"pk": o.pk}),
+    "api:target-evidence": ("target", lambda o: {"pk": o.pk}),
+    "api:interaction-detail": ("interaction", lambda o: {"pk": o.pk}),
+    "api:interaction-attachments": ("interaction", lambda o: {"pk": o.pk}),
+    "api:task-detail": ("task", lambda o: {"pk": o.pk}),
+    "api:task-complete": ("task", lambda o: {"pk": o.pk}),
+    "api:batch-detail": ("batch", lambda o: {"pk": o.pk}),
     "group-dashboard": ("group", lambda o: {"slug": o.slug}),
     "member-list": ("group", lambda o: {"slug": o.slug}),
     "member-invite": ("group", lambda o: {"slug": o.slug}),

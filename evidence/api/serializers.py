@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from accounts.models import Group
 from accounts.permissions import Action, roles_by_group
+from accounts.scoping import LARGEST_ID
 from evidence import records, services
 from evidence.models import (
     Attachment,
@@ -18,7 +19,7 @@ from evidence.models import (
     Sector,
     Source,
 )
-from evidence.records import BULK_LIMIT, LARGEST_ID, TAG_MAX_LENGTH, BulkAction, ensure_can
+from evidence.records import BULK_LIMIT, TAG_MAX_LENGTH, BulkAction, ensure_can
 
 
 class ReportSerializer(serializers.ModelSerializer):

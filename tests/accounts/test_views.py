@@ -31,14 +31,15 @@ class TestSignIn:
         assert response.status_code == 200
         assert b"username and/or password you specified are not correct" in response.content
 
+    MEMBER_NAV = ["Overview", "Campaigns", "My work", "Evidence", "Institutions", "Recommendations", "Members"]
+
     @pytest.mark.parametrize(
         "role, expected_nav",
         [
-            ("coordinator", ["Overview", "Evidence", "Institutions", "Recommendations", "Members", "Background jobs",
-                             "Audit log"]),
-            ("campaigner", ["Overview", "Evidence", "Institutions", "Recommendations", "Members"]),
-            ("volunteer", ["Overview", "Evidence", "Institutions", "Recommendations", "Members"]),
-            ("viewer", ["Overview", "Evidence", "Institutions", "Recommendations", "Members"]),
+            ("coordinator", [*MEMBER_NAV, "Background jobs", "Audit log"]),
+            ("campaigner", MEMBER_NAV),
+            ("volunteer", MEMBER_NAV),
+            ("viewer", MEMBER_NAV),
         ],
     )
     def test_each_demo_account_signs_in_and_sees_its_role(self, client, role, expected_nav):

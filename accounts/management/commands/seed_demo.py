@@ -39,3 +39,7 @@ class Command(BaseCommand):
         for role in Role:
             self.stdout.write(f"  {role.value:<12} password {DEMO_PASSWORD}")
         self.stdout.write(f"(coordinator is also in '{partner}', to try the group switcher)")
+        # A realistic campaign to look at (campaigns app); it needs the report's directory, loaded before this.
+        from django.core.management import call_command
+
+        call_command("seed_demo_campaign", stdout=self.stdout)

@@ -1,0 +1,281 @@
+"""Campaign API serializers. Writes go through campaigns/services.py, which checks the role again."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from django.urls import reverse
+from rest_framework import serializers
+
+from accounts.models import User
+from campaigns import services
+from campaigns.models import (
+    AskBatch,
+    Campaign,
+    Interaction,
+    InteractionAttachment,
+    StanceChange,
+    Target,
+    TargetEvidence,
+    Task,
+)
+from campaigns.querysets import attach_batch_stats
+from evidence.api.serializers import GroupChoiceField
+from evidence.models import EvidenceRecord, Institution, Recommendation
+
+
+def django_errors_as_400(function, *args, **kwargs):
+    try:
+        return function(*args, **kwargs)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
+
+
+class VisibleField(serializers.PrimaryKeyRelatedField):
+    """A row the caller may see, by id; another group's row reads as "does not exist"."""
+
+    def __init__(self, model, **kwargs):
+        self.model = model
+        super().__init__(queryset=model.objects.none(), **kwargs)
+
+    def get_queryset(self):
+        return self.model.objects.visible_to(self.context["request"].user)
+
+
+class InstitutionField(serializers.SlugRelatedField):
+    """An institution of the directory, by its short name, among those the caller can see."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="slug", queryset=Institution.objects.none(), **kwargs)
+
+    def get_queryset(self):
+        return Institution.objects.visible_to(self.context["request"].user)
+
+
+class MemberField(serializers.SlugRelatedField):
+    """A person by username, among the members of the caller's groups (the service checks the right group)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="username", queryset=User.objects.none(), allow_null=True, required=False,
+                         **kwargs)
+
+    def get_queryset(self):
+        groups = self.context["request"].user.memberships.values("group_id")
+        return User.objects.filter(memberships__group__in=groups).distinct()
+
+
+def _check_dates(attrs, instance, start, end, message):
+    first = attrs.get(start, getattr(instance, start, None))
+    last = attrs.get(end, getattr(instance, end, None))
+    if first and last and last < first:
+        raise serializers.ValidationError({end: message})
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    group = GroupChoiceField()
+    recommendations = serializers.PrimaryKeyRelatedField(many=True, queryset=Recommendation.objects.all(),
+                                                         required=False)
+    lead = MemberField()
+
+    class Meta:
+        model = Campaign
+        fields = ["id", "group", "title", "goal", "recommendations", "status", "starts_on", "ends_on", "lead",
+                  "public_summary", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def validate(self, attrs):
+        _check_dates(attrs, self.instance, "starts_on", "ends_on", "The campaign must end after it starts.")
+        return attrs
+
+    def create(self, validated_data):
+        group = validated_data.pop("group")
+        return django_errors_as_400(services.create_campaign, group, actor=self.context["request"].user,
+                                    **validated_data)
+
+    def update(self, instance, validated_data):
+        validated_data.pop("group", None)  # a campaign stays in its group
+        return django_errors_as_400(services.update_campaign, instance, actor=self.context["request"].user,
+                                    **validated_data)
+
+
+class StanceChangeSerializer(serializers.ModelSerializer):
+    changed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = StanceChange
+        fields = ["id", "from_status", "to_status", "changed_by", "changed_at", "note", "interaction", "evidence"]
+        read_only_fields = fields
+
+
+class TargetSerializer(serializers.ModelSerializer):
+    campaign = VisibleField(Campaign)
+    institution = InstitutionField()
+    owner = MemberField()
+    evidence = serializers.SerializerMethodField()
+    stance_changes = StanceChangeSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Target
+        fields = ["id", "campaign", "institution", "ask", "status", "priority", "owner", "next_step",
+                  "next_step_due", "batch", "evidence", "stance_changes", "status_changed_at", "created_at",
+                  "updated_at"]
+        read_only_fields = ["status", "batch", "status_changed_at", "created_at", "updated_at"]
+        validators = []  # the one-target-per-institution rule is checked in validate(), on the field it concerns
+
+    def validate(self, attrs):
+        if self.instance is None and Target.objects.filter(campaign=attrs["campaign"],
+                                                           institution=attrs["institution"]).exists():
+            raise serializers.ValidationError({"institution": "The campaign already targets this institution."})
+        return attrs
+
+    @staticmethod
+    def prefetch(queryset, user):
+        """What the serializer reads, in a fixed number of queries."""
+        return queryset.select_related("institution", "owner").prefetch_related(
+            Prefetch("evidence_links", to_attr="visible_links",
+                     queryset=TargetEvidence.objects.filter(record__in=EvidenceRecord.objects.visible_to(user))),
+            Prefetch("stance_changes", queryset=StanceChange.objects.select_related("changed_by")),
+        )
+
+    def get_evidence(self, target) -> list[int]:
+        # Only records the caller can still see: a record shared once and withdrawn later drops out.
+        links = getattr(target, "visible_links", None)
+        if links is None:
+            links = target.evidence_links.filter(
+                record__in=EvidenceRecord.objects.visible_to(self.context["request"].user))
+        return [link.record_id for link in links]
+
+    def create(self, validated_data):
+        campaign, institution = validated_data.pop("campaign"), validated_data.pop("institution")
+        _, [target] = django_errors_as_400(services.add_targets, campaign, actor=self.context["request"].user,
+                                           institutions=[institution], **validated_data)
+        return target
+
+    def update(self, instance, validated_data):
+        validated_data.pop("campaign", None)
+        validated_data.pop("institution", None)  # a target is one institution in one campaign for good
+        return django_errors_as_400(services.update_target, instance, actor=self.context["request"].user,
+                                    **validated_data)
+
+
+class AdvanceSerializer(serializers.Serializer):
+    to_status = serializers.ChoiceField(choices=Target.Status.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    interaction = VisibleField(Interaction, required=False, allow_null=True, default=None)
+    evidence = VisibleField(EvidenceRecord, required=False, allow_null=True, default=None)
+
+    def validate(self, attrs):
+        if attrs["to_status"] in Target.NEEDS_JUSTIFICATION and not (attrs["interaction"] or attrs["evidence"]):
+            raise serializers.ValidationError({"justification": (
+                "A move to this status must cite the interaction or evidence record that shows it.")})
+        return attrs
+
+
+class LinkEvidenceSerializer(serializers.Serializer):
+    records = serializers.ListField(child=VisibleField(EvidenceRecord), allow_empty=False, max_length=500)
+
+
+class InteractionAttachmentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = InteractionAttachment
+        fields = ["id", "interaction", "original_name", "content_type", "size", "sha256", "uploaded_at",
+                  "download_url"]
+        read_only_fields = fields
+
+    def get_download_url(self, attachment) -> str:
+        return reverse("interaction-attachment-download", args=[attachment.pk])
+
+
+class InteractionSerializer(serializers.ModelSerializer):
+    target = VisibleField(Target)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    attachments = InteractionAttachmentSerializer(many=True, read_only=True)
+    move_to = serializers.ChoiceField(choices=Target.Status.choices, required=False, write_only=True,
+                                      help_text="Also move the target to this status, justified by this interaction.")
+    note = serializers.CharField(required=False, allow_blank=True, write_only=True)
+
+    class Meta:
+        model = Interaction
+        fields = ["id", "target", "kind", "direction", "occurred_on", "summary", "outcome", "attachments",
+                  "created_by", "created_at", "move_to", "note"]
+        read_only_fields = ["created_at"]
+
+    def create(self, validated_data):
+        target = validated_data.pop("target")
+        return django_errors_as_400(services.log_interaction, target, actor=self.context["request"].user,
+                                    **validated_data)
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    campaign = VisibleField(Campaign)
+    target = VisibleField(Target, required=False, allow_null=True)
+    assignee = MemberField()
+    done = serializers.BooleanField(read_only=True)
+    done_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Task
+        fields = ["id", "campaign", "target", "title", "assignee", "due_on", "done", "done_at", "done_by",
+                  "created_at"]
+        read_only_fields = ["done_at", "created_at"]
+
+    def create(self, validated_data):
+        campaign = validated_data.pop("campaign")
+        return django_errors_as_400(services.create_task, campaign, actor=self.context["request"].user,
+                                    **validated_data)
+
+    def update(self, instance, validated_data):
+        validated_data.pop("campaign", None)
+        return django_errors_as_400(services.update_task, instance, actor=self.context["request"].user,
+                                    **validated_data)
+
+
+class CompleteSerializer(serializers.Serializer):
+    done = serializers.BooleanField(default=True)
+
+
+class BatchStatsSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    answered = serializers.IntegerField()
+    answered_on_time = serializers.IntegerField(allow_null=True)
+    committed = serializers.IntegerField()
+
+
+class BatchListSerializer(serializers.ListSerializer):
+    def to_representation(self, data):
+        batches = attach_batch_stats(list(data.all() if hasattr(data, "all") else data))
+        return [self.child.to_representation(batch) for batch in batches]
+
+
+class AskBatchSerializer(serializers.ModelSerializer):
+    campaign = VisibleField(Campaign)
+    institutions = serializers.ListField(
+        child=InstitutionField(),
+        write_only=True, allow_empty=False, max_length=500)
+    targets = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    stats = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AskBatch
+        list_serializer_class = BatchListSerializer
+        fields = ["id", "campaign", "title", "ask", "sent_on", "reply_due", "institutions", "targets", "stats",
+                  "created_at"]
+        read_only_fields = ["created_at"]
+        extra_kwargs = {"sent_on": {"required": False}}
+
+    def validate(self, attrs):
+        _check_dates(attrs, self.instance, "sent_on", "reply_due", "The reply date must come after the ask was sent.")
+        return attrs
+
+    def get_stats(self, batch) -> BatchStatsSerializer:
+        if not hasattr(batch, "stats"):
+            attach_batch_stats([batch])
+        return BatchStatsSerializer(batch.stats).data
+
+    def create(self, validated_data):
+        batch, _ = django_errors_as_400(
+            services.add_targets, validated_data["campaign"], actor=self.context["request"].user,
+            institutions=validated_data["institutions"], ask=validated_data["ask"],
+            batch_title=validated_data["title"], sent_on=validated_data.get("sent_on"),
+            reply_due=validated_data.get("reply_due"))
+        return batch

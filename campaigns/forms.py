@@ -1,0 +1,243 @@
+"""Page forms for campaigns: validation only; campaigns/services.py makes the changes and checks roles again."""
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+
+from accounts.models import Group, User
+from campaigns.models import Campaign, Interaction, Target, Task
+from evidence.models import EvidenceRecord, Institution, Recommendation
+
+DATE = {"type": "date"}
+
+
+def members_of(group):
+    return User.objects.filter(memberships__group=group, is_active=True).order_by("username").only("pk", "username")
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return user.username
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class CampaignForm(forms.ModelForm):
+    """A campaign's own fields; `group` is asked only when it is created, among the groups the person runs."""
+
+    group = forms.ModelChoiceField(queryset=Group.objects.none(), empty_label=None, label="Group")
+    lead = MemberChoiceField(queryset=User.objects.none(), required=False, empty_label="Nobody yet")
+
+    class Meta:
+        model = Campaign
+        fields = ["group", "title", "goal", "recommendations", "status", "starts_on", "ends_on", "lead",
+                  "public_summary"]
+        widgets = {
+            "goal": forms.Textarea(attrs={"rows": 3}),
+            "public_summary": forms.Textarea(attrs={"rows": 4}),
+            "recommendations": forms.CheckboxSelectMultiple,
+            "starts_on": DateInput(),
+            "ends_on": DateInput(),
+        }
+        help_texts = {"recommendations": "The report's recommendations this campaign advances."}
+
+    def __init__(self, *args, groups=None, **kwargs):
+        """`groups`: the groups a new campaign may go to; None when editing (a campaign stays in its group)."""
+        super().__init__(*args, **kwargs)
+        self.fields["recommendations"].queryset = Recommendation.objects.select_related("report")
+        if groups is None:
+            del self.fields["group"]
+            self.fields["lead"].queryset = members_of(self.instance.group)
+        else:
+            self.fields["group"].queryset = groups
+            self.fields["lead"].queryset = User.objects.filter(memberships__group__in=groups).distinct() \
+                .order_by("username").only("pk", "username")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if start and end and end < start:
+            self.add_error("ends_on", "The campaign must end after it starts.")
+        group, lead = cleaned.get("group") or getattr(self.instance, "group", None), cleaned.get("lead")
+        if group is not None and lead is not None and not lead.memberships.filter(group=group).exists():
+            self.add_error("lead", f"{lead.username} is not a member of {group.name}.")
+        return cleaned
+
+    def _post_clean(self):
+        pass  # the service validates the model; the form must not write onto the page's instance
+
+    def values(self):
+        """Keyword arguments for services.create_campaign / update_campaign."""
+        values = dict(self.cleaned_data)
+        values.pop("group", None)
+        values["recommendations"] = list(values["recommendations"])
+        return values
+
+
+class TargetAddForm(forms.Form):
+    """One ask to one or many institutions; with a batch title it is recorded as a batch with statistics."""
+
+    institutions = forms.ModelMultipleChoiceField(
+        queryset=Institution.objects.none(), widget=forms.SelectMultiple(attrs={"size": 10}),
+        help_text="Hold Ctrl (Cmd on a Mac) to choose several.")
+    ask = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="What each of them is asked to do.")
+    priority = forms.TypedChoiceField(choices=Target.Priority.choices, coerce=int, initial=Target.Priority.MEDIUM)
+    owner = MemberChoiceField(queryset=User.objects.none(), required=False, empty_label="Nobody yet")
+    next_step = forms.CharField(max_length=300, required=False, label="Next step")
+    next_step_due = forms.DateField(required=False, widget=DateInput(), label="Next step due")
+    batch_title = forms.CharField(max_length=200, required=False, label="Batch title",
+                                  help_text="Sending this ask to many at once? Name the batch to follow its replies.")
+    sent_on = forms.DateField(required=False, widget=DateInput(), label="Ask sent on",
+                              help_text="For a batch; default today.")
+    reply_due = forms.DateField(required=False, widget=DateInput(), label="Reply due",
+                                help_text="For a batch: becomes each target's next step date.")
+
+    def __init__(self, *args, campaign, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institutions"].queryset = (Institution.objects.visible_to(user)
+                                                .exclude(targets__campaign=campaign).only("pk", "name"))
+        self.fields["owner"].queryset = members_of(campaign.group)
+
+    def clean(self):
+        cleaned = super().clean()
+        sent_on, reply_due = cleaned.get("sent_on"), cleaned.get("reply_due")
+        if (sent_on or reply_due) and not cleaned.get("batch_title"):
+            self.add_error("batch_title", "Name the batch these dates belong to.")
+        if sent_on and reply_due and reply_due < sent_on:
+            self.add_error("reply_due", "The reply date must come after the ask was sent.")
+        return cleaned
+
+
+class TargetForm(forms.ModelForm):
+    """The ask, priority, owner and next step of one target; its status moves through AdvanceForm."""
+
+    owner = MemberChoiceField(queryset=User.objects.none(), required=False, empty_label="Nobody yet")
+
+    class Meta:
+        model = Target
+        fields = ["ask", "priority", "owner", "next_step", "next_step_due"]
+        widgets = {"ask": forms.Textarea(attrs={"rows": 3}), "next_step_due": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = members_of(self.instance.campaign.group)
+
+    def _post_clean(self):
+        pass  # the service validates and saves
+
+
+class AdvanceForm(forms.Form):
+    """Move a target; the four decisive statuses need the interaction or evidence that shows them."""
+
+    to_status = forms.ChoiceField(choices=Target.Status.choices, label="New status")
+    interaction = forms.ModelChoiceField(queryset=Interaction.objects.none(), required=False,
+                                         empty_label="—", label="Justified by the interaction")
+    evidence = forms.ModelChoiceField(queryset=EvidenceRecord.objects.none(), required=False,
+                                      empty_label="—", label="or by the evidence record")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                           help_text="What they said or did, in a sentence.")
+
+    def __init__(self, *args, target, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.target = target
+        self.fields["to_status"].choices = [(value, label) for value, label in Target.Status.choices
+                                            if value != target.status]
+        self.fields["interaction"].queryset = Interaction.objects.visible_to(user).filter(target=target)
+        # The target's own evidence, or any record the user can see (the service checks that again).
+        self.fields["evidence"].queryset = EvidenceRecord.objects.visible_to(user).filter(
+            target_links__target=target).only("pk", "title")
+
+    def clean(self):
+        cleaned = super().clean()
+        status = cleaned.get("to_status")
+        if status in Target.NEEDS_JUSTIFICATION and not (cleaned.get("interaction") or cleaned.get("evidence")):
+            raise ValidationError(
+                f"A move to “{Target.Status(status).label}” must cite the interaction or evidence record that "
+                f"shows it: log their reply first, or link the evidence.")
+        return cleaned
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; each is checked by content when stored (evidence/attachments.py)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
+class InteractionForm(forms.ModelForm):
+    """A letter, meeting, reply … with its files; a campaigner may also move the target's status with it."""
+
+    files = MultipleFileField(label="Files")
+    move_to = forms.ChoiceField(required=False, label="Move the target to",
+                                help_text="Optional: this interaction is then the justification of the move.")
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Why it moves")
+
+    class Meta:
+        model = Interaction
+        fields = ["kind", "direction", "occurred_on", "summary", "outcome"]
+        widgets = {"occurred_on": DateInput(), "summary": forms.Textarea(attrs={"rows": 4}),
+                   "outcome": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, target, can_move, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = (f"Letters, replies, minutes: PDFs, images, office documents or text, up "
+                                          f"to {filesizeformat(settings.ATTACHMENT_MAX_BYTES)} each. Only your "
+                                          f"group's members can download them.")
+        if can_move:
+            self.fields["move_to"].choices = [("", "Leave the status as it is")] + [
+                (value, label) for value, label in Target.Status.choices if value != target.status]
+        else:
+            del self.fields["move_to"], self.fields["note"]
+
+    def _post_clean(self):
+        pass  # the service validates and saves
+
+    def values(self):
+        values = dict(self.cleaned_data)
+        values.setdefault("move_to", "")
+        values.setdefault("note", "")
+        return values
+
+
+class TaskForm(forms.ModelForm):
+    assignee = MemberChoiceField(queryset=User.objects.none(), required=False, empty_label="Nobody yet")
+
+    class Meta:
+        model = Task
+        fields = ["title", "target", "assignee", "due_on"]
+        widgets = {"due_on": DateInput()}
+        labels = {"target": "About the target"}
+
+    def __init__(self, *args, campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].queryset = campaign.targets.select_related("institution")
+        self.fields["target"].empty_label = "The whole campaign"
+        self.fields["assignee"].queryset = members_of(campaign.group)
+
+    def _post_clean(self):
+        pass
+
+
+class EvidenceLinkForm(forms.Form):
+    record = forms.ModelChoiceField(queryset=EvidenceRecord.objects.none())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["record"].queryset = EvidenceRecord.objects.visible_to(user)

@@ -1,0 +1,389 @@
+"""
+Campaigns: a group's organised push for one or more of the report's recommendations, the institutions it targets,
+what each of them said and did (stance changes and interactions), the asks sent to many at once, and the tasks
+that keep the work moving. Everything here is private to the campaign's group.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+
+from accounts.scoping import GroupScopedQuerySet
+from campaigns.querysets import (
+    AskBatchQuerySet,
+    CampaignQuerySet,
+    InteractionQuerySet,
+    TargetQuerySet,
+    TaskQuerySet,
+)
+from evidence.models import private_storage
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def _username(user):
+    return user.username if user else None
+
+
+#
+# Campaigns
+#
+
+
+class Campaign(models.Model):
+    """A group's campaign for the report's recommendation(s), with the institutions it targets."""
+
+    class Status(models.TextChoices):
+        PLANNING = "planning", "Planning"
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        WON = "won", "Won"
+        CLOSED = "closed", "Closed"
+
+    # Nobody is chased on behalf of a campaign that is over.
+    FINISHED = frozenset({Status.WON, Status.CLOSED})
+
+    group = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, related_name="campaigns")
+    title = models.CharField(max_length=200)
+    goal = models.TextField(help_text="What the campaign wants to achieve, in a sentence or two.")
+    recommendations = models.ManyToManyField("evidence.Recommendation", blank=True, related_name="campaigns")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNING, db_index=True)
+    starts_on = models.DateField("starts on", null=True, blank=True)
+    ends_on = models.DateField("ends on", null=True, blank=True)
+    lead = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="+")
+    public_summary = models.TextField(blank=True, help_text="What the group may say about it in public.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    scope_path = "group"
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True) | models.Q(starts_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="campaign_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("campaign-detail", args=[self.pk])
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": "The campaign must end after it starts."})
+
+    def to_dict(self):
+        return {
+            "title": self.title, "goal": self.goal, "status": self.status, "starts_on": _iso(self.starts_on),
+            "ends_on": _iso(self.ends_on), "lead": _username(self.lead), "public_summary": self.public_summary,
+            "recommendations": sorted(r.code for r in self.recommendations.all()),
+        }
+
+
+class AskBatch(models.Model):
+    """One ask sent to many institutions at once; its statistics say how many answered, on time, committed."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="batches")
+    title = models.CharField(max_length=200)
+    ask = models.TextField()
+    sent_on = models.DateField("sent on")
+    reply_due = models.DateField("reply due", null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_path = "campaign__group"
+    objects = AskBatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sent_on", "-pk"]
+        verbose_name = "ask batch"
+        verbose_name_plural = "ask batches"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(reply_due__isnull=True) | models.Q(reply_due__gte=models.F("sent_on")),
+                name="batch_reply_due_after_sending",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("batch-detail", args=[self.pk])
+
+    def to_dict(self):
+        return {"title": self.title, "ask": self.ask, "sent_on": _iso(self.sent_on),
+                "reply_due": _iso(self.reply_due)}
+
+
+#
+# Targets and what they said
+#
+
+
+class Target(models.Model):
+    """An institution a campaign works on: the specific ask, where it stands, who follows it up and by when."""
+
+    class Status(models.TextChoices):
+        IDENTIFIED = "identified", "Identified"
+        RESEARCHED = "researched", "Researched"
+        CONTACTED = "contacted", "Contacted"
+        IN_DIALOGUE = "in_dialogue", "In dialogue"
+        COMMITTED = "committed", "Committed"
+        COMPLIED = "complied", "Complied"
+        REFUSED = "refused", "Refused"
+        NO_RESPONSE = "no_response", "No response"
+        BACKSLID = "backslid", "Backslid"
+
+    class Priority(models.IntegerChoices):
+        HIGH = 1, "High"
+        MEDIUM = 2, "Medium"
+        LOW = 3, "Low"
+
+    # A claim about what an institution decided must point at what shows it: a reply, a statement, a record.
+    NEEDS_JUSTIFICATION = frozenset({Status.COMMITTED, Status.COMPLIED, Status.REFUSED, Status.BACKSLID})
+    # It did what was asked: it is not chased again (until it backslides).
+    SETTLED = frozenset({Status.COMMITTED, Status.COMPLIED})
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="targets")
+    institution = models.ForeignKey("evidence.Institution", on_delete=models.PROTECT, related_name="targets")
+    ask = models.TextField(help_text="What this institution is asked to do.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.IDENTIFIED, db_index=True)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.MEDIUM)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", help_text="Who follows this institution up.")
+    next_step = models.CharField("next step", max_length=300, blank=True)
+    next_step_due = models.DateField("next step due", null=True, blank=True, db_index=True)
+    batch = models.ForeignKey(AskBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="targets")
+    evidence = models.ManyToManyField("evidence.EvidenceRecord", through="TargetEvidence", related_name="targets")
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    scope_path = "campaign__group"
+    objects = TargetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["priority", "institution__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "institution"], name="one_target_per_institution"),
+        ]
+
+    def __str__(self):
+        return f"{self.institution} in {self.campaign}" if self.institution_id else "New target"
+
+    def get_absolute_url(self):
+        return reverse("target-detail", args=[self.pk])
+
+    @property
+    def is_settled(self):
+        return self.status in self.SETTLED
+
+    def to_dict(self):
+        return {
+            "institution": self.institution.slug, "ask": self.ask, "status": self.status,
+            "priority": self.priority, "owner": _username(self.owner), "next_step": self.next_step,
+            "next_step_due": _iso(self.next_step_due), "batch": self.batch_id,
+        }
+
+
+class TargetEvidence(models.Model):
+    """An evidence record a campaign uses in its case against a target, and who added it when."""
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="evidence_links")
+    record = models.ForeignKey("evidence.EvidenceRecord", on_delete=models.CASCADE, related_name="target_links")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    scope_path = "target__campaign__group"
+    objects = GroupScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-added_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["target", "record"], name="one_link_per_target_and_record")]
+
+    def __str__(self):
+        return f"{self.record_id} for {self.target_id}"
+
+
+class Interaction(models.Model):
+    """A letter, e-mail, meeting, call, public statement or reply in the campaign's dealings with a target."""
+
+    class Kind(models.TextChoices):
+        LETTER = "letter", "Letter"
+        EMAIL = "email", "E-mail"
+        MEETING = "meeting", "Meeting"
+        CALL = "call", "Call"
+        STATEMENT = "statement", "Public statement"
+        REPLY = "reply", "Reply"
+
+    class Direction(models.TextChoices):
+        SENT = "sent", "Sent (from us)"
+        RECEIVED = "received", "Received (from them)"
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="interactions")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    occurred_on = models.DateField("date")
+    summary = models.TextField()
+    outcome = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_path = "target__campaign__group"
+    objects = InteractionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_on", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.direction} on {self.occurred_on}"
+
+    def to_dict(self):
+        return {"kind": self.kind, "direction": self.direction, "occurred_on": _iso(self.occurred_on),
+                "summary": self.summary, "outcome": self.outcome}
+
+
+class StanceChange(models.Model):
+    """
+    One move of a target along the pipeline: from what, to what, who moved it, when and why. A move to committed,
+    complied, refused or backslid cites the interaction or evidence record that shows it (the database refuses
+    one that does not).
+    """
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="stance_changes")
+    from_status = models.CharField(max_length=20, choices=Target.Status.choices)
+    to_status = models.CharField(max_length=20, choices=Target.Status.choices)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    changed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    note = models.TextField(blank=True)
+    interaction = models.ForeignKey(Interaction, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="stance_changes")
+    evidence = models.ForeignKey("evidence.EvidenceRecord", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="stance_changes")
+
+    scope_path = "target__campaign__group"
+    objects = GroupScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(to_status__in=sorted(Target.NEEDS_JUSTIFICATION))
+                | models.Q(interaction__isnull=False) | models.Q(evidence__isnull=False),
+                name="decisive_stance_changes_cite_a_justification",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+    def clean(self):
+        if self.to_status in Target.NEEDS_JUSTIFICATION and not (self.interaction_id or self.evidence_id):
+            raise ValidationError({"justification": (
+                f"A move to “{Target.Status(self.to_status).label}” must cite the interaction or evidence record "
+                f"that shows it.")})
+        if self.interaction_id and self.interaction.target_id != self.target_id:
+            raise ValidationError({"interaction": "Cite an interaction with this institution."})
+
+
+class InteractionAttachment(models.Model):
+    """A letter, reply or minutes file, in private storage, served only through a permission-checked view."""
+
+    group = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, related_name="interaction_attachments")
+    interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(storage=private_storage, upload_to="campaigns/interactions/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    scope_path = "group"
+    objects = GroupScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.original_name
+
+    def get_absolute_url(self):
+        return reverse("interaction-attachment-download", args=[self.pk])
+
+
+#
+# Tasks and reminders
+#
+
+
+class Task(models.Model):
+    """A piece of work in a campaign, optionally about one target, with an assignee and a due date."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="tasks")
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, null=True, blank=True, related_name="tasks")
+    title = models.CharField(max_length=300)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+")
+    due_on = models.DateField("due on", null=True, blank=True, db_index=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_path = "campaign__group"
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        ordering = [models.F("due_on").asc(nulls_last=True), "pk"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def done(self):
+        return self.done_at is not None
+
+    def to_dict(self):
+        return {"title": self.title, "target": self.target_id, "assignee": _username(self.assignee),
+                "due_on": _iso(self.due_on), "done": self.done}
+
+
+class DigestDelivery(models.Model):
+    """
+    That a user's daily digest of due work was sent on a day. The unique row is the claim: a second run of the
+    digest the same day finds it and sends nothing. It holds no group data.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sent_on = models.DateField()
+    item_count = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_on"]
+        verbose_name_plural = "digest deliveries"
+        constraints = [models.UniqueConstraint(fields=["user", "sent_on"], name="one_digest_per_user_and_day")]
+
+    def __str__(self):
+        return f"Digest for {self.user} on {self.sent_on}"

@@ -1,0 +1,80 @@
+"""
+The daily digest: each person with campaign work due or overdue gets one e-mail listing it. Run by Celery beat
+(config/settings.py, CELERY_BEAT_SCHEDULE); safe to run again the same day, since a DigestDelivery row per person
+and day is claimed before the e-mail goes out.
+"""
+
+import logging
+import smtplib
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from accounts.models import User
+from campaigns.models import DigestDelivery, Target, Task
+
+logger = logging.getLogger(__name__)
+
+
+def digest_until(today):
+    return today + timedelta(days=settings.CAMPAIGN_DIGEST_DAYS_AHEAD)
+
+
+def due_items(user, today):
+    """The user's targets and tasks due by the digest's horizon, overdue ones included, in their own groups only."""
+    until = digest_until(today)
+    targets = (Target.objects.visible_to(user).due_for(user, until)
+               .select_related("institution", "campaign").order_by("next_step_due", "pk"))
+    tasks = (Task.objects.visible_to(user).due_for(user, until)
+             .select_related("campaign", "target__institution").order_by("due_on", "pk"))
+    return list(targets), list(tasks)
+
+
+def send_digest(user, today):
+    """Send `user` today's digest unless it was sent already or nothing is due. True if an e-mail went out."""
+    targets, tasks = due_items(user, today)
+    if not targets and not tasks:
+        return False
+    try:
+        with transaction.atomic():
+            delivery = DigestDelivery.objects.create(user=user, sent_on=today, item_count=len(targets) + len(tasks))
+    except IntegrityError:
+        return False  # another run sent it today
+    count = len(targets) + len(tasks)
+    body = render_to_string("campaigns/email/digest.txt", {
+        "user": user, "targets": targets, "tasks": tasks, "today": today, "until": digest_until(today),
+        "site_url": settings.SITE_URL.rstrip("/"),
+    })
+    try:
+        send_mail(f"Disentangle: {count} item{'s' if count != 1 else ''} due", body, None, [user.email])
+    except (smtplib.SMTPException, OSError):
+        # Give the claim back, so that the next run tries this person again.
+        delivery.delete()
+        logger.exception("The digest for user %s could not be sent", user.pk)
+        return False
+    return True
+
+
+def send_digests(today=None):
+    """Send every person with due or overdue work their digest for `today`; returns how many were sent."""
+    today = today or timezone.localdate()
+    until = digest_until(today)
+    # Candidates only: each person's own items are read again through visible_to(user) in send_digest.
+    owners = Target.objects.chased().filter(next_step_due__lte=until).values("owner_id")
+    assignees = Task.objects.open().filter(due_on__lte=until).values("assignee_id")
+    people = (User.objects.filter(is_active=True).exclude(email="")
+              .filter(Q(pk__in=owners) | Q(pk__in=assignees))
+              .exclude(pk__in=DigestDelivery.objects.filter(sent_on=today).values("user_id")).order_by("pk"))
+    return sum(send_digest(user, today) for user in people.iterator())
+
+
+@shared_task
+def send_due_digests():
+    """Celery beat's daily job. Takes no arguments; running it twice on a day sends nothing the second time."""
+    return send_digests()
