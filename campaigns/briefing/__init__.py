@@ -277,19 +277,23 @@ def is_web_url(url):
 # Synthetic briefings, for the benchmark and the tests
 #
 
-_CITIES = [("Hangzhou", "杭州"), ("Shenzhen", "深圳"), ("Beijing", "北京"), ("Shanghai", "上海"), ("Urumqi", "乌鲁木齐"),
-           ("Chongqing", "重庆"), ("Kashgar", "喀什"), ("Chengdu", "成都"), ("Nanjing", "南京"), ("Wuhan", "武汉")]
+_CITIES = [("Hangzhou", "杭州"), ("Shenzhen", "深圳"), ("Beijing", "北京"), ("Shanghai", "上海"),
+           ("Urumqi", "乌鲁木齐"), ("Chongqing", "重庆"), ("Kashgar", "喀什"), ("Chengdu", "成都"), ("Nanjing", "南京"),
+           ("Wuhan", "武汉")]
 _SETTINGS = [("classroom", "课堂"), ("prison", "监狱"), ("police station", "派出所"), ("border checkpoint", "边境口岸"),
              ("subway station", "地铁站"), ("kindergarten", "幼儿园"), ("interrogation room", "审讯室"),
              ("bank branch", "银行网点"), ("factory floor", "工厂车间"), ("care home", "养老院")]
-_PRODUCTS = [("emotion recognition cameras", "情绪识别摄像头"), ("micro-expression analysis software", "微表情分析软件"),
+_PRODUCTS = [("emotion recognition cameras", "情绪识别摄像头"),
+             ("micro-expression analysis software", "微表情分析软件"),
              ("attention monitoring system", "注意力监测系统"), ("voice stress analysis", "语音压力分析"),
              ("affective computing platform", "情感计算平台"), ("psychological profiling", "心理画像")]
-_VENDORS = [("Hikvision", "海康威视"), ("Dahua Technology", "大华股份"), ("SenseTime", "商汤科技"), ("Megvii", "旷视科技"),
-            ("Taigusys", "太古计算"), ("EmoKit", "翼开科技"), ("Hanwang Technology", "汉王科技"), ("iFlytek", "科大讯飞")]
+_VENDORS = [("Hikvision", "海康威视"), ("Dahua Technology", "大华股份"), ("SenseTime", "商汤科技"),
+            ("Megvii", "旷视科技"), ("Taigusys", "太古计算"), ("EmoKit", "翼开科技"),
+            ("Hanwang Technology", "汉王科技"), ("iFlytek", "科大讯飞")]
 _BODIES = [("Ministry of Public Security", "公安部"), ("Ministry of Education", "教育部"),
            ("Cyberspace Administration", "国家互联网信息办公室"), ("Municipal Education Bureau", "市教育局"),
-           ("Provincial Prison Administration", "省监狱管理局"), ("Standards Committee TC260", "全国信息安全标准化技术委员会")]
+           ("Provincial Prison Administration", "省监狱管理局"),
+           ("Standards Committee TC260", "全国信息安全标准化技术委员会")]
 _STATUSES = ["Not contacted", "Contacted", "In dialogue", "Committed", "Acted", "Refused"]
 _PEOPLE = ["Alice Chen", "Carol Wong", "Victor Li", "Mei Zhang"]
 _PUBLISHERS = [("Xinhua", "新华网"), ("The Paper", "澎湃新闻"), ("Caixin", "财新网"), ("Reuters", "路透社"),
@@ -395,7 +399,8 @@ def synthetic_briefing(*, targets=40, records=1000, sources_per_record=2, citati
                 "from_status": status,
                 "to_status": new,
                 "by": rnd.choice(_PEOPLE),
-                "justification": f"Reply of {at:%d %B} received; they asked for the evidence on {institution['name_zh']}.",
+                "justification": f"Reply of {at:%d %B} received; they asked for the evidence on "
+                                 f"{institution['name_zh']}.",
             })
             status = new
             at += timedelta(days=rnd.randrange(7, 60))
@@ -412,7 +417,8 @@ def synthetic_briefing(*, targets=40, records=1000, sources_per_record=2, citati
         ids = [e["id"] for e in evidence[t * per_target:(t + 1) * per_target]][:40]
         target_list.append({
             "institution": institution,
-            "ask": f"Stop selling or operating emotion recognition (情绪识别) systems, starting with {institution['name']}'s "
+            "ask": f"Stop selling or operating emotion recognition (情绪识别) systems, starting with "
+                   f"{institution['name']}'s "
                    f"deployments in schools and prisons, and publish the contracts.",
             "status": status,
             "priority": rnd.choice(["High", "Medium", "Low"]),
@@ -436,7 +442,8 @@ def synthetic_briefing(*, targets=40, records=1000, sources_per_record=2, citati
             "recommendations": [
                 {"code": "R1", "text": "Ban the design, sale and use of emotion recognition technologies.",
                  "addressee": "Ministry of Public Security"},
-                {"code": "R2", "text": "Suspend procurement of emotion recognition for schools 暂停学校采购情绪识别系统.",
+                {"code": "R2",
+                 "text": "Suspend procurement of emotion recognition for schools 暂停学校采购情绪识别系统.",
                  "addressee": "Ministry of Education"},
                 {"code": "R3", "text": "Stop developing and marketing emotion recognition products.",
                  "addressee": "Vendors"},

@@ -8,8 +8,8 @@ can never become Typst markup or code.
 Memory decides the shape of this module (figures in bench/README.md):
 - Typst's memory grows with the length of the document (about 100 MB plus 0.45 MB per evidence record, so
   ~520 MB for 1,000 records in one compile), so a long briefing is laid out in parts of at most
-  `EVIDENCE_PER_PART` records, which qpdf (pikepdf) joins into one file. Page numbers run on across parts and the contents
-  page lists every section; a target's evidence in another part links to its record on the site instead of
+  `EVIDENCE_PER_PART` records, which qpdf (pikepdf) joins into one file. Page numbers run on across parts and
+  the contents page lists every section; a target's evidence in another part links to its record on the site instead of
   inside the document.
 - Typst keeps its caches for the life of the process and typst-py cannot clear them (a process grew by ~200 MB
   per render of new data), so every compile runs in a fresh child process that exits afterwards. A long-lived
