@@ -10,6 +10,7 @@ East Asian fonts (w:eastAsia), present on every Chinese-capable Windows and mapp
 usual font aliases, and mark the East Asian language as zh-CN so that Word picks a Chinese face for the glyphs.
 """
 
+import gc
 import re
 from pathlib import Path
 
@@ -40,6 +41,10 @@ def render_docx(briefing, out_path):
     writer = _Writer(briefing)
     writer.build()
     writer.document.save(str(out_path))
+    # The document's parts and package refer to each other, so its XML (tens of MB at a thousand records) would
+    # wait for the cyclic collector; a worker rendering pack after pack grew ~18 MB a render until then.
+    del writer
+    gc.collect()
     return Path(out_path)
 
 
