@@ -1,0 +1,386 @@
+"""
+The briefing as an editable Word document (python-docx): the same sections as the PDF, with real headings (so
+Word's navigation pane and table of contents work), real tables, and clickable links.
+
+User text only ever goes into run text, which python-docx escapes as XML; characters XML cannot hold at all
+(control characters) are dropped first, since lxml refuses them.
+
+Chinese: a DOCX carries font names, not fonts. Styles name SimSun (body) and Microsoft YaHei (headings) as the
+East Asian fonts (w:eastAsia), present on every Chinese-capable Windows and mapped to Noto CJK by LibreOffice's
+usual font aliases, and mark the East Asian language as zh-CN so that Word picks a Chinese face for the glyphs.
+"""
+
+import gc
+import re
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.constants import RELATIONSHIP_TYPE
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+from docx.text.paragraph import Paragraph
+
+from . import is_web_url, labels_for
+
+LATIN_BODY = "Cambria"
+LATIN_HEADINGS = "Calibri"
+EAST_ASIAN_BODY = "SimSun"
+EAST_ASIAN_HEADINGS = "Microsoft YaHei"
+ACCENT = RGBColor(0x1F, 0x4E, 0x79)
+MUTED = RGBColor(0x55, 0x55, 0x55)
+
+# XML 1.0 forbids these; anything else (including markup characters) is escaped by lxml.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def render_docx(briefing, out_path):
+    """Write the briefing (see campaigns.briefing.Briefing) as a DOCX to out_path and return out_path."""
+    writer = _Writer(briefing)
+    writer.build()
+    writer.document.save(str(out_path))
+    # The document's parts and package refer to each other, so its XML (tens of MB at a thousand records) would
+    # wait for the cyclic collector; a worker rendering pack after pack grew ~18 MB a render until then.
+    del writer
+    gc.collect()
+    return Path(out_path)
+
+
+def _text(value, default="—"):
+    if value is None or value == "":
+        return default
+    return _NOT_XML.sub("", str(value))
+
+
+def _when(value):
+    return _text(value)[:16].replace("T", " ") if value else "—"
+
+
+class _Writer:
+    def __init__(self, briefing):
+        self.b = briefing
+        self.lab = labels_for(briefing.get("language"))
+        self.document = Document()
+        self._setup()
+        # python-docx looks styles up by scanning them all and reuses a link relationship by scanning all the
+        # others, per call: quadratic at a thousand records (18 s). Both are looked up once here instead.
+        self._style_ids = {}
+        self._link_ids = {}
+        # Likewise each new paragraph is put before the body's last child (its section properties) after a scan
+        # of the whole body; inserting next to that element directly keeps it linear.
+        self._end = self.document.element.body.sectPr
+
+    def paragraph(self, text=None):
+        element = OxmlElement("w:p")
+        self._end.addprevious(element)
+        paragraph = Paragraph(element, self.document._body)
+        if text:
+            paragraph.add_run(text)
+        return paragraph
+
+    #
+    # Page and styles
+    #
+
+    def _setup(self):
+        section = self.document.sections[0]
+        section.orientation = WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = Cm(21), Cm(29.7)
+        section.left_margin = section.right_margin = Cm(2)
+        section.top_margin, section.bottom_margin = Cm(2.3), Cm(2.2)
+        section.different_first_page_header_footer = True  # a clean cover
+
+        styles = self.document.styles
+        self._fonts(styles["Normal"], LATIN_BODY, EAST_ASIAN_BODY, size=10)
+        for name in ("Title", "Heading 1", "Heading 2", "Heading 3"):
+            self._fonts(styles[name], LATIN_HEADINGS, EAST_ASIAN_HEADINGS)
+            styles[name].font.color.rgb = ACCENT
+        for name in ("Table Grid", "List Bullet", "Quote"):
+            if name in styles:
+                self._fonts(styles[name], LATIN_BODY, EAST_ASIAN_BODY)
+
+        header = section.header.paragraphs[0]
+        header.text = f"{_text(self.b['title'])} · {_text(self.b['scope_label'])}"
+        header.runs[0].font.size = Pt(8)
+        header.runs[0].font.color.rgb = MUTED
+        footer = section.footer.paragraphs[0]
+        footer.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        run = footer.add_run(f"{self.lab['generated']} {_when(self.b['generated_at'])} · {self.lab['page']} ")
+        run.font.size = Pt(8)
+        self._page_field(footer)
+
+    @staticmethod
+    def _fonts(style, latin, east_asian, size=None):
+        style.font.name = latin
+        if size:
+            style.font.size = Pt(size)
+        rpr = style.element.get_or_add_rPr()
+        fonts = rpr.find(qn("w:rFonts"))
+        if fonts is None:
+            fonts = OxmlElement("w:rFonts")
+            rpr.insert(0, fonts)
+        for attribute in ("w:ascii", "w:hAnsi", "w:cs"):
+            fonts.set(qn(attribute), latin)
+        fonts.set(qn("w:eastAsia"), east_asian)
+        # Theme fonts would override the names above; drop them.
+        for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            fonts.attrib.pop(qn(attribute), None)
+        lang = rpr.find(qn("w:lang"))
+        if lang is None:
+            lang = OxmlElement("w:lang")
+            rpr.append(lang)
+        lang.set(qn("w:eastAsia"), "zh-CN")
+
+    @staticmethod
+    def _page_field(paragraph):
+        field = OxmlElement("w:fldSimple")
+        field.set(qn("w:instr"), "PAGE")
+        run = OxmlElement("w:r")
+        text = OxmlElement("w:t")
+        text.text = "1"
+        run.append(text)
+        field.append(run)
+        paragraph._p.append(field)
+
+    #
+    # Building blocks
+    #
+
+    def heading(self, text, level):
+        return self.styled(f"Heading {level}", _text(text))
+
+    def para(self, text="", *, bold_label=None, small=False, italic=False):
+        paragraph = self.paragraph()
+        if bold_label:
+            paragraph.add_run(f"{bold_label}: ").bold = True
+        run = paragraph.add_run(_text(text, default="") if text != "" else "")
+        run.italic = italic
+        if small:
+            for r in paragraph.runs:
+                r.font.size = Pt(8.5)
+                r.font.color.rgb = MUTED
+        return paragraph
+
+    def link(self, paragraph, url, text=None):
+        """A clickable link for http(s) URLs; anything else is printed as plain text."""
+        if not is_web_url(url):
+            return paragraph.add_run(_text(url if text is None else text))
+        rel = self._link_ids.get(url)
+        if rel is None:
+            rels = self.document.part.rels
+            rel = f"rIdLink{len(self._link_ids) + 1}"
+            rels.add_relationship(RELATIONSHIP_TYPE.HYPERLINK, url, rel, is_external=True)
+            self._link_ids[url] = rel
+        hyperlink = OxmlElement("w:hyperlink")
+        hyperlink.set(qn("r:id"), rel)
+        run = OxmlElement("w:r")
+        rpr = OxmlElement("w:rPr")
+        style = OxmlElement("w:rStyle")
+        style.set(qn("w:val"), "Hyperlink")
+        color = OxmlElement("w:color")
+        color.set(qn("w:val"), "1F4E79")
+        underline = OxmlElement("w:u")
+        underline.set(qn("w:val"), "single")
+        rpr.extend([style, color, underline])
+        run.append(rpr)
+        t = OxmlElement("w:t")
+        t.text = _text(url if text is None else text)
+        t.set(qn("xml:space"), "preserve")
+        run.append(t)
+        hyperlink.append(run)
+        paragraph._p.append(hyperlink)
+        return hyperlink
+
+    def styled(self, style_name, text=None):
+        """A paragraph of a named style, its id looked up once (see __init__)."""
+        if style_name not in self._style_ids:
+            self._style_ids[style_name] = self.document.styles[style_name].style_id
+        paragraph = self.paragraph(text)
+        paragraph._p.style = self._style_ids[style_name]
+        return paragraph
+
+    def table(self, header, rows, widths=None):
+        table = self.document.add_table(rows=1, cols=len(header))
+        table.style = "Table Grid"
+        for cell, title in zip(table.rows[0].cells, header, strict=True):
+            cell.text = ""
+            run = cell.paragraphs[0].add_run(title)
+            run.bold = True
+            run.font.size = Pt(8.5)
+        self._repeat_header(table.rows[0])
+        for row in rows:
+            cells = table.add_row().cells
+            for cell, value in zip(cells, row, strict=True):
+                run = cell.paragraphs[0].add_run(_text(value))
+                run.font.size = Pt(9)
+        if widths:
+            for row in table.rows:
+                for cell, width in zip(row.cells, widths, strict=True):
+                    cell.width = Cm(width)
+        return table
+
+    @staticmethod
+    def _repeat_header(row):
+        properties = row._tr.get_or_add_trPr()
+        repeat = OxmlElement("w:tblHeader")
+        repeat.set(qn("w:val"), "true")
+        properties.append(repeat)
+
+    #
+    # The document
+    #
+
+    def build(self):
+        self.cover()
+        self.summary()
+        self.targets()
+        self.evidence()
+        self.index()
+
+    def cover(self):
+        b, lab = self.b, self.lab
+        self.para(f"{lab['scope']}: {_text(b['scope_label'])}", small=True)
+        self.document.add_heading(_text(b["title"]), 0)
+        if b["campaign"]:
+            self.para(b["campaign"]["title"])
+        self.para(f"{_when(b['generated_at'])} {lab['generated_by']} {_text(b['generated_by'])}",
+                  bold_label=lab["generated"])
+        site = self.para(bold_label=lab["site"])
+        self.link(site, b["site_url"])
+        self.para(f"{len(b['targets'])} · {lab['evidence']}: {len(b['evidence'])} · "
+                  f"{lab['institutions']}: {len(b['institutions'])}", bold_label=lab["targets"])
+        withheld = [(key, count) for key, count in (b.get("withheld") or {}).items() if count]
+        if withheld:
+            text = " · ".join(f"{count} {lab.get(key, key.replace('_', ' '))}" for key, count in withheld)
+        else:
+            text = lab["withheld_none"]
+        self.para(text, bold_label=lab["withheld"])
+        self.document.add_page_break()
+
+    def summary(self):
+        b, lab = self.b, self.lab
+        self.heading(lab["summary"], 1)
+        campaign = b["campaign"]
+        if not campaign:
+            self.para(lab["no_campaign"])
+        else:
+            self.heading(campaign["title"], 2)
+            self.para(campaign["status"], bold_label=lab["status"])
+            self.para(campaign["goal"], bold_label=lab["goal"])
+            self.para(campaign["summary"])
+            self.heading(lab["recommendations"], 2)
+            if campaign["recommendations"]:
+                self.table([lab["code"], lab["recommendation"], lab["addressee"]],
+                           [(r["code"], r["text"], r["addressee"]) for r in campaign["recommendations"]],
+                           widths=[1.5, 10.5, 5])
+            else:
+                self.para(lab["no_recommendations"])
+        if b["targets"]:
+            self.heading(lab["targets"], 2)
+            self.table(
+                [lab["institution"], lab["status"], lab["priority"], lab["owner"], lab["next_step"], lab["due"]],
+                [(_names(t["institution"]), t["status"], t["priority"], t["owner"], t["next_step"],
+                  t["next_step_due"]) for t in b["targets"]],
+            )
+
+    def targets(self):
+        b, lab = self.b, self.lab
+        self.document.add_page_break()
+        self.heading(lab["targets"], 1)
+        if not b["targets"]:
+            self.para(lab["no_targets"])
+        urls = {str(e["id"]): e["url"] for e in b["evidence"]}
+        for t in b["targets"]:
+            institution = t["institution"]
+            self.heading(_names(institution), 2)
+            self.para(t["status"], bold_label=lab["status"])
+            self.para(t["priority"], bold_label=lab["priority"])
+            self.para(t["owner"], bold_label=lab["owner"])
+            kind = self.para(f"{_text(institution['kind'])} · ", bold_label=lab["institution"])
+            self.link(kind, institution["url"])
+            self.para(f"{_text(t['next_step'])} ({lab['due']}: {_text(t['next_step_due'])})",
+                      bold_label=lab["next_step"])
+            self.para(t["ask"], bold_label=lab["ask"])
+
+            self.heading(lab["timeline"], 3)
+            if t["timeline"]:
+                self.table([lab["at"], lab["change"], lab["by"], lab["justification"]],
+                           [(_when(s["at"]), f"{_text(s['from_status'])} → {_text(s['to_status'])}", s["by"],
+                             s["justification"]) for s in t["timeline"]])
+            else:
+                self.para(lab["no_timeline"], small=True)
+
+            self.heading(lab["interactions"], 3)
+            if t["interactions"]:
+                self.table([lab["date"], lab["kind"], lab["direction"], lab["summary"], lab["outcome"]],
+                           [(i["date"], i["kind"], i["direction"], i["summary"], i["outcome"])
+                            for i in t["interactions"]])
+            else:
+                self.para(lab["no_interactions"], small=True)
+
+            if t["evidence_ids"]:
+                self.heading(lab["evidence_for_target"], 3)
+                refs = self.paragraph()
+                for n, evidence_id in enumerate(t["evidence_ids"]):
+                    if n:
+                        refs.add_run(", ")
+                    self.link(refs, urls.get(str(evidence_id)), str(evidence_id))
+
+    def evidence(self):
+        b, lab = self.b, self.lab
+        self.document.add_page_break()
+        self.heading(lab["evidence"], 1)
+        if not b["evidence"]:
+            self.para(lab["no_evidence"])
+        for e in b["evidence"]:
+            self.heading(f"{_text(e['id'])} {_text(e['title'])}", 3)
+            self.para(f"{_text(e['kind'])} · {_text(e['status'])} · {lab['event_date']}: {_text(e['event_date'])} · "
+                      f"{lab['place']}: {_text(e['place'])}", small=True)
+            record = self.para(bold_label=lab["record"])
+            self.link(record, e["url"])
+            self.para(e["summary"])
+            if e["institutions"]:
+                self.para("; ".join(f"{_text(i['name'])} ({_text(i['role'])})" for i in e["institutions"]),
+                          bold_label=lab["institutions"])
+            if e["sources"]:
+                self.para(bold_label=lab["sources"])
+                for s in e["sources"]:
+                    item = self.styled("List Bullet")
+                    published = f", {lab['published']} {_text(s['published'])}" if s["published"] else ""
+                    item.add_run(f"{_text(s['title'])} · {_text(s['publisher'])}{published} ")
+                    self.link(item, s["url"])
+                    if s["archive_url"]:
+                        item.add_run(f" · {lab['archived']}: ")
+                        self.link(item, s["archive_url"])
+            for c in e["citations"]:
+                quote = self.styled("Quote")
+                quote.add_run(f"“{_text(c['excerpt'])}”")
+                source = quote.add_run(f" — {_text(c['source_title'])} · {_text(c['language'])}")
+                source.font.size = Pt(8.5)
+                if c["translation"]:
+                    translation = self.styled("Quote")
+                    translation.add_run(f"{lab['translation']}: {_text(c['translation'])}").italic = True
+                    if c["translator"]:
+                        translation.add_run(f" ({lab['translator']} {_text(c['translator'])})").font.size = Pt(8.5)
+
+    def index(self):
+        b, lab = self.b, self.lab
+        self.document.add_page_break()
+        self.heading(lab["index"], 1)
+        if not b["institutions"]:
+            self.para(lab["no_institutions"])
+            return
+        table = self.table([lab["name"], lab["name_zh"], lab["kind"], lab["site"]],
+                           [(i["name"], i["name_zh"], i["kind"], "") for i in b["institutions"]],
+                           widths=[5, 4, 3, 5])
+        for row, institution in zip(table.rows[1:], b["institutions"], strict=True):
+            paragraph = row.cells[3].paragraphs[0]
+            paragraph.runs[0].text = ""
+            self.link(paragraph, institution["url"])
+
+
+def _names(institution):
+    name, name_zh = _text(institution["name"]), institution.get("name_zh")
+    return f"{name} ({_text(name_zh)})" if name_zh and name_zh != institution["name"] else name
