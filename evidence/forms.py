@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.models import Group
+from accounts.permissions import Action
 from accounts.scoping import LARGEST_ID
 from evidence.models import (
     EvidenceRecord,
@@ -488,7 +489,19 @@ class BulkActionForm(forms.Form):
     groups = forms.ModelMultipleChoiceField(queryset=Group.objects.only("pk", "name"), required=False,
                                             widget=forms.CheckboxSelectMultiple, label="Share with these groups")
     everyone = forms.BooleanField(required=False, label="Share with every group on the site")
+    target = forms.ModelChoiceField(queryset=None, required=False, label="Campaign target",
+                                    help_text="For adding to a campaign target.", empty_label="—")
     filters = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        from campaigns.models import Target
+
+        super().__init__(*args, **kwargs)
+        self.fields["target"].queryset = (
+            Target.objects.writable_by(user, Action.MANAGE_CAMPAIGNS)
+            .select_related("campaign", "institution").order_by("campaign__title", "institution__name")
+        )
+        self.fields["target"].label_from_instance = lambda target: f"{target.campaign.title}: {target.institution}"
 
     def clean(self):
         data = super().clean()
@@ -497,6 +510,8 @@ class BulkActionForm(forms.Form):
             self.add_error("tag", "Give the tag to add or remove.")
         if action == BulkAction.SHARE and not (data.get("groups") or data.get("everyone")):
             self.add_error("groups", "Choose the groups to share with, or every group.")
+        if action == BulkAction.ADD_TO_TARGET and not data.get("target"):
+            self.add_error("target", "Choose the campaign target to add the records to.")
         if "records" in self.errors:
             # The ticks are hidden inputs of this form, whose errors a page does not show beside a field.
             self.add_error(None, self.errors.pop("records"))

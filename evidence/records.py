@@ -261,6 +261,7 @@ class BulkAction(TextChoices):
     UNTAG = "untag", "Remove a tag"
     SUBMIT = "submit", "Submit for verification"
     SHARE = "share", "Share with other groups"
+    ADD_TO_TARGET = "add_to_target", "Add to a campaign target"
 
 
 @dataclass
@@ -279,6 +280,16 @@ class BulkOutcome:
         return "; ".join(parts) + "."
 
 
+def _add_to_target(records, *, actor, target):
+    from campaigns.services import add_evidence_to_target
+
+    if target is None:
+        raise ValidationError({"target": "Choose the campaign target to add the records to."})
+    with transaction.atomic():
+        added = add_evidence_to_target(actor=actor, target=target, records=records)
+    return BulkOutcome(changed=added, unchanged=len(set(records)) - added)
+
+
 def _share_more(record, *, actor, groups, everyone):
     current = list(record.shared_with.all())
     wanted = list({g.pk: g for g in [*current, *groups] if g.pk != record.group_id}.values())
@@ -295,17 +306,20 @@ def _submit_unless_submitted(record, *, actor):
     return True
 
 
-def bulk_change(records, *, actor, action, tag="", groups=(), everyone=False):
+def bulk_change(records, *, actor, action, tag="", groups=(), everyone=False, target=None):
     """
     Apply one change to each of `records` (at most BULK_LIMIT) that belongs to one of the actor's groups.
     Each record changes in its own transaction with its own history row; a record the change does not fit
     (a shared copy, a role that does not allow it, a draft with no source to submit …) is counted with the
-    reason and left as it was.
+    reason and left as it was. Adding to a campaign target takes every record the actor can see, shared copies
+    included: other groups share records so that they can be cited.
     """
     action = BulkAction(action)
     records = list(records)
     if len(records) > BULK_LIMIT:
         raise ValidationError(f"At most {BULK_LIMIT} records change at once; narrow the filters.")
+    if action == BulkAction.ADD_TO_TARGET:
+        return _add_to_target(records, actor=actor, target=target)
     if action in (BulkAction.TAG, BulkAction.UNTAG):
         tag = _tag_name(tag)
     if action == BulkAction.SHARE and not (groups or everyone):

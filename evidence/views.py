@@ -342,7 +342,8 @@ def _evidence_list_page(request, query, *, bulk_form=None, status=200):
         "rows": [{"record": record, "shared_copy": record.group_id not in my_groups, "ticked": record.pk in ticked}
                  for record in page],
         "can_log": membership is not None and can(user, Action.LOG_EVIDENCE, membership.group),
-        "bulk_form": (bulk_form or BulkActionForm(initial={"filters": query.urlencode()})) if can_change else None,
+        "bulk_form": (bulk_form or BulkActionForm(initial={"filters": query.urlencode()}, user=user))
+        if can_change else None,
         "bulk_limit": records.BULK_LIMIT,
     }, status=status)
 
@@ -357,7 +358,7 @@ def evidence_list(request):
 @require_POST
 def evidence_bulk(request):
     """One change to the ticked records, or to every record the list's filters match (records.bulk_change)."""
-    form = BulkActionForm(request.POST)
+    form = BulkActionForm(request.POST, user=request.user)
     query = QueryDict(request.POST.get("filters", ""))
     if not form.is_valid():
         return _evidence_list_page(request, query, bulk_form=form, status=400)
@@ -371,7 +372,11 @@ def evidence_bulk(request):
         matching = matching.filter(pk__in=data["records"])
     try:
         outcome = records.bulk_change(matching[:records.BULK_LIMIT + 1], actor=request.user, action=data["action"],
-                                      tag=data["tag"], groups=list(data["groups"]), everyone=data["everyone"])
+                                      tag=data["tag"], groups=list(data["groups"]), everyone=data["everyone"],
+                                      target=data["target"])
+    except PermissionDenied as exc:
+        form.add_error("target", str(exc))
+        return _evidence_list_page(request, query, bulk_form=form, status=400)
     except ValidationError as exc:
         _add_service_errors(form, exc)
         return _evidence_list_page(request, query, bulk_form=form, status=400)

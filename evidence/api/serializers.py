@@ -5,6 +5,7 @@ from rest_framework import serializers
 from accounts.models import Group
 from accounts.permissions import Action, roles_by_group
 from accounts.scoping import LARGEST_ID
+from campaigns.models import Target
 from evidence import records, services
 from evidence.models import (
     Attachment,
@@ -287,6 +288,16 @@ class ShareSerializer(serializers.Serializer):
     everyone = serializers.BooleanField(default=False)
 
 
+class VisibleTargetField(serializers.PrimaryKeyRelatedField):
+    """A campaign target of the caller's groups; another group's reads as "does not exist"."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=Target.objects.none(), **kwargs)
+
+    def get_queryset(self):
+        return Target.objects.visible_to(self.context["request"].user)
+
+
 class BulkChangeSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=BulkAction.choices)
     records = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=LARGEST_ID),
@@ -294,6 +305,8 @@ class BulkChangeSerializer(serializers.Serializer):
     tag = serializers.CharField(required=False, allow_blank=True, default="", max_length=TAG_MAX_LENGTH)
     groups = serializers.SlugRelatedField(slug_field="slug", many=True, queryset=Group.objects.all(), default=list)
     everyone = serializers.BooleanField(default=False)
+    target = VisibleTargetField(required=False, allow_null=True, default=None,
+                                help_text="For add_to_target: the id of a campaign target of your groups.")
 
 
 class BulkOutcomeSerializer(serializers.Serializer):

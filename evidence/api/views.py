@@ -236,14 +236,14 @@ class EvidenceRecordViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, vi
         the answer counts those changed, already so, and refused with the reason. Ids you cannot see count as
         not found, the same as ids that do not exist.
         """
-        body = BulkChangeSerializer(data=request.data)
+        body = BulkChangeSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         data = body.validated_data
         wanted = set(data["records"])
         found = list(EvidenceRecord.objects.visible_to(request.user).filter(pk__in=wanted))
         try:
             outcome = records.bulk_change(found, actor=request.user, action=data["action"], tag=data["tag"],
-                                          groups=data["groups"], everyone=data["everyone"])
+                                          groups=data["groups"], everyone=data["everyone"], target=data["target"])
         except DjangoValidationError as exc:
             raise ValidationError(as_serializer_error(exc)) from exc
         if missing := len(wanted) - len(found):

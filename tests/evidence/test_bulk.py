@@ -179,3 +179,56 @@ def test_it_answers_bad_api_input_with_field_errors(api_for, volunteer, alpha_re
     response = api_for(volunteer).post(reverse("api:evidence-bulk"), body, format="json")
     assert response.status_code == 400
     assert field in response.json()
+
+
+#
+# Adding evidence to a campaign target
+#
+
+
+@pytest.fixture
+def target(group):
+    from tests.factories import TargetFactory
+
+    return TargetFactory(campaign__group=group)
+
+
+def test_a_campaigner_adds_records_to_a_campaign_target_shared_copies_included(client_for, campaigner, target,
+                                                                               alpha_records, bob_shared):
+    deployment, _, claim = alpha_records
+    page = client_for(campaigner).get(reverse("evidence-list")).content.decode()
+    assert f"{target.campaign.title}: {target.institution}" in page
+    response = client_for(campaigner).post(BULK, {"action": "add_to_target", "target": target.pk, "scope": "selected",
+                                                  "records": [deployment.pk, claim.pk, bob_shared.pk]}, follow=True)
+    assert "3 records changed." in response.content.decode()
+    assert set(target.evidence_links.values_list("record_id", flat=True)) == {deployment.pk, claim.pk, bob_shared.pk}
+    again = client_for(campaigner).post(BULK, {"action": "add_to_target", "target": target.pk, "scope": "selected",
+                                               "records": [deployment.pk]}, follow=True)
+    assert "0 records changed; 1 already so." in again.content.decode()
+
+
+def test_a_volunteer_cannot_add_to_a_target_and_nothing_is_linked(client_for, volunteer, target, alpha_records):
+    deployment, _, _ = alpha_records
+    response = client_for(volunteer).post(BULK, {"action": "add_to_target", "target": target.pk, "scope": "selected",
+                                                 "records": [deployment.pk]})
+    assert response.status_code == 400  # the target is not among the choices of someone who cannot run campaigns
+    assert not target.evidence_links.exists()
+
+
+def test_another_groups_target_is_not_a_choice(client_for, api_for, outsider, other_group, target, alpha_records):
+    from tests.factories import EvidenceRecordFactory
+
+    betas = EvidenceRecordFactory(group=other_group)
+    response = client_for(outsider).post(BULK, {"action": "add_to_target", "target": target.pk, "scope": "selected",
+                                                "records": [betas.pk]})
+    assert response.status_code == 400 and not target.evidence_links.exists()
+    response = api_for(outsider).post(reverse("api:evidence-bulk"), {
+        "action": "add_to_target", "target": target.pk, "records": [betas.pk]}, format="json")
+    assert response.status_code == 400 and "does not exist" in str(response.json()["target"])
+
+
+def test_the_api_adds_records_to_a_target(api_for, campaigner, target, alpha_records):
+    deployment, procurement, _ = alpha_records
+    response = api_for(campaigner).post(reverse("api:evidence-bulk"), {
+        "action": "add_to_target", "target": target.pk, "records": [deployment.pk, procurement.pk]}, format="json")
+    assert response.json() == {"changed": 2, "unchanged": 0, "refused": {}}
