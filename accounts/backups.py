@@ -91,7 +91,38 @@ def _group_rows(group):
     yield Citation.objects.filter(record__group=group)
     yield Attachment.objects.filter(group=group)
     yield EvidenceImport.objects.filter(group=group)
+    yield from _campaign_rows(group)
     yield AuditEntry.objects.filter(group=group)
+
+
+def _campaign_rows(group):
+    from campaigns.models import (
+        AskBatch,
+        Campaign,
+        Interaction,
+        InteractionAttachment,
+        StanceChange,
+        Target,
+        TargetEvidence,
+        Task,
+    )
+
+    yield Campaign.objects.filter(group=group)
+    yield AskBatch.objects.filter(campaign__group=group)
+    yield Target.objects.filter(campaign__group=group)
+    # Links to records other groups shared come along; a site without those records drops them (import_group).
+    yield TargetEvidence.objects.filter(target__campaign__group=group)
+    yield Interaction.objects.filter(target__campaign__group=group)
+    yield InteractionAttachment.objects.filter(group=group)
+    yield StanceChange.objects.filter(target__campaign__group=group)
+    yield Task.objects.filter(campaign__group=group)
+
+
+def _second_factors(people):
+    """The members' authenticator apps, security keys and recovery codes, so that a restore keeps them."""
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user__in=[p for p in people if p.has_usable_password()])
 
 
 def _people(group, rows):
@@ -147,7 +178,7 @@ def export_group(group, destination):
     shared = [row for rows in _shared_rows() for row in rows]
     owned = [row for rows in _group_rows(group) for row in rows]
     people = _people(group, owned)
-    rows = [*shared, *people, *owned]
+    rows = [*shared, *people, *_second_factors(people), *owned]
     data = serializers.serialize("json", rows, use_natural_foreign_keys=True, cls=_ExactJSONEncoder)
     data = json.dumps(_without_other_groups(group, json.loads(data)), ensure_ascii=False, indent=1).encode()
 
@@ -225,10 +256,36 @@ def _is_shared(obj):
     return isinstance(obj, Report | Recommendation | Sector | Right | Relationship)
 
 
+def _cites_a_record_not_here(obj):
+    """
+    For a link to, or a status move citing, a record another group shared: whether that record is missing here.
+    A move that also cites an interaction loses only the record; one that cites nothing else is left out.
+    Returns "drop", "unlink" or None.
+    """
+    from campaigns.models import StanceChange, TargetEvidence
+    from evidence.models import EvidenceRecord
+
+    if isinstance(obj, TargetEvidence) and not EvidenceRecord.objects.filter(pk=obj.record_id).exists():
+        return "drop"
+    if isinstance(obj, StanceChange) and obj.evidence_id and not EvidenceRecord.objects.filter(
+            pk=obj.evidence_id).exists():
+        return "unlink" if obj.interaction_id else "drop"
+    return None
+
+
+@dataclass
+class RestoreSummary:
+    group: Group
+    # What pointed at records other groups had shared, which this site does not have.
+    dropped_links: int = 0
+    dropped_moves: int = 0
+    unlinked_moves: int = 0
+
+
 def import_group(source):
     """
     Restore an archive onto this site, all or nothing. Refuses (BackupError) a damaged archive, a group the site
-    already has, and rows or files that would overwrite what is here. Returns the restored Group.
+    already has, and rows or files that would overwrite what is here. Returns a RestoreSummary.
     """
     manifest, contents = _read_archive(source)
     # Every file a group owns is private (evidence files, interaction files, packs): it goes back there.
@@ -240,9 +297,11 @@ def import_group(source):
         raise BackupError(f"Files of the archive are already stored here: {', '.join(clashes[:5])}.")
     User = get_user_model()
     written = []
+    summary = None
     try:
         with transaction.atomic():
             restored_models = set()
+            summary = RestoreSummary(group=None)
             for item in serializers.deserialize("json", contents[manifest["data"]["path"]]):
                 obj = item.object
                 model = type(obj)
@@ -253,6 +312,14 @@ def import_group(source):
                     elif getattr(existing, "slug", None) != getattr(obj, "slug", None):
                         raise BackupError(f"This site's {model._meta.verbose_name} #{obj.pk} is not the archive's.")
                     continue
+                foreign = _cites_a_record_not_here(obj)
+                if foreign == "drop":
+                    summary.dropped_links += model._meta.model_name == "targetevidence"
+                    summary.dropped_moves += model._meta.model_name == "stancechange"
+                    continue
+                if foreign == "unlink":
+                    obj.evidence_id = None
+                    summary.unlinked_moves += 1
                 if existing is not None or (model is User and User.objects.filter(username=obj.username).exists()):
                     raise BackupError(f"This site already has {model._meta.verbose_name} “{obj}”; restore onto a site "
                                       f"without the group.")
@@ -265,7 +332,8 @@ def import_group(source):
                 written.append(stored)
                 if stored != name:
                     raise BackupError(f"The file {name} could not be stored under its own name.")
-            return Group.objects.get(slug=manifest["group"])
+            summary.group = Group.objects.get(slug=manifest["group"])
+            return summary
     except Exception:
         for name in written:  # a refused restore leaves no files behind
             storage.delete(name)

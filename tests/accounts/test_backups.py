@@ -4,15 +4,18 @@ Backups: alice's group Alpha Watch is exported with `manage.py export_group`, th
 byte for byte: nothing was lost. A damaged archive or a clash restores nothing.
 """
 
+import io
 import json
 import zipfile
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.core.files.storage import storages
 from django.core.management import CommandError, call_command
 
 from accounts.audit import record_change
 from accounts.models import Group, Membership, User
+from campaigns.models import Campaign, InteractionAttachment, StanceChange, Target
 from evidence import records, services
 from evidence.models import (
     Attachment,
@@ -29,9 +32,16 @@ from tests.factories import (
     AttachmentFactory,
     CitationFactory,
     EvidenceRecordFactory,
+    InteractionAttachmentFactory,
+    InteractionFactory,
     InvitationFactory,
     SourceFactory,
+    StanceChangeFactory,
+    TargetEvidenceFactory,
+    TargetFactory,
+    TaskFactory,
     WorkerCheckFactory,
+    add_second_factor,
 )
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +69,15 @@ def alpha_with_everything(actors, group, other_group, outsider):
     InvitationFactory(group=group, email="new@example.org")
     WorkerCheckFactory(group=group, status="done")
     record_change(actor=actors["coordinator"], obj=group, action="group.checked", group=group)
+    # A campaign with its target, letters, files, moves and tasks, and alice's second factor.
+    target = TargetFactory(campaign__group=group, institution=hikvision, owner=actors["campaigner"])
+    reply = InteractionFactory(target=target, direction="received", kind="reply", summary="We will stop.")
+    InteractionAttachmentFactory(interaction=reply, content=b"their reply")
+    StanceChangeFactory(target=target, from_status="contacted", to_status="committed", interaction=reply,
+                        changed_by=actors["campaigner"])
+    TargetEvidenceFactory(target=target, record=record)
+    TaskFactory(campaign=target.campaign, target=target, assignee=actors["campaigner"])
+    add_second_factor(actors["coordinator"])
     # Beta Rights' own work, which must not travel with Alpha Watch's archive.
     EvidenceRecordFactory(group=other_group, title="Beta Rights record")
     return group
@@ -73,8 +92,10 @@ def archive_contents(path):
 
 def wipe_the_site():
     storage = storages["private"]
-    for attachment in Attachment.objects.all():
+    for attachment in [*Attachment.objects.all(), *InteractionAttachment.objects.all()]:
         storage.delete(attachment.file.name)
+    StanceChange.objects.all().delete()  # first: the timeline holds on to what it cites
+    Campaign.objects.all().delete()
     EvidenceRecord.objects.all().delete()  # first: they hold on to sources and institutions
     Group.objects.all().delete()
     User.objects.all().delete()
@@ -89,7 +110,7 @@ def test_it_restores_a_group_onto_an_empty_site_with_nothing_lost(alpha_with_eve
     first = tmp_path / "alpha.zip"
     call_command("export_group", "alpha-watch", str(first), stdout=open("/dev/null", "w"))
     manifest, data, files = archive_contents(first)
-    assert manifest["group"] == "alpha-watch" and len(manifest["files"]) == 1
+    assert manifest["group"] == "alpha-watch" and len(manifest["files"]) == 2
     assert manifest["counts"]["evidence.evidencerecord"] == 2
     rows = json.loads(data)
     assert b"Beta Rights record" not in data
@@ -113,6 +134,34 @@ def test_it_restores_a_group_onto_an_empty_site_with_nothing_lost(alpha_with_eve
     assert sorted(Membership.objects.values_list("user__username", "role")) == [
         ("alice", "coordinator"), ("carol", "campaigner"), ("vera", "viewer"), ("victor", "volunteer")]
     assert User.objects.get(username="alice").check_password(PASSWORD)  # members sign in as before
+    assert Authenticator.objects.filter(user__username="alice").count() == 2  # app and recovery codes
+    target = Target.objects.get()
+    assert target.stance_changes.get().interaction.attachments.get().file.read() == b"their reply"
+    assert list(target.evidence.all()) == [record]
+
+
+def test_links_to_records_other_groups_shared_are_dropped_only_where_those_records_are_missing(
+        alpha_with_everything, other_group, outsider, tmp_path):
+    beta_record = EvidenceRecordFactory(group=other_group, title="Beta's shared finding", status="verified",
+                                        shared_with_everyone=True)
+    target = Target.objects.get()
+    TargetEvidenceFactory(target=target, record=beta_record)
+    StanceChangeFactory(target=target, from_status="committed", to_status="backslid", evidence=beta_record)
+    reply = target.interactions.get()
+    StanceChangeFactory(target=target, from_status="backslid", to_status="complied", interaction=reply,
+                        evidence=beta_record)
+    archive = tmp_path / "alpha.zip"
+    call_command("export_group", "alpha-watch", str(archive), stdout=open("/dev/null", "w"))
+    wipe_the_site()
+
+    output = io.StringIO()
+    call_command("import_group", str(archive), stdout=output)
+    assert ("1 evidence link(s) to targets and 1 status move(s) citing only such a record were left out; "
+            "1 move(s) keep their interaction without the record.") in output.getvalue()
+    target = Target.objects.get()
+    assert [(m.to_status, m.interaction_id is not None, m.evidence_id) for m in target.stance_changes.all()] == [
+        ("committed", True, None), ("complied", True, None)]
+    assert target.evidence.count() == 1
 
 
 def test_it_refuses_a_damaged_archive_and_restores_nothing(alpha_with_everything, tmp_path):

@@ -12,7 +12,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, archive, **options):
         try:
-            group = import_group(archive)
+            summary = import_group(archive)
         except (BackupError, OSError) as exc:
             raise CommandError(str(exc)) from exc
+        group = summary.group
         self.stdout.write(f"Restored {group.name} ({group.slug}).")
+        if summary.dropped_links or summary.dropped_moves or summary.unlinked_moves:
+            self.stdout.write(
+                f"Records other groups had shared are not on this site: {summary.dropped_links} evidence link(s) "
+                f"to targets and {summary.dropped_moves} status move(s) citing only such a record were left out; "
+                f"{summary.unlinked_moves} move(s) keep their interaction without the record.")
