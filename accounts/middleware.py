@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.http import JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -48,3 +48,38 @@ def two_factor_message(groups):
         f"{names} requires two-factor sign-in. Set up an authenticator app or a security key "
         "(Account → Two-factor sign-in) before you continue."
     )
+
+
+NUL_REFUSED = "Text cannot contain NUL characters (\\0)."
+
+
+class RejectNulCharactersMiddleware:
+    """
+    Refuse a request whose address, form fields or JSON body carry a NUL character: no text anyone types has one,
+    and PostgreSQL cannot store or even compare it, so it would end as a server error wherever it reached a query.
+    Uploaded files are not looked at; binary files are full of NUL bytes.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._carries_nul(request):
+            if request.path_info.startswith("/api/"):
+                return JsonResponse({"detail": NUL_REFUSED}, status=400)
+            return HttpResponseBadRequest(NUL_REFUSED)
+        return self.get_response(request)
+
+    @staticmethod
+    def _carries_nul(request):
+        if "\x00" in request.path_info or "%00" in request.META.get("QUERY_STRING", ""):
+            return True
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return False
+        content_type = request.content_type or ""
+        if content_type == "application/json":
+            body = request.body
+            return b"\x00" in body or b"\\u0000" in body
+        if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            return any("\x00" in value for _, values in request.POST.lists() for value in values)
+        return False

@@ -27,6 +27,12 @@ def ensure_directory_editor(actor, institution=None):
         raise PermissionDenied("Only coordinators and site staff edit the institution directory.")
 
 
+def _locked(institution):
+    # Only the institution's row: PostgreSQL cannot lock the nullable side of the join to its group.
+    return (Institution.objects.select_for_update(of=("self",)).select_related("added_by_group")
+            .get(pk=institution.pk))
+
+
 def _audit_group(institution):
     # A group's own institution keeps its history in that group; the shared directory's belongs to no group.
     return institution.added_by_group
@@ -56,7 +62,7 @@ def add_group_institution(group, *, actor, name, **values):
 @transaction.atomic
 def add_to_directory(institution, *, actor):
     """Make a group's own institution part of the shared directory, which every member on the site reads."""
-    institution = Institution.objects.select_for_update().select_related("added_by_group").get(pk=institution.pk)
+    institution = _locked(institution)
     if institution.added_by_group is None:
         raise ValidationError("This institution is already in the shared directory.")
     ensure_directory_editor(actor, institution)
@@ -89,7 +95,7 @@ def create_institution(*, actor, **values):
 
 @transaction.atomic
 def update_institution(institution, *, actor, **values):
-    institution = Institution.objects.select_for_update().select_related("added_by_group").get(pk=institution.pk)
+    institution = _locked(institution)
     ensure_directory_editor(actor, institution)
     before = institution.to_dict()
     _apply(institution, values)
