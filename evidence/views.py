@@ -342,7 +342,8 @@ def _evidence_list_page(request, query, *, bulk_form=None, status=200):
         "rows": [{"record": record, "shared_copy": record.group_id not in my_groups, "ticked": record.pk in ticked}
                  for record in page],
         "can_log": membership is not None and can(user, Action.LOG_EVIDENCE, membership.group),
-        "bulk_form": (bulk_form or BulkActionForm(initial={"filters": query.urlencode()})) if can_change else None,
+        "bulk_form": (bulk_form or BulkActionForm(user=user, initial={"filters": query.urlencode()}))
+        if can_change else None,
         "bulk_limit": records.BULK_LIMIT,
     }, status=status)
 
@@ -357,7 +358,7 @@ def evidence_list(request):
 @require_POST
 def evidence_bulk(request):
     """One change to the ticked records, or to every record the list's filters match (records.bulk_change)."""
-    form = BulkActionForm(request.POST)
+    form = BulkActionForm(request.POST, user=request.user)
     query = QueryDict(request.POST.get("filters", ""))
     if not form.is_valid():
         return _evidence_list_page(request, query, bulk_form=form, status=400)
@@ -454,7 +455,7 @@ def _detail_record_page(request, record):
         "can_reopen": can_verify and record.status in records.STEPS["reopen"],
         "can_edit": can_log and record.status != Status.VERIFIED,
         "upload_form": AttachmentForm() if can_log and record.status != EvidenceRecord.Status.VERIFIED else None,
-        "share_form": ShareForm(record=record, initial={
+        "share_form": ShareForm(record=record, user=user, initial={
             "groups": list(record.shared_with.all()), "everyone": record.shared_with_everyone,
         }) if can_share else None,
         "reject_form": RejectForm(),
@@ -607,7 +608,7 @@ def evidence_step(request, pk, step):
 @require_POST
 def evidence_share(request, pk):
     record = get_for_writer(EvidenceRecord.objects.all(), request.user, Action.SHARE_EVIDENCE, pk=pk)
-    form = ShareForm(request.POST, record=record)
+    form = ShareForm(request.POST, record=record, user=request.user)
     if not form.is_valid():
         messages.error(request, "Sharing was not changed: choose groups from the list.")
         return redirect(record)

@@ -39,7 +39,7 @@ LIST_ROUTES = {
     "api:task-list", "api:batch-list",
     "home", "switch-group", "api:me", "api:token", "api:schema", "api:docs", "api:group-list",
     "api:membership-list", "api:worker-check-list", "api:evidence-list", "api:source-list", "api:source-duplicates",
-    "api:evidence-bulk",
+    "api:evidence-bulk", "api:group-partners",
     "evidence-list", "evidence-create", "evidence-import", "evidence-bulk",
 }
 # Shared reference data (reports, the institution directory): every signed-in member reads it, nobody else.
@@ -144,6 +144,7 @@ OBJECT_ROUTES = {
     "member-invite": ("group", lambda o: {"slug": o.slug}),
     "worker-check-list": ("group", lambda o: {"slug": o.slug}),
     "group-two-factor": ("group", lambda o: {"slug": o.slug}),
+    "group-sharing": ("group", lambda o: {"slug": o.slug}),
     "audit-log": ("group", lambda o: {"slug": o.slug}),
     "audit-export": ("group", lambda o: {"slug": o.slug}),
     "member-change-role": ("membership", lambda o: {"pk": o.pk}),
@@ -151,6 +152,7 @@ OBJECT_ROUTES = {
     "invitation-revoke": ("invitation", lambda o: {"pk": o.pk}),
     "worker-check-detail": ("worker_check", lambda o: {"pk": o.pk}),
     "api:group-detail": ("group", lambda o: {"pk": o.pk}),
+    "api:group-sharing": ("group", lambda o: {"pk": o.pk}),
     "api:membership-detail": ("membership", lambda o: {"pk": o.pk}),
     "api:worker-check-detail": ("worker_check", lambda o: {"pk": o.pk}),
     "api:source-detail": ("source", lambda o: {"pk": o.pk}),

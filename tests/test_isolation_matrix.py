@@ -212,6 +212,7 @@ def write_body(objects, route):
             "name": "A viewer's write", "role": "coordinator", "email": "vera2@example.org", "reason": "Because",
             "institution": institution.slug, "institutions": [institution.slug], "ask": "Stop it",
             "direction": "sent", "occurred_on": str(timezone.localdate()), "scope": "selected",
+            "listed_for_sharing": True, "requires_two_factor": True,
             **WRITE_BODY_OVERRIDES.get(route, {})}
 
 

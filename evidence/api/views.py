@@ -174,7 +174,7 @@ class EvidenceRecordViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, vi
         record = self.get_object()  # first, so that another group's record is a 404 whatever the body
         kwargs = {}
         if body_serializer is not None:
-            body = body_serializer(data=request.data)
+            body = body_serializer(data=request.data, context={"request": request, "record": record})
             body.is_valid(raise_exception=True)
             kwargs = body.validated_data
         try:
@@ -236,7 +236,7 @@ class EvidenceRecordViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, vi
         the answer counts those changed, already so, and refused with the reason. Ids you cannot see count as
         not found, the same as ids that do not exist.
         """
-        body = BulkChangeSerializer(data=request.data)
+        body = BulkChangeSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         data = body.validated_data
         wanted = set(data["records"])

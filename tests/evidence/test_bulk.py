@@ -80,6 +80,7 @@ def test_it_submits_what_can_be_submitted_and_says_why_the_rest_was_not(client_f
     assert status_of(deployment) == "submitted" and status_of(procurement) == "draft"
 
 
+@pytest.mark.usefixtures("listed_other_group")
 def test_it_shares_verified_records_and_refuses_drafts(client_for, coordinator, other_group, alpha_records, outsider):
     deployment, procurement, _ = alpha_records
     EvidenceRecord.objects.filter(pk=deployment.pk).update(status="verified")
