@@ -24,6 +24,14 @@ class AcceptInvitationForm(UserCreationForm):
         fields = ("username",)
 
 
+class SharingListingForm(forms.Form):
+    listed_for_sharing = forms.BooleanField(
+        required=False, label="List this group as a partner for sharing evidence",
+        help_text="Coordinators of every group on the site will see this group's name when they share verified "
+        "evidence, and can share with it. Unlisted, the group is invisible to them and nobody can share with it.",
+    )
+
+
 class TwoFactorPolicyForm(forms.Form):
     requires_two_factor = forms.BooleanField(
         required=False, label="Require two-factor sign-in for every member",

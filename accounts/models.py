@@ -32,6 +32,18 @@ class Role(models.TextChoices):
     VIEWER = "viewer", "Viewer"
 
 
+class GroupQuerySet(GroupScopedQuerySet):
+    def share_partners(self, user):
+        """
+        The groups `user` may share evidence with: those whose coordinators listed them as share partners, and
+        `user`'s own. Any other group is treated as not existing, so that the list of groups on the site, or
+        whether a name or slug is taken, is not told to every coordinator.
+        """
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        return self.filter(models.Q(listed_for_sharing=True) | models.Q(pk__in=self._member_group_ids(user)))
+
+
 class Group(models.Model):
     """A civil-society organisation using the site. Everything it records is private to its members."""
 
@@ -41,10 +53,13 @@ class Group(models.Model):
     # Set by a coordinator (services.set_two_factor_requirement): members without a second factor can do nothing
     # on the site until they add one (accounts.middleware, accounts.api.authentication).
     requires_two_factor = models.BooleanField(default=False)
+    # Set by a coordinator (services.set_listed_for_sharing): other groups' coordinators see this group's name
+    # among those they may share evidence with. Off by default: a group's existence is its own to reveal.
+    listed_for_sharing = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope_path = "pk"
-    objects = GroupScopedQuerySet.as_manager()
+    objects = GroupQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

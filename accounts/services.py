@@ -4,7 +4,7 @@ import csv
 import json
 from datetime import UTC
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -143,6 +143,24 @@ def set_two_factor_requirement(group, *, required, actor):
     group.save(update_fields=["requires_two_factor"])
     record_change(actor=actor, obj=group, action="group.two_factor_required" if required
                   else "group.two_factor_not_required", before=before, after={"requires_two_factor": required})
+    return group
+
+
+@transaction.atomic
+def set_listed_for_sharing(group, *, listed, actor):
+    """List `group` among the groups others may share evidence with (its name shows to their coordinators), or not."""
+    from accounts.permissions import Action, can
+
+    if not can(actor, Action.MANAGE_MEMBERS, group):
+        raise PermissionDenied("Only the group's coordinators decide whether it is listed.")
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    if group.listed_for_sharing == listed:
+        return group
+    before = {"listed_for_sharing": group.listed_for_sharing}
+    group.listed_for_sharing = listed
+    group.save(update_fields=["listed_for_sharing"])
+    record_change(actor=actor, obj=group, action="group.listed_for_sharing" if listed
+                  else "group.unlisted_for_sharing", before=before, after={"listed_for_sharing": listed})
     return group
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("groups/<slug:slug>/members/invite/", views.member_invite, name="member-invite"),
     path("groups/<slug:slug>/worker-checks/", views.worker_check_list, name="worker-check-list"),
     path("groups/<slug:slug>/two-factor/", views.group_two_factor, name="group-two-factor"),
+    path("groups/<slug:slug>/sharing/", views.group_sharing, name="group-sharing"),
     path("groups/<slug:slug>/audit/", views.audit_log, name="audit-log"),
     path("groups/<slug:slug>/audit/export.csv", views.audit_export, name="audit-export"),
     path("memberships/<int:pk>/role/", views.member_change_role, name="member-change-role"),

@@ -12,7 +12,13 @@ from django.views.decorators.http import require_POST
 from accounts import services
 from accounts.context_processors import active_membership, remember_active_group
 from accounts.filters import AuditEntryFilterSet
-from accounts.forms import AcceptInvitationForm, ChangeRoleForm, InviteMemberForm, TwoFactorPolicyForm
+from accounts.forms import (
+    AcceptInvitationForm,
+    ChangeRoleForm,
+    InviteMemberForm,
+    SharingListingForm,
+    TwoFactorPolicyForm,
+)
 from accounts.models import AuditEntry, Group, Invitation, Membership, Role, WorkerCheck
 from accounts.permissions import Action, actions_of, can, role_in
 from accounts.scoping import get_for_user, get_for_writer
@@ -65,6 +71,7 @@ def _member_page(request, group, invite_form=None, status=200):
             "can_manage": is_coordinator,
             "invite_form": invite_form or InviteMemberForm(),
             "two_factor_form": TwoFactorPolicyForm(initial={"requires_two_factor": group.requires_two_factor}),
+            "sharing_form": SharingListingForm(initial={"listed_for_sharing": group.listed_for_sharing}),
             "roles": Role.choices,
         },
         status=status,
@@ -197,6 +204,22 @@ def group_two_factor(request, slug):
                                   "set it up.")
     else:
         messages.success(request, "Two-factor sign-in is no longer required in this group.")
+    return redirect("member-list", group.slug)
+
+
+@login_required
+@require_POST
+def group_sharing(request, slug):
+    group = get_for_writer(Group, request.user, Action.MANAGE_MEMBERS, slug=slug)
+    form = SharingListingForm(request.POST)
+    form.is_valid()  # a checkbox: anything but "on" means off
+    listed = form.cleaned_data.get("listed_for_sharing", False)
+    services.set_listed_for_sharing(group, listed=listed, actor=request.user)
+    if listed:
+        messages.success(request, "Other groups' coordinators now see this group among the groups they can share "
+                                  "evidence with.")
+    else:
+        messages.success(request, "This group is no longer listed; other groups cannot share evidence with it.")
     return redirect("member-list", group.slug)
 
 

@@ -1,13 +1,17 @@
 """
 Checks on uploaded evidence files. The type is read from the content, never from the name or the browser's
-claim; only types a campaigner needs are taken; archives are opened only as far as their table of contents.
+claim; only types a campaigner needs are taken; archives are opened only as far as their table of contents;
+PDFs with scripts or launch actions are refused.
 """
 
 import hashlib
+import io
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 
+import pikepdf
 import puremagic
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -103,6 +107,73 @@ def detect_type(uploaded_file):
     return None
 
 
+# PDF names that make a reader run a script or another program: on opening the file (/OpenAction, /AA) or on a
+# click (/A), the action is one of these. People open campaigners' evidence on machines the state targets, so a
+# PDF that carries any is refused rather than stored: no reader's sandbox is trusted to contain it.
+PDF_ACTIVE_NAMES = {"/JS", "/JavaScript", "/Launch"}
+_PDF_NAME = re.compile(rb"/(?:[A-Za-z0-9]|#[0-9A-Fa-f]{2})+")
+PDF_REFUSED = ("This PDF contains a script or starts another program ({}), which could attack the computer of "
+               "whoever opens it, so it was refused. Print it to a new PDF, or upload a screenshot, and try again.")
+
+
+def _decoded_pdf_name(token):
+    # In a PDF name "#4A" is "J": /J#61vaScript is /JavaScript spelt so that a plain search misses it.
+    return re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), token).decode("latin-1")
+
+
+def _active_in(obj, seen):
+    """The first script or launch name in a PDF object and everything it refers to (each object once)."""
+    stack = [obj]
+    while stack:
+        obj = stack.pop()
+        if not isinstance(obj, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream)):
+            continue  # numbers, strings, names: nothing inside
+        if obj.is_indirect:
+            if obj.objgen in seen:
+                continue
+            seen.add(obj.objgen)
+        if isinstance(obj, pikepdf.Stream):
+            obj = obj.stream_dict
+        if isinstance(obj, pikepdf.Dictionary):
+            found = PDF_ACTIVE_NAMES & set(obj.keys())
+            if found:
+                return sorted(found)[0]
+            kind = obj.get("/S")
+            if isinstance(kind, pikepdf.Name) and str(kind) in PDF_ACTIVE_NAMES:
+                return str(kind)
+            stack.extend(obj.values())
+        elif isinstance(obj, pikepdf.Array):
+            stack.extend(obj)
+    return None
+
+
+def _pdf_active_content(data):
+    """The first script or launch action in a PDF, or None. Checks the bytes and every object qpdf finds."""
+    names = set()
+    for token in _PDF_NAME.findall(data):
+        name = _decoded_pdf_name(token) if b"#" in token else token.decode("latin-1")
+        if name in PDF_ACTIVE_NAMES:
+            return name
+        names.add(name)
+    # Dictionaries can hide in compressed object streams, where the bytes show nothing; qpdf opens those.
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            seen = set()
+            for obj in pdf.objects:
+                found = _active_in(obj, seen)
+                if found:
+                    return found
+    except pikepdf.PasswordError as exc:
+        raise ValidationError("This PDF is locked with a password, so it cannot be checked; upload it without "
+                              "the password.") from exc
+    except pikepdf.PdfError as exc:
+        # Without object streams the bytes, searched above, are all there is; with them, what qpdf cannot read
+        # is not known to be harmless.
+        if "/ObjStm" in names:
+            raise ValidationError("This PDF is damaged and could not be checked, so it was refused.") from exc
+    return None
+
+
 def check_upload(uploaded_file):
     """Validate an upload and hash it; raises ValidationError saying why a file is refused."""
     limit = settings.ATTACHMENT_MAX_BYTES
@@ -115,6 +186,11 @@ def check_upload(uploaded_file):
     if content_type is None:
         raise ValidationError("This kind of file is not accepted. Upload a PDF, an image (PNG, JPEG, GIF, WebP), "
                               "an office document or plain text.")
+    if content_type == "application/pdf":
+        uploaded_file.seek(0)
+        active = _pdf_active_content(uploaded_file.read())
+        if active:
+            raise ValidationError(PDF_REFUSED.format(active))
     digest = hashlib.sha256()
     uploaded_file.seek(0)
     for chunk in uploaded_file.chunks():

@@ -7,9 +7,12 @@ from django.db.models import Q
 from evidence.models import EvidenceRecord, Institution, Sector
 
 
-def country_choices():
-    # A callable, so the choices are read when a form is built, not frozen into a cached field.
-    countries = Institution.objects.exclude(country="").order_by("country").values_list("country", flat=True)
+def country_choices(institutions=None):
+    # A callable, so the choices are read when a form is built, not frozen into a cached field. Without the
+    # user's institutions (the API schema) only the shared directory's: a country only a group's own
+    # institutions have would tell everyone what that group looks into.
+    institutions = Institution.objects.in_directory() if institutions is None else institutions
+    countries = institutions.exclude(country="").order_by("country").values_list("country", flat=True)
     return [(country, country) for country in countries.distinct()]
 
 
@@ -29,6 +32,11 @@ class InstitutionFilterSet(django_filters.FilterSet):
     class Meta:
         model = Institution
         fields = ["q", "kind", "sector", "country", "investigated"]
+
+    def __init__(self, *args, queryset=None, **kwargs):
+        super().__init__(*args, queryset=queryset, **kwargs)
+        # The countries of the institutions this person may see (the view's visible_to queryset), no others.
+        self.filters["country"].extra["choices"] = lambda: country_choices(self.queryset)
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)

@@ -4,6 +4,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 from accounts.models import Group
 from accounts.permissions import Action
@@ -456,9 +457,13 @@ class ShareForm(forms.Form):
                                             widget=forms.CheckboxSelectMultiple, label="Share with these groups")
     everyone = forms.BooleanField(required=False, label="Share with every group on the site")
 
-    def __init__(self, *args, record, **kwargs):
+    def __init__(self, *args, record, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["groups"].queryset = Group.objects.exclude(pk=record.group_id).only("pk", "name")
+        # Groups listed for sharing and the user's own (Group.objects.share_partners), and those the record is
+        # already shared with, so they can be withdrawn; never every group on the site.
+        partners = Q(pk__in=Group.objects.share_partners(user).values("pk")) | Q(pk__in=record.shared_with.all())
+        self.fields["groups"].queryset = (Group.objects.filter(partners).exclude(pk=record.group_id)
+                                          .only("pk", "name"))
 
 
 class RecordIdsField(forms.Field):
@@ -486,7 +491,7 @@ class BulkActionForm(forms.Form):
     records = RecordIdsField(required=False)
     tag = forms.CharField(required=False, max_length=TAG_MAX_LENGTH, label="Tag",
                           help_text="For adding or removing a tag.")
-    groups = forms.ModelMultipleChoiceField(queryset=Group.objects.only("pk", "name"), required=False,
+    groups = forms.ModelMultipleChoiceField(queryset=Group.objects.none(), required=False,
                                             widget=forms.CheckboxSelectMultiple, label="Share with these groups")
     everyone = forms.BooleanField(required=False, label="Share with every group on the site")
     target = forms.ModelChoiceField(queryset=None, required=False, label="Campaign target",
@@ -502,6 +507,8 @@ class BulkActionForm(forms.Form):
             .select_related("campaign", "institution").order_by("campaign__title", "institution__name")
         )
         self.fields["target"].label_from_instance = lambda target: f"{target.campaign.title}: {target.institution}"
+        # Only groups listed for sharing and the user's own: never every group on the site.
+        self.fields["groups"].queryset = Group.objects.share_partners(user).only("pk", "name")
 
     def clean(self):
         data = super().clean()

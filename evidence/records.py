@@ -14,6 +14,7 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from accounts.audit import record_change
+from accounts.models import Group
 from accounts.permissions import Action, can
 from evidence.attachments import check_upload
 from evidence.models import Attachment, Citation, EvidenceRecord, RecordInstitution, Tag
@@ -166,6 +167,12 @@ def share_record(record, *, actor, groups=(), everyone=False):
             raise ValidationError(f"The record names institutions only your group sees ({', '.join(own)}); a "
                                   f"coordinator adds them to the shared directory before the record is shared.")
     groups = [g for g in groups if g.pk != record.group_id]
+    current = {g.pk for g in record.shared_with.all()}
+    added = [g.pk for g in groups if g.pk not in current]
+    if len(set(Group.objects.share_partners(actor).filter(pk__in=added).values_list("pk", flat=True))) < len(
+            set(added)):
+        # The same words as for a slug no group has: whether an unlisted group exists is not told.
+        raise ValidationError({"groups": "No such group."})
     before = {"shared_with": sorted(g.slug for g in record.shared_with.all()),
               "shared_with_everyone": record.shared_with_everyone}
     record.shared_with.set(groups)

@@ -358,6 +358,8 @@ def evidence_list(request):
 @require_POST
 def evidence_bulk(request):
     """One change to the ticked records, or to every record the list's filters match (records.bulk_change)."""
+    if not can_in_any_group(request.user, Action.LOG_EVIDENCE):
+        raise PermissionDenied("Your role in your groups does not allow changing records.")
     form = BulkActionForm(request.POST, user=request.user)
     query = QueryDict(request.POST.get("filters", ""))
     if not form.is_valid():
@@ -459,7 +461,7 @@ def _detail_record_page(request, record):
         "can_reopen": can_verify and record.status in records.STEPS["reopen"],
         "can_edit": can_log and record.status != Status.VERIFIED,
         "upload_form": AttachmentForm() if can_log and record.status != EvidenceRecord.Status.VERIFIED else None,
-        "share_form": ShareForm(record=record, initial={
+        "share_form": ShareForm(record=record, user=user, initial={
             "groups": list(record.shared_with.all()), "everyone": record.shared_with_everyone,
         }) if can_share else None,
         "reject_form": RejectForm(),
@@ -612,7 +614,7 @@ def evidence_step(request, pk, step):
 @require_POST
 def evidence_share(request, pk):
     record = get_for_writer(EvidenceRecord.objects.all(), request.user, Action.SHARE_EVIDENCE, pk=pk)
-    form = ShareForm(request.POST, record=record)
+    form = ShareForm(request.POST, record=record, user=request.user)
     if not form.is_valid():
         messages.error(request, "Sharing was not changed: choose groups from the list.")
         return redirect(record)

@@ -42,6 +42,14 @@ def other_group(db):
 
 
 @pytest.fixture
+def listed_other_group(other_group):
+    """Beta Rights, listed by its coordinators among the groups others may share evidence with."""
+    other_group.listed_for_sharing = True
+    other_group.save(update_fields=["listed_for_sharing"])
+    return other_group
+
+
+@pytest.fixture
 def coordinator(group):
     return member(group, "alice", Role.COORDINATOR)
 

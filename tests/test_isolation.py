@@ -39,7 +39,7 @@ LIST_ROUTES = {
     "api:task-list", "api:batch-list",
     "home", "switch-group", "api:me", "api:token", "api:schema", "api:docs", "api:group-list",
     "api:membership-list", "api:worker-check-list", "api:evidence-list", "api:source-list", "api:source-duplicates",
-    "api:evidence-bulk",
+    "api:evidence-bulk", "api:group-partners",
     "evidence-list", "evidence-create", "evidence-import", "evidence-bulk",
 }
 # Shared reference data (reports, the institution directory): every signed-in member reads it, nobody else.
@@ -58,6 +58,20 @@ SHARED_ROUTES = {
 
 
 def beta_objects(other_group, outsider):
+    """
+    One object of every kind a group owns, in `other_group` (coordinated by `outsider`). Also used for a group's
+    own objects (tests/test_isolation_matrix.py), so names derive from the group. Every group-data model needs a
+    row here: tests/test_isolation_matrix.py fails for a model this leaves out.
+    """
+    from evidence.models import RecordInstitution, Tag
+    from tests.factories import AuditEntryFactory
+
+    record = CitationFactory(record__group=other_group, record__status="verified",
+                             source=SourceFactory(group=other_group, title=f"{other_group.name} source")).record
+    institution = InstitutionFactory(added_by_group=other_group, name=f"{other_group.name.split()[0]}'s own lead",
+                                     slug=f"{other_group.slug}-own-lead")
+    RecordInstitution.objects.create(record=record, institution=institution, role="deployer")
+    record.tags.add(Tag.objects.create(group=other_group, name=f"{other_group.name} tag"))
     return {
         **beta_campaign_objects(other_group),
         "group": other_group,
@@ -65,15 +79,16 @@ def beta_objects(other_group, outsider):
         "invitation": InvitationFactory(group=other_group),
         "worker_check": WorkerCheckFactory(group=other_group),
         # Verified but not shared: verification alone must not make a record visible to other groups.
-        "record": CitationFactory(record__group=other_group, record__status="verified",
-                                  source=SourceFactory(group=other_group, title="Beta Rights source")).record,
+        "record": record,
         "source": SourceFactory(group=other_group),
         "attachment": AttachmentFactory(group=other_group, record__group=other_group),
         # An institution Beta Rights added for itself while logging evidence: not in the shared directory.
         "evidence_import": EvidenceImport.objects.create(group=other_group, requested_by=outsider,
                                                          stored_file="imports/none.csv", file_name="beta.csv",
-                                                         status="failed", error="Beta Rights test"),
-        "institution": InstitutionFactory(added_by_group=other_group, name="Beta's own lead", slug="betas-lead-1a2b3c"),
+                                                         status="failed", error=f"{other_group.name} test"),
+        # An institution the group added for itself while logging evidence: not in the shared directory.
+        "institution": institution,
+        "audit_entry": AuditEntryFactory(group=other_group, actor=outsider, object_repr=f"{other_group.name} entry"),
     }
 
 
@@ -82,11 +97,12 @@ def beta_campaign_objects(other_group):
         AskBatchFactory,
         CampaignFactory,
         InteractionAttachmentFactory,
+        StanceChangeFactory,
         TargetEvidenceFactory,
         TaskFactory,
     )
 
-    campaign = CampaignFactory(group=other_group, title="Beta Rights campaign")
+    campaign = CampaignFactory(group=other_group, title=f"{other_group.name} campaign")
     batch = AskBatchFactory(campaign=campaign)
     link = TargetEvidenceFactory(target__campaign=campaign, target__batch=batch)
     attachment = InteractionAttachmentFactory(interaction__target=link.target)
@@ -94,6 +110,7 @@ def beta_campaign_objects(other_group):
         "campaign": campaign, "batch": batch, "target": link.target, "target_evidence": link,
         "interaction": attachment.interaction, "interaction_attachment": attachment,
         "task": TaskFactory(campaign=campaign, target=link.target),
+        "stance_change": StanceChangeFactory(target=link.target, interaction=attachment.interaction),
     }
 
 
@@ -127,6 +144,7 @@ OBJECT_ROUTES = {
     "member-invite": ("group", lambda o: {"slug": o.slug}),
     "worker-check-list": ("group", lambda o: {"slug": o.slug}),
     "group-two-factor": ("group", lambda o: {"slug": o.slug}),
+    "group-sharing": ("group", lambda o: {"slug": o.slug}),
     "audit-log": ("group", lambda o: {"slug": o.slug}),
     "audit-export": ("group", lambda o: {"slug": o.slug}),
     "member-change-role": ("membership", lambda o: {"pk": o.pk}),
@@ -134,6 +152,7 @@ OBJECT_ROUTES = {
     "invitation-revoke": ("invitation", lambda o: {"pk": o.pk}),
     "worker-check-detail": ("worker_check", lambda o: {"pk": o.pk}),
     "api:group-detail": ("group", lambda o: {"pk": o.pk}),
+    "api:group-sharing": ("group", lambda o: {"pk": o.pk}),
     "api:membership-detail": ("membership", lambda o: {"pk": o.pk}),
     "api:worker-check-detail": ("worker_check", lambda o: {"pk": o.pk}),
     "api:source-detail": ("source", lambda o: {"pk": o.pk}),

@@ -11,11 +11,23 @@ class GroupSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Group
-        fields = ["id", "name", "slug", "description", "my_role"]
+        fields = ["id", "name", "slug", "description", "listed_for_sharing", "my_role"]
         read_only_fields = fields
 
     def get_my_role(self, group) -> str | None:
         return role_in(self.context["request"].user, group)
+
+
+class SharePartnerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Group
+        fields = ["name", "slug"]
+        read_only_fields = fields
+
+
+class SharingListingSerializer(serializers.Serializer):
+    listed_for_sharing = serializers.BooleanField(
+        help_text="List the group among those other groups' coordinators may share evidence with.")
 
 
 class MembershipSerializer(serializers.ModelSerializer):

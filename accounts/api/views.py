@@ -1,15 +1,20 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
 
 from accounts import services
 from accounts.api.serializers import (
     GroupSerializer,
     MembershipSerializer,
     MeSerializer,
+    SharePartnerSerializer,
+    SharingListingSerializer,
     TokenRequestSerializer,
     WorkerCheckSerializer,
 )
@@ -18,12 +23,35 @@ from accounts.permissions import Action, GroupRolePermission, can
 
 
 class GroupViewSet(viewsets.ReadOnlyModelViewSet):
-    """The groups you belong to, with your role in each."""
+    """
+    The groups you belong to, with your role in each. `partners/` lists the groups you may share evidence with;
+    a coordinator lists their own group there with `sharing/`.
+    """
 
     serializer_class = GroupSerializer
+    permission_classes = [IsAuthenticated, GroupRolePermission]
+    write_action = Action.MANAGE_MEMBERS
 
     def get_queryset(self):
         return Group.objects.visible_to(self.request.user)
+
+    @extend_schema(responses=SharePartnerSerializer(many=True))
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def partners(self, request):
+        """Groups whose coordinators listed them for sharing, and your own: the only ones `share` accepts."""
+        groups = Group.objects.share_partners(request.user).only("name", "slug").order_by("name")
+        return Response(SharePartnerSerializer(groups, many=True).data)
+
+    @extend_schema(request=SharingListingSerializer, responses=GroupSerializer)
+    @action(detail=True, methods=["post"])
+    def sharing(self, request, pk=None):
+        """List this group for sharing, or not (coordinators)."""
+        group = self.get_object()
+        body = SharingListingSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        group = services.set_listed_for_sharing(group, listed=body.validated_data["listed_for_sharing"],
+                                                actor=request.user)
+        return Response(self.get_serializer(group).data)
 
 
 class MembershipViewSet(

@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
 from django.urls import reverse
 from rest_framework import serializers
 
@@ -58,6 +59,23 @@ class GroupChoiceField(serializers.SlugRelatedField):
 
     def get_queryset(self):
         return Group.objects.visible_to(self.context["request"].user)
+
+
+class SharePartnerField(serializers.SlugRelatedField):
+    """
+    A group to share with, by slug: one its coordinators listed for sharing, one of the caller's own, or one the
+    record is already shared with. Any other reads as "does not exist", like a slug no group has.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="slug", queryset=Group.objects.none(), **kwargs)
+
+    def get_queryset(self):
+        partners = Group.objects.share_partners(self.context["request"].user)
+        record = self.context.get("record")
+        if record is not None:
+            partners = Group.objects.filter(Q(pk__in=partners.values("pk")) | Q(pk__in=record.shared_with.all()))
+        return partners
 
 
 class VisibleInstitutionField(serializers.SlugRelatedField):
@@ -284,7 +302,8 @@ class RejectSerializer(serializers.Serializer):
 
 
 class ShareSerializer(serializers.Serializer):
-    groups = serializers.SlugRelatedField(slug_field="slug", many=True, queryset=Group.objects.all(), default=list)
+    groups = SharePartnerField(many=True, default=list,
+                               help_text="Slugs of groups listed for sharing (groups/partners/) or your own.")
     everyone = serializers.BooleanField(default=False)
 
 
@@ -303,7 +322,8 @@ class BulkChangeSerializer(serializers.Serializer):
     records = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=LARGEST_ID),
                                     allow_empty=False, max_length=BULK_LIMIT)
     tag = serializers.CharField(required=False, allow_blank=True, default="", max_length=TAG_MAX_LENGTH)
-    groups = serializers.SlugRelatedField(slug_field="slug", many=True, queryset=Group.objects.all(), default=list)
+    groups = SharePartnerField(many=True, default=list,
+                               help_text="Slugs of groups listed for sharing (groups/partners/) or your own.")
     everyone = serializers.BooleanField(default=False)
     target = VisibleTargetField(required=False, allow_null=True, default=None,
                                 help_text="For add_to_target: the id of a campaign target of your groups.")

@@ -174,7 +174,7 @@ class EvidenceRecordViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, vi
         record = self.get_object()  # first, so that another group's record is a 404 whatever the body
         kwargs = {}
         if body_serializer is not None:
-            body = body_serializer(data=request.data)
+            body = body_serializer(data=request.data, context={"request": request, "record": record})
             body.is_valid(raise_exception=True)
             kwargs = body.validated_data
         try:

@@ -106,6 +106,7 @@ def wipe_the_site():
     Right.objects.all().delete()
 
 
+@pytest.mark.usefixtures("listed_other_group")
 def test_it_restores_a_group_onto_an_empty_site_with_nothing_lost(alpha_with_everything, tmp_path):
     first = tmp_path / "alpha.zip"
     call_command("export_group", "alpha-watch", str(first), stdout=open("/dev/null", "w"))
@@ -140,6 +141,7 @@ def test_it_restores_a_group_onto_an_empty_site_with_nothing_lost(alpha_with_eve
     assert list(target.evidence.all()) == [record]
 
 
+@pytest.mark.usefixtures("listed_other_group")
 def test_links_to_records_other_groups_shared_are_dropped_only_where_those_records_are_missing(
         alpha_with_everything, other_group, outsider, tmp_path):
     beta_record = EvidenceRecordFactory(group=other_group, title="Beta's shared finding", status="verified",
@@ -164,6 +166,7 @@ def test_links_to_records_other_groups_shared_are_dropped_only_where_those_recor
     assert target.evidence.count() == 1
 
 
+@pytest.mark.usefixtures("listed_other_group")
 def test_it_refuses_a_damaged_archive_and_restores_nothing(alpha_with_everything, tmp_path):
     original = tmp_path / "alpha.zip"
     call_command("export_group", "alpha-watch", str(original), stdout=open("/dev/null", "w"))
@@ -180,6 +183,7 @@ def test_it_refuses_a_damaged_archive_and_restores_nothing(alpha_with_everything
     assert not Group.objects.exists() and not User.objects.exists()
 
 
+@pytest.mark.usefixtures("listed_other_group")
 def test_it_refuses_to_restore_over_a_group_the_site_has(alpha_with_everything, tmp_path):
     archive = tmp_path / "alpha.zip"
     call_command("export_group", "alpha-watch", str(archive), stdout=open("/dev/null", "w"))
@@ -189,6 +193,7 @@ def test_it_refuses_to_restore_over_a_group_the_site_has(alpha_with_everything, 
     assert EvidenceRecord.objects.count() == records_before
 
 
+@pytest.mark.usefixtures("listed_other_group")
 def test_it_leaves_no_file_behind_when_a_restore_fails_half_way(alpha_with_everything, tmp_path):
     archive = tmp_path / "alpha.zip"
     call_command("export_group", "alpha-watch", str(archive), stdout=open("/dev/null", "w"))

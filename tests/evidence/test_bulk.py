@@ -80,6 +80,7 @@ def test_it_submits_what_can_be_submitted_and_says_why_the_rest_was_not(client_f
     assert status_of(deployment) == "submitted" and status_of(procurement) == "draft"
 
 
+@pytest.mark.usefixtures("listed_other_group")
 def test_it_shares_verified_records_and_refuses_drafts(client_for, coordinator, other_group, alpha_records, outsider):
     deployment, procurement, _ = alpha_records
     EvidenceRecord.objects.filter(pk=deployment.pk).update(status="verified")
@@ -105,13 +106,21 @@ def test_it_does_not_reach_another_groups_records_by_their_ids(client_for, outsi
     assert tags_of(deployment) == []
 
 
-def test_it_refuses_a_viewer_record_by_record(client_for, viewer, alpha_records):
+def test_it_refuses_a_viewer(client_for, viewer, alpha_records):
     deployment, _, _ = alpha_records
     page = client_for(viewer).get(reverse("evidence-list")).content.decode()
     assert 'id="bulk-form"' not in page
     response = client_for(viewer).post(BULK, {"action": "tag", "tag": "x", "scope": "selected",
-                                            "records": [deployment.pk]}, follow=True)
-    assert "Your role in this group does not allow that." in response.content.decode()
+                                              "records": [deployment.pk]})
+    assert response.status_code == 403
+    assert tags_of(deployment) == []
+
+
+def test_it_refuses_record_by_record_through_the_api(api_for, viewer, alpha_records):
+    deployment, _, _ = alpha_records
+    response = api_for(viewer).post(reverse("api:evidence-bulk"), {
+        "action": "tag", "tag": "x", "records": [deployment.pk]}, format="json")
+    assert response.json()["refused"] == {"Your role in this group does not allow that.": 1}
     assert tags_of(deployment) == []
 
 

@@ -100,6 +100,7 @@ def test_a_coordinator_adds_it_to_the_shared_directory(client_for, coordinator, 
     assert history_of(institution).filter(action="institution.published").exists()
 
 
+@pytest.mark.usefixtures("listed_other_group")
 def test_a_record_naming_the_groups_own_institution_is_not_shared_until_it_is_in_the_directory(
         coordinator, volunteer, group, other_group):
     institution = services.add_group_institution(group, actor=volunteer, name="Example Vision", kind="company")

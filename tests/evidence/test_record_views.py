@@ -332,6 +332,7 @@ def test_it_refuses_a_step_from_the_wrong_status_with_a_message(client_for, coor
 #
 
 
+@pytest.mark.usefixtures("listed_other_group")
 def test_it_shares_a_record_without_protected_sources_or_member_names(
         client_for, coordinator, volunteer, campaigner, outsider, group, other_group, hikvision):
     record = EvidenceRecordFactory(group=group, title="Emotion cameras at Hangzhou station")

@@ -141,6 +141,7 @@ def test_viewers_cannot_take_any_step(api_for, viewer, group):
     assert record.status == "submitted"
 
 
+@pytest.mark.usefixtures("listed_other_group")
 class TestSharing:
     @pytest.fixture
     def verified(self, group):

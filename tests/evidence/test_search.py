@@ -104,6 +104,7 @@ def test_it_follows_edits(api_for, volunteer, viewer, group):
         assert found(reader, query) == [], query
 
 
+@pytest.mark.usefixtures("listed_other_group")
 class TestProtectedSources:
     @pytest.fixture
     def shared(self, api_for, volunteer, coordinator, group, other_group):
@@ -137,6 +138,7 @@ class TestProtectedSources:
         assert found(api_for(volunteer), "article") == [shared]
 
 
+@pytest.mark.usefixtures("listed_other_group")
 def test_it_follows_sharing(api_for, volunteer, coordinator, outsider, group, other_group):
     record = log(api_for(volunteer), group, title="Border checkpoint pilot",
                  citations=[(SourceFactory(group=group), {"excerpt": "边境口岸试点"})])
