@@ -633,3 +633,26 @@ def test_the_openapi_schema_describes_the_pack_endpoints(api_for, coordinator):
     for path in ["/api/packs/", "/api/packs/{id}/", "/api/packs/{id}/retry/", "/api/packs/{id}/download/"]:
         assert path in schema["paths"], path
     assert "application/zip" in schema["paths"]["/api/packs/{id}/download/"]["get"]["responses"]["200"]["content"]
+
+
+#
+# The broker settings that bring a dead worker's pack back
+#
+
+
+def test_a_dead_workers_task_comes_back_within_a_minute_and_never_while_it_runs(settings):
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    # kombu restores an unacknowledged message once older than the visibility timeout, at its next sweep.
+    assert options["visibility_timeout"] + options["unacked_restore_interval"] * options["unacked_restore_throttle"] \
+        <= 60
+    # A task still running is never handed out twice: it is stopped before its message could come back.
+    assert settings.CELERY_TASK_SOFT_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT < options["visibility_timeout"]
+    # The longest job, a 5,000-row evidence import, takes about 30 s.
+    assert settings.CELERY_TASK_SOFT_TIME_LIMIT >= 40
+
+
+def test_settings_refuse_a_visibility_timeout_below_the_time_limit(tmp_path):
+    from tests.test_settings import run_manage
+
+    result = run_manage(["check"], {"CELERY_TASK_TIME_LIMIT": "45", "CELERY_VISIBILITY_TIMEOUT": "30"}, tmp_path)
+    assert result.returncode != 0 and "CELERY_VISIBILITY_TIMEOUT" in result.stderr
