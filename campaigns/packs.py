@@ -773,14 +773,15 @@ def build(pack_id):
             raise PackError("The person who asked for this pack may no longer generate packs in this group.")
         generated_at = timezone.now()
         content = collect(pack, user, generated_at=generated_at)
+        # Steps: read, PDF, DOCX, two tables, each attachment, manifest, stored.
         progress = Progress(pack.pk, token, total=7 + len(content.attachments))
-        pause_for_tests("collected")
+        progress.step("collected")
         with tempfile.TemporaryDirectory(prefix="briefing-pack-") as scratch:
             zip_path = write_pack(content, scratch, progress, pack=pack, generated_at=generated_at)
             digest, size = file_digest(zip_path)
             with open(zip_path, "rb") as handle:
                 stored.append(storage.save(f"{_folder(pack.pk)}/partial-{token}.zip", File(handle)))
-        pause_for_tests("stored")
+        progress.step("stored")
         final = move_into_place(storage, stored[0], f"{_folder(pack.pk)}/{token}.zip")
         stored[0] = final
         if not _finish(pack.pk, token, final, size, digest):

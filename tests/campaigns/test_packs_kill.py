@@ -149,6 +149,7 @@ def test_killing_the_child_running_the_pack_leaves_nothing_ready_and_the_pack_co
     psutil.wait_procs([child], timeout=10)
     pack.refresh_from_db()
     assert pack.status == "running" and pack.file_name == "" and pack.attempts == 1
+    assert pack.progress_done == pack.progress_total == 7  # every step done but the last: the move, then READY
     pause_file.unlink()
 
     # The parent replaces the child and the message comes back at once (late ack, reject_on_worker_lost).
@@ -165,15 +166,15 @@ def test_killing_the_whole_worker_mid_pack_and_starting_another_completes_the_pa
     worker = start_worker("first", step="zip", pause_file=pause_file, env=FAST_RESTORE)
     pack = queue_pack(pack_campaign, coordinator, kill_queue)
 
-    # The run holds halfway through writing the ZIP: briefing and tables done (4 steps), nothing in storage.
-    wait_until(lambda: BriefingPack.objects.get(pk=pack.pk).progress_done == 4, 60, "the pack was half-built",
+    # The run holds halfway through writing the ZIP: read, briefing and tables done (5 steps), nothing stored.
+    wait_until(lambda: BriefingPack.objects.get(pk=pack.pk).progress_done == 5, 60, "the pack was half-built",
                worker)
     killed = kill_tree(worker.pid)
     assert len(killed) >= 2 and not any(psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"
                                         for pid in killed)
     killed_at = time.monotonic()
     pack.refresh_from_db()
-    assert pack.status == "running" and pack.file_name == ""
+    assert pack.status == "running" and pack.file_name == "" and stored_files(pack) == []
     pause_file.unlink()
 
     second = start_worker("second", step="zip", pause_file=pause_file, env=FAST_RESTORE)
