@@ -270,12 +270,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # the machine gone) kombu's Redis transport hands it out again once it is older than the visibility timeout, at its
 # next sweep of unacknowledged messages (kombu/transport/redis.py, QoS.restore_visible). Defaults: 3600 s and a sweep
 # every unacked_restore_interval × unacked_restore_throttle = 10 × 10 s, so a briefing pack whose worker died
-# would wait over an hour. Here: sweeps every 5 s and a 50 s timeout, so a dead worker's job is back within a minute.
+# would wait over an hour. Here: sweeps every 5 s and a 55 s timeout, so a dead worker's job is back within a minute.
 # The timeout must stay above the hard time limit, or a task still running is handed out a second time: every
-# task's time limit is therefore below it (the longest job, a 5,000-row evidence import, takes about 30 s).
-CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=40)
-CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=45)
-CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=50)
+# task's time limit is therefore below it (the longest jobs, a 5,000-row evidence import and a briefing pack of
+# PACK_MAX_RECORDS, take about 30 s and 10 s on an idle 2-core machine).
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=45)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=50)
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=55)
 CELERY_UNACKED_RESTORE_INTERVAL = env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=5)
 if not CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < CELERY_VISIBILITY_TIMEOUT:
     raise ImproperlyConfigured(
@@ -400,7 +401,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 CAMPAIGN_DIGEST_DAYS_AHEAD = env.int("CAMPAIGN_DIGEST_DAYS_AHEAD", default=2)
 # Briefing packs: days a built pack is kept before the periodic clean-up deletes its file.
 PACK_MAX_AGE_DAYS = env.int("PACK_MAX_AGE_DAYS", default=7)
-# A pack of more evidence records than this is refused (narrow the search): it would not build within the time limit.
+# A pack of more evidence records than this is refused (narrow the search), so that it builds within the time limit.
 PACK_MAX_RECORDS = 2000
 # Runs of one pack's task that may die with their worker before the pack is marked failed, not tried again.
 PACK_MAX_ATTEMPTS = 3
