@@ -23,6 +23,7 @@ GROUP_NAV = [
     NavItem("Institutions", "institution-list", Action.VIEW, group_scoped=False),
     NavItem("Recommendations", "report-list", Action.VIEW, group_scoped=False),
     NavItem("Members", "member-list", Action.VIEW),
+    NavItem("Briefing packs", "pack-list", Action.GENERATE_PACKS),
     NavItem("Background jobs", "worker-check-list", Action.CHECK_WORKER),
     NavItem("Audit log", "audit-log", Action.VIEW_AUDIT),
 ]

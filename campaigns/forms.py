@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 
 from accounts.models import Group, User
-from campaigns.models import Campaign, Interaction, Target, Task
+from campaigns.models import BriefingPack, Campaign, Interaction, Target, Task
 from evidence.models import EvidenceRecord, Institution, Recommendation
 
 DATE = {"type": "date"}
@@ -241,3 +241,46 @@ class EvidenceLinkForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["record"].queryset = EvidenceRecord.objects.visible_to(user)
+
+
+#
+# Briefing packs
+#
+
+
+class PackForm(forms.Form):
+    """A pack's options; `group` is asked only for scopes that belong to no one group (an institution, a search)."""
+
+    group = forms.ModelChoiceField(queryset=Group.objects.none(), empty_label=None, label="For the group")
+    include_protected = forms.BooleanField(
+        required=False, label="Include protected material",
+        help_text="Off by default: your group's protected records, protected sources and translators' names are "
+                  "withheld and only counted. Turning it on is written to the group's audit log. Copies other "
+                  "groups shared never carry their protected material.")
+    include_attachments = forms.BooleanField(required=False, label="Include the files of your group's records")
+    only_verified = forms.BooleanField(required=False, label="Only verified evidence")
+    language = forms.ChoiceField(choices=BriefingPack.Language.choices, initial=BriefingPack.Language.EN,
+                                 label="Language of the briefing's headings")
+
+    def __init__(self, *args, groups=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if groups is None:
+            del self.fields["group"]
+        else:
+            self.fields["group"].queryset = groups
+
+    def options(self):
+        data = self.cleaned_data
+        return {"redact_protected": not data["include_protected"], "include_attachments": data["include_attachments"],
+                "only_verified": data["only_verified"], "language": data["language"]}
+
+
+class PackVerifyForm(forms.Form):
+    file = forms.FileField(label="The pack (a .zip) or its manifest.json",
+                           help_text="Nothing you upload is kept.")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.PACK_VERIFY_MAX_BYTES:
+            raise ValidationError(f"The file is larger than {filesizeformat(settings.PACK_VERIFY_MAX_BYTES)}.")
+        return upload

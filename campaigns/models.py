@@ -387,3 +387,105 @@ class DigestDelivery(models.Model):
 
     def __str__(self):
         return f"Digest for {self.user} on {self.sent_on}"
+
+
+#
+# Briefing packs
+#
+
+
+class BriefingPack(models.Model):
+    """
+    A ZIP a coordinator asked for: the briefing of a campaign, a target, an institution or a saved evidence search
+    as PDF and DOCX, its evidence and targets as CSV and XLSX, optionally the group's files, and a signed
+    manifest. The row is the job: the worker (campaigns.tasks.build_briefing_pack) claims it, reports progress on
+    it and stores the file under `file_name` in private storage only once the whole ZIP is written.
+    """
+
+    class Scope(models.TextChoices):
+        CAMPAIGN = "campaign", "Campaign"
+        TARGET = "target", "Target"
+        INSTITUTION = "institution", "Institution"
+        SEARCH = "search", "Evidence search"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Being built"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired"
+
+    class Language(models.TextChoices):
+        EN = "en", "English"
+        ZH_HANS = "zh-hans", "简体中文 (Simplified Chinese)"
+
+    # Statuses a worker may still move; the others are final (a failed pack moves again only through retry_pack).
+    ACTIVE = frozenset({Status.QUEUED, Status.RUNNING})
+
+    group = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, related_name="briefing_packs")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                     related_name="+")
+    scope = models.CharField(max_length=20, choices=Scope.choices)
+    # The scope's object; SET_NULL so that a pack outlives what it was made of (its ZIP is a snapshot).
+    campaign = models.ForeignKey(Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="packs")
+    target = models.ForeignKey(Target, on_delete=models.SET_NULL, null=True, blank=True, related_name="packs")
+    institution = models.ForeignKey("evidence.Institution", on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    search_query = models.CharField(
+        max_length=2000, blank=True,
+        help_text="The evidence list's filters as a query string, run again through EvidenceRecordFilterSet")
+    scope_label = models.CharField(max_length=300, help_text="What the pack covers, as the list shows it")
+    redact_protected = models.BooleanField(
+        default=True, help_text="Withhold the group's protected records, sources and fields (counted, never shown)")
+    include_attachments = models.BooleanField(default=False)
+    only_verified = models.BooleanField(default=False)
+    language = models.CharField(max_length=10, choices=Language.choices, default=Language.EN)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    # Each run of the task claims the row with a fresh token; only the holder of the current one may report
+    # progress or finish it, so a run that lost its claim (its worker was presumed dead) changes nothing.
+    claim = models.CharField(max_length=32, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    file_name = models.CharField(max_length=300, blank=True, help_text="Its name in private storage, once ready")
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    scope_path = "group"
+    objects = GroupScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"Briefing pack {self.pk}: {self.scope_label}"
+
+    def get_absolute_url(self):
+        return reverse("pack-detail", args=[self.pk])
+
+    @property
+    def is_finished(self):
+        return self.status not in self.ACTIVE
+
+    @property
+    def progress_percent(self):
+        return round(100 * self.progress_done / self.progress_total) if self.progress_total else 0
+
+    @property
+    def download_name(self):
+        day = (self.finished_at or self.created_at).date().isoformat()
+        return f"briefing-pack-{self.pk}-{day}.zip"
+
+    def options(self):
+        return {"redact_protected": self.redact_protected, "include_attachments": self.include_attachments,
+                "only_verified": self.only_verified, "language": self.language}
+
+    def to_dict(self):
+        return {"scope": self.scope, "scope_label": self.scope_label, "campaign": self.campaign_id,
+                "target": self.target_id, "institution": self.institution.slug if self.institution_id else None,
+                "search_query": self.search_query, **self.options()}

@@ -15,6 +15,7 @@ from accounts.models import Membership
 from accounts.permissions import Action, can
 from campaigns.models import (
     AskBatch,
+    BriefingPack,
     Campaign,
     Interaction,
     InteractionAttachment,
@@ -378,3 +379,99 @@ def complete_task(task, *, actor, done=True):
     task.save(update_fields=["done_at", "done_by"])
     _audit(actor, task, "task.completed" if done else "task.reopened", before)
     return task
+
+
+#
+# Briefing packs
+#
+
+
+def _pack_scope(group, actor, scope, campaign, target, institution, search_query):
+    """Check the scope's object is the group's (and one the actor sees); returns (fields, scope label)."""
+    from campaigns import packs
+
+    Scope = BriefingPack.Scope
+    if scope == Scope.CAMPAIGN:
+        if campaign is None or not Campaign.objects.visible_to(actor).filter(pk=campaign.pk, group=group).exists():
+            raise ValidationError({"campaign": "Choose a campaign of this group."})
+        return {"campaign": campaign}, f"Campaign: {campaign.title}"
+    if scope == Scope.TARGET:
+        if target is None or not Target.objects.visible_to(actor).filter(pk=target.pk,
+                                                                         campaign__group=group).exists():
+            raise ValidationError({"target": "Choose a target of this group's campaigns."})
+        return {"target": target}, f"Target: {target.institution.name} ({target.campaign.title})"
+    if scope == Scope.INSTITUTION:
+        visible = Institution.objects.visible_to(actor).available_to(group)
+        if institution is None or not visible.filter(pk=institution.pk).exists():
+            raise ValidationError({"institution": "Choose an institution of the directory."})
+        return {"institution": institution}, f"Institution: {institution.name}"
+    if scope == Scope.SEARCH:
+        query = packs.clean_search_query(search_query)
+        if len(query) > BriefingPack._meta.get_field("search_query").max_length:
+            raise ValidationError({"search_query": "The search is too long to save."})
+        filterset = packs.search_filterset(query, actor, EvidenceRecord.objects.none())
+        if not filterset.is_valid():
+            raise ValidationError({"search_query": [f"{name}: {' '.join(errors)}"
+                                                    for name, errors in filterset.errors.items()]})
+        return {"search_query": query}, packs.describe_search(query)[:300]
+    raise ValidationError({"scope": "Choose what the pack covers."})
+
+
+def _enqueue_pack(pack_id):
+    from campaigns import packs
+    from campaigns.tasks import build_briefing_pack
+
+    try:
+        build_briefing_pack.delay(pack_id)
+    except Exception as exc:  # the broker is unreachable: say so on the row, which can be retried later
+        packs.fail(pack_id, f"The job queue could not be reached: {exc}")
+
+
+@transaction.atomic
+def request_pack(group, *, actor, scope, campaign=None, target=None, institution=None, search_query="",
+                 redact_protected=True, include_attachments=False, only_verified=False,
+                 language=BriefingPack.Language.EN):
+    """
+    Ask the worker for a briefing pack of `group` (coordinators only). Protected material is withheld unless the
+    coordinator turns `redact_protected` off, which the audit log records as its own entry.
+    """
+    ensure_can(actor, Action.GENERATE_PACKS, group)
+    if language not in BriefingPack.Language.values:
+        raise ValidationError({"language": "Choose English or Simplified Chinese."})
+    fields, label = _pack_scope(group, actor, scope, campaign, target, institution, search_query)
+    pack = BriefingPack.objects.create(
+        group=group, requested_by=actor, scope=scope, scope_label=label[:300], redact_protected=redact_protected,
+        include_attachments=include_attachments, only_verified=only_verified, language=language, **fields)
+    record_change(actor=actor, obj=pack, action="pack.requested", after=pack.to_dict())
+    if not redact_protected:
+        record_change(actor=actor, obj=pack, action="pack.protected_included",
+                      after={"scope_label": pack.scope_label})
+    transaction.on_commit(lambda: _enqueue_pack(pack.pk))
+    return pack
+
+
+@transaction.atomic
+def retry_pack(pack, *, actor):
+    """Queue a failed pack again, from nothing."""
+    pack = BriefingPack.objects.select_for_update().select_related("group").get(pk=pack.pk)
+    ensure_can(actor, Action.GENERATE_PACKS, pack.group)
+    if pack.status != BriefingPack.Status.FAILED:
+        raise ValidationError("Only a failed pack can be tried again.")
+    error = pack.error
+    pack.status, pack.error, pack.attempts, pack.claim = BriefingPack.Status.QUEUED, "", 0, ""
+    pack.progress_done = pack.progress_total = 0
+    pack.started_at = pack.finished_at = None
+    pack.save(update_fields=["status", "error", "attempts", "claim", "progress_done", "progress_total",
+                             "started_at", "finished_at"])
+    record_change(actor=actor, obj=pack, action="pack.retried", before={"status": "failed", "error": error},
+                  after={"status": pack.status})
+    transaction.on_commit(lambda: _enqueue_pack(pack.pk))
+    return pack
+
+
+@transaction.atomic
+def record_pack_download(pack, *, actor):
+    """Every download is a sensitive action: checked again and written to the group's audit log."""
+    ensure_can(actor, Action.GENERATE_PACKS, pack.group)
+    record_change(actor=actor, obj=pack, action="pack.downloaded",
+                  after={"sha256": pack.sha256, "size": pack.size, "scope_label": pack.scope_label})

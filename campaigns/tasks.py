@@ -1,4 +1,7 @@
 """
+Background jobs of campaigns: briefing packs (built from a row's id, see campaigns/packs.py) and their clean-up,
+and the daily digest.
+
 The daily digest: each person with campaign work due or overdue gets one e-mail listing it. Run by Celery beat
 (config/settings.py, CELERY_BEAT_SCHEDULE); safe to run again the same day, since a DigestDelivery row per person
 and day is claimed before the e-mail goes out.
@@ -17,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
+from campaigns import packs
 from campaigns.models import DigestDelivery, Target, Task
 
 logger = logging.getLogger(__name__)
@@ -78,3 +82,29 @@ def send_digests(today=None):
 def send_due_digests():
     """Celery beat's daily job. Takes no arguments; running it twice on a day sends nothing the second time."""
     return send_digests()
+
+
+# Passing errors are retried after 2, 4, 8 s: each wait well below the broker's visibility timeout, which a
+# message waiting for its countdown in a worker would otherwise outlive and be handed out twice.
+PACK_RETRIES = 3
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=PACK_RETRIES)
+def build_briefing_pack(self, pack_id):
+    """
+    Build a BriefingPack from its id. Safe to run twice, and after a crash (late acknowledgement hands a dead
+    worker's pack to the next worker): a ready or failed pack is left alone and a run starts from nothing.
+    """
+    try:
+        return packs.build(pack_id)
+    except packs.TRANSIENT_ERRORS as exc:
+        if self.request.retries >= self.max_retries:
+            packs.fail(pack_id, f"The pack could not be built: {type(exc).__name__}: {exc}")
+            return None
+        raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1)) from exc
+
+
+@shared_task
+def prune_expired_packs():
+    """Celery beat's hourly clean-up of expired packs (campaigns.packs.prune); safe to run any time, twice."""
+    return packs.prune()

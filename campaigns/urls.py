@@ -22,4 +22,14 @@ urlpatterns = [
     path("interaction-files/<int:pk>/download/", views.interaction_attachment_download,
          name="interaction-attachment-download"),
     path("my-work/", views.my_work, name="my-work"),
+    # Briefing packs
+    path("campaigns/<int:pk>/pack/", views.pack_create_campaign, name="pack-create-campaign"),
+    path("targets/<int:pk>/pack/", views.pack_create_target, name="pack-create-target"),
+    path("institutions/<slug:slug>/pack/", views.pack_create_institution, name="pack-create-institution"),
+    path("evidence/pack/", views.pack_create_search, name="pack-create-search"),
+    path("groups/<slug:slug>/packs/", views.pack_list, name="pack-list"),
+    path("packs/verify/", views.pack_verify, name="pack-verify"),
+    path("packs/<int:pk>/", views.pack_detail, name="pack-detail"),
+    path("packs/<int:pk>/retry/", views.pack_retry, name="pack-retry"),
+    path("packs/<int:pk>/download/", views.pack_download, name="pack-download"),
 ]

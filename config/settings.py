@@ -267,11 +267,27 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600)
-CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=660)
-# The visibility timeout must stay above the hard time limit, or a long task is handed out twice.
+# A task's message stays in Redis, unacknowledged, until the task ends; if its worker dies (killed, out of memory,
+# the machine gone) kombu's Redis transport hands it out again once it is older than the visibility timeout, at its
+# next sweep of unacknowledged messages (kombu/transport/redis.py, QoS.restore_visible). Defaults: 3600 s and a sweep
+# every unacked_restore_interval × unacked_restore_throttle = 10 × 10 s, so a briefing pack whose worker died
+# would wait over an hour. Here: sweeps every 5 s and a 55 s timeout, so a dead worker's job is back within a minute.
+# The timeout must stay above the hard time limit, or a task still running is handed out a second time: every
+# task's time limit is therefore below it (the longest jobs, a 5,000-row evidence import and a briefing pack of
+# PACK_MAX_RECORDS, take about 30 s and 10 s on an idle 2-core machine).
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=45)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=50)
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=55)
+CELERY_UNACKED_RESTORE_INTERVAL = env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=5)
+if not CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < CELERY_VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured(
+        "CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < CELERY_VISIBILITY_TIMEOUT must hold, or a task "
+        "still running is handed to a second worker.")
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": max(env.int("CELERY_VISIBILITY_TIMEOUT", default=900), CELERY_TASK_TIME_LIMIT + 60),
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": CELERY_UNACKED_RESTORE_INTERVAL,
+    # Scan Redis at every sweep, not every tenth (kombu's default throttle).
+    "unacked_restore_throttle": 1,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic jobs, run by `celery -A config beat` (started by `make run` and the compose file's beat service).
@@ -281,6 +297,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "campaigns.tasks.send_due_digests",
         "schedule": crontab(hour=env.int("CAMPAIGN_DIGEST_HOUR", default=7), minute=0),
     },
+    "prune-expired-packs": {"task": "campaigns.tasks.prune_expired_packs", "schedule": 3600},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
@@ -383,3 +400,11 @@ IMPORT_INLINE_MAX_ROWS = env.int("IMPORT_INLINE_MAX_ROWS", default=200)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The daily digest of campaign work lists what is due within this many days, overdue work included.
 CAMPAIGN_DIGEST_DAYS_AHEAD = env.int("CAMPAIGN_DIGEST_DAYS_AHEAD", default=2)
+# Briefing packs: days a built pack is kept before the periodic clean-up deletes its file.
+PACK_MAX_AGE_DAYS = env.int("PACK_MAX_AGE_DAYS", default=7)
+# A pack of more evidence records than this is refused (narrow the search), so that it builds within the time limit.
+PACK_MAX_RECORDS = 2000
+# Runs of one pack's task that may die with their worker before the pack is marked failed, not tried again.
+PACK_MAX_ATTEMPTS = 3
+# The largest file the public verify page accepts.
+PACK_VERIFY_MAX_BYTES = 2 * 1024**3

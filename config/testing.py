@@ -23,10 +23,14 @@ _media_dir = None
 def pytest_load_initial_conftests(early_config, parser, args):
     global _server, _server_dir, _media_dir
     worker_id = os.environ.get("PYTEST_XDIST_WORKER")
-    if "MEDIA_ROOT" not in os.environ:
-        # Files the tests upload go to a folder of this process's own, removed at the end, never to var/.
+    inherited = os.environ.get("MEDIA_ROOT") == os.environ.get("DISENTANGLE_TEST_MEDIA_ROOT")
+    if "MEDIA_ROOT" not in os.environ or (worker_id is not None and inherited):
+        # Files the tests upload go to a folder of this process's own, removed at the end, never to var/. Each
+        # xdist worker gets its own too (not the main process's), so that tests listing stored files do not see
+        # the files of tests running at the same time in another worker.
         _media_dir = tempfile.mkdtemp(prefix="disentangle-test-media-")
         os.environ["MEDIA_ROOT"] = _media_dir
+        os.environ["DISENTANGLE_TEST_MEDIA_ROOT"] = _media_dir
     if worker_id is None and "REDIS_URL" not in os.environ:
         # xdist workers inherit this environment, so they all talk to the one server started here.
         _server_dir = Path(tempfile.mkdtemp(prefix="disentangle-test-redis-"))

@@ -288,3 +288,13 @@ class TaskFactory(DjangoModelFactory):
 
     campaign = factory.SubFactory(CampaignFactory)
     title = factory.Sequence(lambda n: f"Task {n}")
+
+
+class BriefingPackFactory(DjangoModelFactory):
+    class Meta:
+        model = "campaigns.BriefingPack"
+
+    campaign = factory.SubFactory(CampaignFactory)
+    group = factory.LazyAttribute(lambda pack: pack.campaign.group)
+    scope = "campaign"
+    scope_label = factory.LazyAttribute(lambda pack: f"Campaign: {pack.campaign.title}")

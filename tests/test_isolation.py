@@ -20,7 +20,9 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 # Routes that hold no group data, or serve it only after the checks tested elsewhere.
-PUBLIC_ROUTES = {"login", "logout", "invitation-accept"}
+PUBLIC_ROUTES = {"login", "logout", "invitation-accept",
+                 # Anyone holding a briefing pack checks it; it reads nothing from the database.
+                 "pack-verify"}
 # django-allauth's pages: signing in, password reset, the signed-in person's own password, addresses and second
 # factors. They hold no group data; listed by name so that a new one (after an upgrade) is looked at here first.
 ACCOUNT_ROUTES = {
@@ -41,6 +43,7 @@ LIST_ROUTES = {
     "api:membership-list", "api:worker-check-list", "api:evidence-list", "api:source-list", "api:source-duplicates",
     "api:evidence-bulk", "api:group-partners",
     "evidence-list", "evidence-create", "evidence-import", "evidence-bulk",
+    "pack-create-search", "api:pack-list",
 }
 # Shared reference data (reports, the institution directory): every signed-in member reads it, nobody else.
 SHARED_ROUTES = {
@@ -106,7 +109,10 @@ def beta_campaign_objects(other_group):
     batch = AskBatchFactory(campaign=campaign)
     link = TargetEvidenceFactory(target__campaign=campaign, target__batch=batch)
     attachment = InteractionAttachmentFactory(interaction__target=link.target)
+    from tests.factories import BriefingPackFactory
+
     return {
+        "pack": BriefingPackFactory(campaign=campaign, status="ready", file_name="packs/0/none.zip"),
         "campaign": campaign, "batch": batch, "target": link.target, "target_evidence": link,
         "interaction": attachment.interaction, "interaction_attachment": attachment,
         "task": TaskFactory(campaign=campaign, target=link.target),
@@ -139,6 +145,16 @@ OBJECT_ROUTES = {
     "api:task-detail": ("task", lambda o: {"pk": o.pk}),
     "api:task-complete": ("task", lambda o: {"pk": o.pk}),
     "api:batch-detail": ("batch", lambda o: {"pk": o.pk}),
+    "pack-create-campaign": ("campaign", lambda o: {"pk": o.pk}),
+    "pack-create-target": ("target", lambda o: {"pk": o.pk}),
+    "pack-create-institution": ("institution", lambda o: {"slug": o.slug}),
+    "pack-list": ("group", lambda o: {"slug": o.slug}),
+    "pack-detail": ("pack", lambda o: {"pk": o.pk}),
+    "pack-retry": ("pack", lambda o: {"pk": o.pk}),
+    "pack-download": ("pack", lambda o: {"pk": o.pk}),
+    "api:pack-detail": ("pack", lambda o: {"pk": o.pk}),
+    "api:pack-retry": ("pack", lambda o: {"pk": o.pk}),
+    "api:pack-download": ("pack", lambda o: {"pk": o.pk}),
     "group-dashboard": ("group", lambda o: {"slug": o.slug}),
     "member-list": ("group", lambda o: {"slug": o.slug}),
     "member-invite": ("group", lambda o: {"slug": o.slug}),
@@ -234,7 +250,7 @@ def test_lists_never_include_another_groups_rows(api_for, client_for, coordinato
     beta_objects(other_group, outsider)
     api = api_for(coordinator)
     for route in ["api:group-list", "api:membership-list", "api:worker-check-list", "api:evidence-list",
-                  "api:source-list", "api:institution-list"]:
+                  "api:source-list", "api:institution-list", "api:pack-list"]:
         body = api.get(reverse(route)).content
         assert b"beta-rights" not in body and b"bob" not in body and b"own lead" not in body, route
     me = api.get(reverse("api:me")).content
@@ -242,10 +258,11 @@ def test_lists_never_include_another_groups_rows(api_for, client_for, coordinato
 
 
 def test_the_scoping_method_is_the_one_every_model_uses():
+    from campaigns.models import BriefingPack
     from evidence.models import Attachment, EvidenceImport, EvidenceRecord, Institution, Source, Tag
 
     for model in (Membership, Invitation, WorkerCheck, EvidenceRecord, Source, Tag, Attachment, Institution,
-                  EvidenceImport):
+                  EvidenceImport, BriefingPack):
         assert hasattr(model.objects, "visible_to"), model
 
 

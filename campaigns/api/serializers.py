@@ -9,6 +9,7 @@ from accounts.models import User
 from campaigns import services
 from campaigns.models import (
     AskBatch,
+    BriefingPack,
     Campaign,
     Interaction,
     InteractionAttachment,
@@ -279,3 +280,57 @@ class AskBatchSerializer(serializers.ModelSerializer):
             batch_title=validated_data["title"], sent_on=validated_data.get("sent_on"),
             reply_due=validated_data.get("reply_due"))
         return batch
+
+
+class BriefingPackSerializer(serializers.ModelSerializer):
+    """
+    A briefing pack. To start one, give its `scope` and that scope's `campaign`, `target`, `institution` (short name)
+    or `search_query` (the evidence list's filters as a query string); `group` is needed for an institution or a
+    search. Protected material is withheld unless `redact_protected` is false (written to the audit log).
+    """
+
+    group = GroupChoiceField(required=False)
+    campaign = VisibleField(Campaign, required=False, allow_null=True)
+    target = VisibleField(Target, required=False, allow_null=True)
+    institution = InstitutionField(required=False, allow_null=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BriefingPack
+        fields = ["id", "group", "scope", "campaign", "target", "institution", "search_query", "scope_label",
+                  "redact_protected", "include_attachments", "only_verified", "language", "status", "progress_done",
+                  "progress_total", "error", "size", "sha256", "requested_by", "created_at", "finished_at",
+                  "expires_at", "download_url"]
+        read_only_fields = ["scope_label", "status", "progress_done", "progress_total", "error", "size", "sha256",
+                            "created_at", "finished_at", "expires_at"]
+
+    def get_download_url(self, pack) -> str | None:
+        return reverse("api:pack-download", args=[pack.pk]) if pack.status == BriefingPack.Status.READY else None
+
+    def validate(self, attrs):
+        scope = attrs["scope"]
+        Scope = BriefingPack.Scope
+        needed = {Scope.CAMPAIGN: "campaign", Scope.TARGET: "target", Scope.INSTITUTION: "institution"}.get(scope)
+        if needed and not attrs.get(needed):
+            raise serializers.ValidationError({needed: f"A pack of a {scope} needs its {needed}."})
+        if scope == Scope.CAMPAIGN:
+            attrs["group"] = attrs["campaign"].group
+        elif scope == Scope.TARGET:
+            attrs["group"] = attrs["target"].campaign.group
+        elif not attrs.get("group"):
+            raise serializers.ValidationError({"group": "Name the group the pack is for."})
+        return attrs
+
+    def create(self, validated_data):
+        group = validated_data.pop("group")
+        scope = validated_data.pop("scope")
+        # Only the scope's own object: a stray `campaign` beside scope "target" is ignored.
+        fields = {scope: validated_data[scope]} if scope in ("campaign", "target", "institution") else {}
+        return django_errors_as_400(
+            services.request_pack, group, actor=self.context["request"].user, scope=scope,
+            search_query=validated_data.get("search_query", ""),
+            redact_protected=validated_data.get("redact_protected", True),
+            include_attachments=validated_data.get("include_attachments", False),
+            only_verified=validated_data.get("only_verified", False),
+            language=validated_data.get("language", BriefingPack.Language.EN), **fields)

@@ -5,7 +5,9 @@ campaigns/services.py; after a write the row must still be one the caller can se
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -13,11 +15,13 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
-from accounts.permissions import Action, GroupRolePermission
+from accounts.models import Group
+from accounts.permissions import Action, GroupRolePermission, can
 from campaigns import services
 from campaigns.api.serializers import (
     AdvanceSerializer,
     AskBatchSerializer,
+    BriefingPackSerializer,
     CampaignSerializer,
     CompleteSerializer,
     InteractionAttachmentSerializer,
@@ -33,7 +37,7 @@ from campaigns.filters import (
     TargetFilterSet,
     TaskFilterSet,
 )
-from campaigns.models import AskBatch, Campaign, Interaction, InteractionAttachment, Target, Task
+from campaigns.models import AskBatch, BriefingPack, Campaign, Interaction, InteractionAttachment, Target, Task
 from evidence.api.serializers import AttachmentUploadSerializer
 
 
@@ -181,3 +185,66 @@ class AskBatchViewSet(RecheckedWrites, mixins.CreateModelMixin, viewsets.ReadOnl
 
     def get_queryset(self):
         return AskBatch.objects.visible_to(self.request.user).prefetch_related("targets")
+
+
+class GeneratesPacks(permissions.BasePermission):
+    """Packs are the coordinators' alone: members of other roles get 403 for their group's packs, reads included."""
+
+    def has_permission(self, request, view):
+        return Group.objects.writable_by(request.user, Action.GENERATE_PACKS).exists()
+
+    def has_object_permission(self, request, view, obj):
+        return can(request.user, Action.GENERATE_PACKS, obj.group)
+
+
+class BriefingPackViewSet(RecheckedWrites, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """
+    Briefing packs of the groups you coordinate. POST starts one (the worker builds it; poll `status` and
+    `progress_done`/`progress_total`); `retry` queues a failed one again; `download` streams a ready one's ZIP,
+    and every download is written to the group's audit log.
+    """
+
+    serializer_class = BriefingPackSerializer
+    permission_classes = [permissions.IsAuthenticated, GeneratesPacks]
+    filterset_fields = ["status", "scope"]
+
+    def get_queryset(self):
+        user = self.request.user
+        return (BriefingPack.objects.visible_to(user).select_related("group", "requested_by", "institution")
+                .order_by("-created_at", "-pk"))
+
+    def filter_queryset(self, queryset):
+        # Lists show only the packs of groups the caller coordinates; one pack of another role's group is a 403.
+        if self.action == "list":
+            queryset = queryset.filter(group__in=Group.objects.writable_by(self.request.user,
+                                                                            Action.GENERATE_PACKS))
+        return super().filter_queryset(queryset)
+
+    @extend_schema(request=None, responses={200: BriefingPackSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """Queue a failed pack again; any other status is a 400."""
+        pack = self.get_object()
+        _as_400(services.retry_pack, pack, actor=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=pack.pk)).data)
+
+    @extend_schema(responses={
+        (200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY, description="The pack's ZIP."),
+        (409, "application/json"): OpenApiResponse(
+            inline_serializer("PackNotReady", {"detail": serializers.CharField()}),
+            description="The pack is not ready (still building, failed or expired)."),
+    })
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        from campaigns.packs import open_for_download
+
+        pack = self.get_object()
+        try:
+            handle = open_for_download(pack)
+        except FileNotFoundError:
+            return Response({"detail": "This pack is not ready, or has expired."}, status=409)
+        services.record_pack_download(pack, actor=request.user)
+        response = FileResponse(handle, as_attachment=True, filename=pack.download_name,
+                                content_type="application/zip")
+        response["Cache-Control"] = "private, no-store"
+        return response

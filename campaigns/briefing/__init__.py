@@ -114,6 +114,7 @@ class Withheld(TypedDict, total=False):
 
     protected_records: int
     protected_sources: int
+    protected_fields: int  # translators' names, institutions another group keeps to itself
 
 
 class Briefing(TypedDict):
@@ -146,6 +147,7 @@ LABELS = {
         "withheld_none": "Nothing was withheld.",
         "protected_records": "protected records",
         "protected_sources": "protected sources",
+        "protected_fields": "protected fields",
         "summary": "Summary",
         "campaign": "Campaign",
         "goal": "Goal",
@@ -208,6 +210,7 @@ LABELS = {
         "withheld_none": "没有略去任何内容。",
         "protected_records": "条受保护的记录",
         "protected_sources": "个受保护的来源",
+        "protected_fields": "个受保护的字段",
         "summary": "摘要",
         "campaign": "倡导活动",
         "goal": "目标",

@@ -36,7 +36,7 @@ class TestSignIn:
     @pytest.mark.parametrize(
         "role, expected_nav",
         [
-            ("coordinator", [*MEMBER_NAV, "Background jobs", "Audit log"]),
+            ("coordinator", [*MEMBER_NAV, "Briefing packs", "Background jobs", "Audit log"]),
             ("campaigner", MEMBER_NAV),
             ("volunteer", MEMBER_NAV),
             ("viewer", MEMBER_NAV),
