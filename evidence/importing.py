@@ -17,6 +17,7 @@ import zipfile
 from calendar import monthrange
 from dataclasses import dataclass, field
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -645,6 +646,10 @@ def run_import(import_id):
             locked.save(update_fields=["status", "imported_count", "error", "finished_at"])
     except (ValidationError, PermissionDenied) as exc:
         return _fail(job.pk, f"Nothing was imported. {' '.join(getattr(exc, 'messages', [str(exc)]))}")
+    except SoftTimeLimitExceeded:
+        # The transaction is rolled back; a retry would take as long, so say what helps instead.
+        return _fail(job.pk, f"Nothing was imported: saving {len(rows):,} rows took longer than a background job "
+                             f"may run. Split the file into smaller ones and import them one by one.")
     delete_upload(job.stored_file)
 
 

@@ -191,6 +191,8 @@ class GeneratesPacks(permissions.BasePermission):
     """Packs are the coordinators' alone: members of other roles get 403 for their group's packs, reads included."""
 
     def has_permission(self, request, view):
+        if view.detail:
+            return True  # the object is looked up first: another group's pack is a 404, not a 403
         return Group.objects.writable_by(request.user, Action.GENERATE_PACKS).exists()
 
     def has_object_permission(self, request, view, obj):

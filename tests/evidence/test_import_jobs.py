@@ -166,3 +166,21 @@ def test_the_clean_up_keeps_the_file_of_an_import_waiting_for_the_worker(client_
     EvidenceImport.objects.filter(pk=job.pk).update(status="failed")
     assert importing.delete_stale_uploads(max_age=datetime.timedelta(0)) == 1  # nobody retried it
     assert not stored(job)
+
+
+@pytest.mark.django_db
+def test_an_import_that_runs_out_of_time_saves_nothing_and_says_what_helps(
+        client_for, volunteer, group, hikvision, few_rows_inline, django_capture_on_commit_callbacks, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    with django_capture_on_commit_callbacks():
+        confirm_import(client_for(volunteer), group, *ROWS)
+
+    def slow(*args, **kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(importing, "import_rows", slow)
+    import_evidence.apply(args=[EvidenceImport.objects.get().pk])
+    job = EvidenceImport.objects.get()
+    assert job.status == "failed" and "Split the file into smaller ones" in job.error
+    assert not EvidenceRecord.objects.exists()
