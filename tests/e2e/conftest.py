@@ -243,6 +243,8 @@ def browse(request, browser, live_server):
             visitor.save(folder)
         print(f"\nE2E: screenshots, HTML and console of {request.node.nodeid} saved in {folder}")
     for visitor in visitors:
+        if os.environ.get("E2E_DEBUG"):
+            print(visitor.name, sorted(visitor.audited))
         visitor.context.close()
     request.node.user_properties.append(("e2e_seconds", round(time.monotonic() - started, 1)))
     if unaudited and not failed:
