@@ -115,6 +115,7 @@ class Visitor:
         self.audited = set()
         self.console = []
         self.problems = []
+        self.expected_status = None
         self.page.on("framenavigated", self._navigated)
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self.problems.append(f"script error: {error}"))
@@ -131,6 +132,8 @@ class Visitor:
             self.problems.append(f"console error on {page_key(self.page.url)}: {message.text}")
 
     def _response(self, response):
+        if response.request.is_navigation_request() and response.status == self.expected_status:
+            return  # a form shown again with its errors, as the journey meant
         # The browser asks for /favicon.ico by itself; the site has none, and no page links to it.
         if response.status >= 400 and urlsplit(response.url).path != "/favicon.ico":
             self.problems.append(f"{response.status} for {page_key(response.url)} on {page_key(self.page.url)}")
@@ -154,10 +157,19 @@ class Visitor:
         self.page.goto(self.base_url + path)
         return self.audit()
 
-    def follow(self, locator):
-        """Click a link or button that loads a new page, then audit the page."""
-        with self.page.expect_navigation():
-            locator.click()
+    def follow(self, locator, *, status=None):
+        """
+        Click a link or button that loads a new page, then audit the page. `status`: the page's expected error
+        status, e.g. 400 for a form shown again with its errors (any other status of 400 or more fails).
+        """
+        self.expected_status = status
+        try:
+            with self.page.expect_navigation() as navigation:
+                locator.click()
+        finally:
+            self.expected_status = None
+        if status is not None:
+            assert navigation.value.status == status, f"expected {status}, got {navigation.value.status}"
         return self.audit()
 
     def press(self, key):
@@ -243,8 +255,6 @@ def browse(request, browser, live_server):
             visitor.save(folder)
         print(f"\nE2E: screenshots, HTML and console of {request.node.nodeid} saved in {folder}")
     for visitor in visitors:
-        if os.environ.get("E2E_DEBUG"):
-            print(visitor.name, sorted(visitor.audited))
         visitor.context.close()
     request.node.user_properties.append(("e2e_seconds", round(time.monotonic() - started, 1)))
     if unaudited and not failed:

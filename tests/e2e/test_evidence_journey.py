@@ -22,13 +22,18 @@ def test_it_logs_submits_and_verifies_evidence_in_the_browser(browse, coordinato
 
     page.fill("#id_title", TITLE)
     page.fill("#id_summary", "Classroom cameras score pupils' attention and mood for the teacher.")
-    page.select_option("#id_kind", label="Procurement")
     page.fill("#id_country", "China")
     page.fill("#id_tags", "schools, Xinjiang")
     page.fill("#id_citations-0-new_title", SOURCE)
     page.fill("#id_citations-0-new_url", "https://example.org/tenders/4711")
     page.fill("#id_citations-0-new_publisher", "Kashgar Education Bureau")
     page.fill("#id_citations-0-excerpt", "Each terminal identifies seven emotions from the pupils' faces.")
+    # The kind is forgotten: the form comes back with the error next to the field (and is audited like that).
+    victor.follow(page.get_by_role("button", name="Log the record"), status=400)
+    assert page.get_by_role("alert").first.inner_text().startswith("Nothing was saved yet")
+    assert page.locator("#id_kind_error").inner_text() == "This field is required."
+    assert page.input_value("#id_citations-0-new_title") == SOURCE
+    page.select_option("#id_kind", label="Procurement")
     victor.follow(page.get_by_role("button", name="Log the record"))
     assert page.get_by_role("heading", level=1).inner_text() == TITLE
     assert "was logged as a draft of Alpha Watch" in page.inner_text("main")
