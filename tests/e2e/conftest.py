@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.management import call_command
 
 from tests.factories import PASSWORD
 
@@ -259,3 +260,10 @@ def browse(request, browser, live_server):
     request.node.user_properties.append(("e2e_seconds", round(time.monotonic() - started, 1)))
     if unaudited and not failed:
         pytest.fail(f"Pages visited but never checked by axe: {unaudited}", pytrace=False)
+
+
+@pytest.fixture
+def report(transactional_db):
+    """The report's institutions (Hikvision and Hanwang Education among them) and recommendations."""
+    with open(os.devnull, "w") as quiet:
+        call_command("load_report", stdout=quiet)

@@ -5,20 +5,12 @@ campaign's dashboard.
 """
 
 import pytest
-from django.core.management import call_command
 
 from campaigns.models import Campaign, StanceChange, Target
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 TITLE = "Ban emotion recognition in schools"
-
-
-@pytest.fixture
-def report(transactional_db):
-    """The report's institutions (Hikvision and Hanwang Education among them) and recommendations."""
-    with open("/dev/null", "w") as quiet:
-        call_command("load_report", stdout=quiet)
 
 
 def test_it_runs_a_campaign_from_the_first_letter_to_a_commitment(browse, report, campaigner):
