@@ -108,6 +108,9 @@ def detect_format(data):
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportRefused("This is an old Excel .xls file. Save it as an Excel workbook (.xlsx) or as "
                             "“CSV UTF-8”, then import that.")
+    if data.startswith(b"%PDF-"):
+        raise ImportRefused("This is a PDF. Only CSV files and Excel workbooks (.xlsx) can be imported; attach a "
+                            "PDF to a record instead.")
     head = data[:4096]
     # Text has no NUL and no control characters other than tab and line breaks; images and random bytes do.
     if any(byte < 32 and byte not in b"\t\r\n" for byte in head):

@@ -72,17 +72,17 @@ HOSTILE_FILES = {
     "html as .txt": ("page.txt", b"<html><script>alert(1)</script></html>", "not accepted", "must be a header"),
     "empty": ("empty.pdf", b"", "empty", "empty"),
     "huge": ("big.pdf", PDF + b"0" * LIMIT, "the limit is", "the limit is"),
-    # A PDF's binary marker line makes it read as a CSV file in another encoding, so the import says that.
-    "pdf with javascript": ("notice.pdf", lambda: pdf_with("javascript"), "contains a script", "not in UTF-8"),
+    # The import takes no PDF at all, and says so.
+    "pdf with javascript": ("notice.pdf", lambda: pdf_with("javascript"), "contains a script", "This is a PDF."),
     "pdf with hidden javascript": ("notice.pdf", lambda: pdf_with("javascript", hidden=True), "contains a script",
-                                   "neither a CSV file nor an Excel"),
+                                   "This is a PDF."),
     "pdf with a script on a link": ("notice.pdf", lambda: pdf_with("link", hidden=True), "contains a script",
-                                    "neither a CSV file nor an Excel"),
+                                    "This is a PDF."),
     "pdf that launches a program": ("notice.pdf", lambda: pdf_with("launch"), "starts another program",
-                                    "not in UTF-8"),
+                                    "This is a PDF."),
     "pdf with an escaped name": ("notice.pdf", PDF.replace(b"/Catalog", b"/Catalog /OpenAction << /S /J#61vaScript "
                                                            b"/J#53 (app.alert(1)) >>"),
-                                 "contains a script", "must be a header"),
+                                 "contains a script", "This is a PDF."),
 }
 
 
