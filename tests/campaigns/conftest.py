@@ -2,6 +2,18 @@ import pytest
 from django.core.management import call_command
 
 from evidence.models import Institution
+from tests.factories import CampaignFactory, InstitutionFactory, TargetFactory
+
+
+@pytest.fixture
+def campaign(group):
+    """Alpha Watch's campaign of the issue's story."""
+    return CampaignFactory(group=group, title="Ban emotion recognition in schools")
+
+
+@pytest.fixture
+def target(campaign):
+    return TargetFactory(campaign=campaign, institution=InstitutionFactory(name="Hikvision", slug="hikvision"))
 
 
 @pytest.fixture

@@ -26,16 +26,6 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 
 
-@pytest.fixture
-def campaign(group):
-    return CampaignFactory(group=group, title="Ban emotion recognition in schools")
-
-
-@pytest.fixture
-def target(campaign):
-    return TargetFactory(campaign=campaign, institution=InstitutionFactory(name="Hikvision", slug="hikvision"))
-
-
 def writes(campaign, target):
     """(method, url, body) of every API write, each valid for a campaigner."""
     institution = InstitutionFactory(slug="hanwang-education")

@@ -142,8 +142,9 @@ def test_killing_the_child_running_the_pack_leaves_nothing_ready_and_the_pack_co
     pack = queue_pack(pack_campaign, coordinator, kill_queue)
 
     # The run holds once its whole ZIP is in storage under the temporary name, before it is moved and marked ready.
-    wait_until(lambda: any(name.startswith("partial-") for name in stored_files(pack)), 60,
-               "the pack reached storage", worker)
+    # (The step is counted after the file is saved, and the pause comes after the count: wait for both.)
+    wait_until(lambda: any(name.startswith("partial-") for name in stored_files(pack))
+               and BriefingPack.objects.get(pk=pack.pk).progress_done == 7, 60, "the pack reached storage", worker)
     [child] = psutil.Process(worker.pid).children()
     os.kill(child.pid, signal.SIGKILL)
     psutil.wait_procs([child], timeout=10)

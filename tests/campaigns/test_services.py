@@ -28,16 +28,6 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 
 
-@pytest.fixture
-def campaign(group):
-    return CampaignFactory(group=group, title="Ban emotion recognition in schools")
-
-
-@pytest.fixture
-def target(campaign):
-    return TargetFactory(campaign=campaign, institution=InstitutionFactory(name="Hikvision", slug="hikvision"))
-
-
 class TestJustification:
     @pytest.mark.parametrize("status", ["committed", "complied", "refused", "backslid"])
     def test_it_refuses_a_decisive_move_without_a_citation(self, campaigner, target, status):

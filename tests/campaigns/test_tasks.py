@@ -15,11 +15,6 @@ from tests.factories import CampaignFactory, InstitutionFactory, MembershipFacto
 TODAY = timezone.localdate()
 
 
-@pytest.fixture
-def campaign(group):
-    return CampaignFactory(group=group, title="Ban emotion recognition in schools")
-
-
 @pytest.mark.django_db
 class TestDigest:
     def test_it_sends_each_person_one_email_with_their_due_and_overdue_work(self, campaign, campaigner, volunteer,

@@ -26,16 +26,6 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 
 
-@pytest.fixture
-def campaign(group):
-    return CampaignFactory(group=group, title="Ban emotion recognition in schools")
-
-
-@pytest.fixture
-def target(campaign):
-    return TargetFactory(campaign=campaign, institution=InstitutionFactory(name="Hikvision", slug="hikvision"))
-
-
 def write_requests(campaign, target):
     """(url, body) of every write page, each with a valid body."""
     return [
