@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import FileField, Q
 from django.utils import timezone
 
+from accounts.audit import record_change
 from accounts.models import AuditEntry, Group, Invitation, Membership, WorkerCheck
 
 FORMAT = "disentangle-group-backup"
@@ -208,6 +209,9 @@ def export_group(group, destination):
         }
         archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
     summary.files = len(files)
+    # A copy of everything the group has left the site: its coordinators see that in the audit log.
+    record_change(actor=None, obj=group, action="group.exported", group=group,
+                  after={"rows": sum(summary.counts.values()), "files": summary.files})
     return summary
 
 
@@ -333,6 +337,8 @@ def import_group(source):
                 if stored != name:
                     raise BackupError(f"The file {name} could not be stored under its own name.")
             summary.group = Group.objects.get(slug=manifest["group"])
+            record_change(actor=None, obj=summary.group, action="group.restored", group=summary.group,
+                          after={"archive_created_at": manifest["created_at"]})
             return summary
     except Exception:
         for name in written:  # a refused restore leaves no files behind
