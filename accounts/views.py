@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts import services
 from accounts.context_processors import active_membership, remember_active_group
@@ -26,6 +26,7 @@ from accounts.signin import SECOND_FACTORS
 
 
 @login_required
+@require_safe
 def home(request):
     membership = active_membership(request)
     if membership is None:
@@ -34,6 +35,7 @@ def home(request):
 
 
 @login_required
+@require_safe
 def group_dashboard(request, slug):
     group = get_for_user(Group, request.user, slug=slug)
     remember_active_group(request, group)
@@ -79,6 +81,7 @@ def _member_page(request, group, invite_form=None, status=200):
 
 
 @login_required
+@require_safe
 def member_list(request, slug):
     group = get_for_user(Group, request.user, slug=slug)
     return _member_page(request, group)
@@ -181,6 +184,7 @@ def worker_check_list(request, slug):
 
 
 @login_required
+@require_safe
 def worker_check_detail(request, pk):
     check = get_for_user(WorkerCheck.objects.select_related("group"), request.user, pk=pk)
     template = "accounts/_worker_check_status.html" if request.htmx else "accounts/worker_check_detail.html"

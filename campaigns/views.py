@@ -80,6 +80,7 @@ def _targets(user):
 
 
 @login_required
+@require_safe
 def campaign_list(request):
     user = request.user
     filterset = CampaignFilterSet(request.GET or None, queryset=Campaign.objects.visible_to(user).for_list())
@@ -165,6 +166,7 @@ def _timeline(user, campaign):
 
 
 @login_required
+@require_safe
 def campaign_detail(request, pk):
     user = request.user
     campaign = get_for_user(_campaigns(user), user, pk=pk)
@@ -266,6 +268,7 @@ def _target_page(request, target, *, advance_form=None, link_form=None, status=2
 
 
 @login_required
+@require_safe
 def target_detail(request, pk):
     return _target_page(request, get_for_user(_targets(request.user), request.user, pk=pk))
 

@@ -69,11 +69,13 @@ def _web_link(url):
 
 
 @login_required
+@require_safe
 def report_list(request):
     return render(request, "evidence/report_list.html", {"reports": Report.objects.all()})
 
 
 @login_required
+@require_safe
 def report_detail(request, slug):
     report = get_object_or_404(Report, slug=slug)
     by_addressee = {}  # in the order of the report's first recommendation to each addressee
@@ -103,6 +105,7 @@ def _can_edit(user, institution=None):
 
 
 @login_required
+@require_safe
 def institution_list(request):
     filterset = InstitutionFilterSet(
         request.GET or None, queryset=Institution.objects.visible_to(request.user).for_list()
@@ -214,6 +217,7 @@ def _detail_page(request, institution, relationship_form=None, status=200):
 
 
 @login_required
+@require_safe
 def institution_detail(request, slug):
     return _detail_page(request, get_for_user(_detail_queryset(), request.user, slug=slug))
 
@@ -473,6 +477,7 @@ def _detail_record_page(request, record):
 
 
 @login_required
+@require_safe
 def evidence_detail(request, pk):
     return _detail_record_page(request, get_for_user(_record_queryset(), request.user, pk=pk))
 
