@@ -190,7 +190,7 @@ def count_queries():
     plan = plans(1)[0]
     client = Client(HTTP_X_FORWARDED_PROTO="https")  # as behind the TLS proxy, so the secure cookie is sent
     client.cookies[settings.SESSION_COOKIE_NAME] = plan["cookie"].split("=", 1)[1]
-    counts = {}
+    counts, timings = {}, {}
     for name, path in paths_of(plan):
         client.get(path)  # warm: per-process caches (content types, sessions) are not the endpoint's cost
         with CaptureQueriesContext(connection) as context:
@@ -198,7 +198,18 @@ def count_queries():
         if response.status_code != 200:
             search.fail(f"{path} answered {response.status_code} in-process")
         counts[name] = len(context.captured_queries)
-    return counts
+        # Unloaded, one at a time: the whole request in this process, and its SQL's share (median of 5).
+        runs = []
+        for _ in range(5):
+            with CaptureQueriesContext(connection) as context:
+                started = time.perf_counter()
+                client.get(path)
+                runs.append(((time.perf_counter() - started) * 1000,
+                             sum(float(q["time"]) for q in context.captured_queries) * 1000,
+                             max(context.captured_queries, key=lambda q: float(q["time"]))["sql"]))
+        runs.sort()
+        timings[name] = runs[2]
+    return counts, timings
 
 
 def tiny_query_counts(database_url, records):
@@ -368,11 +379,14 @@ def main():
         scale = args.records / 100_000
         ensure_seeded(args.records, reseed=False, institutions=200, sources=10_000,
                       campaigns_per_group=max(1, round(CAMPAIGNS_PER_GROUP * scale)))
-        say(json.dumps(count_queries()))
+        say(json.dumps(count_queries()[0]))
         return
     ensure_seeded(args.records, reseed=args.reseed)
     say(f"Data: {sizes()}")
-    counts = count_queries()
+    counts, timings = count_queries()
+    say("\nOne request at a time, in-process (median of 5): whole request ms, SQL ms")
+    for name, (total, sql, slowest) in timings.items():
+        say(f"  {name:<26} {total:7.1f} {sql:7.1f}   slowest query: {slowest[:300]}")
     tiny = tiny_query_counts(os.environ["DATABASE_URL"], args.tiny_records)
     client_plans = plans(CLIENTS)
     from django.db import connection
