@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint lock clean bench-search
+.PHONY: install run test lint lock clean bench-search bench-load
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ lint: install
 # database, e.g. `createdb bench && DATABASE_URL=postgres://localhost/bench make bench-search`.
 bench-search: install
 	$(BIN)/python -m bench.search $(BENCH_ARGS)
+
+# The site under 20 signed-in clients: gunicorn, redis-server, a Celery worker and locust (bench/README.md). Same
+# DATABASE_URL as bench-search (the two share the seeded data); needs Debian's redis-server.
+bench-load: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[bench]'
+	$(BIN)/python -m bench.load $(BENCH_ARGS)
 
 # Re-resolve the newest versions allowed by pyproject.toml and pin them in constraints.txt.
 lock:
