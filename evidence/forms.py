@@ -98,6 +98,9 @@ class InstitutionCreateForm(InstitutionForm):
         }
 
 
+OTHER_CHOICES = 50
+
+
 class RelationshipForm(forms.Form):
     """A link between the institution whose page this is and another one, in either direction."""
 
@@ -112,7 +115,7 @@ class RelationshipForm(forms.Form):
     source = forms.CharField(required=False, max_length=300,
                              help_text="Where this is reported, e.g. a report page.")
 
-    def __init__(self, *args, institution, user, **kwargs):
+    def __init__(self, *args, institution, user, search="", **kwargs):
         super().__init__(*args, **kwargs)
         self.institution = institution
         self.fields["direction"].choices = [
@@ -120,6 +123,9 @@ class RelationshipForm(forms.Form):
             (self.INCOMING, f"The other institution … {institution.name}"),
         ]
         others = Institution.objects.in_directory().exclude(pk=institution.pk).only("pk", "name")
+        if not self.is_bound and not self.initial.get("other"):
+            # The page offers the institutions matching a search, not the whole directory (thousands of options).
+            others = others.search(search)[:OTHER_CHOICES] if search else others.none()
         self.fields["other"].queryset = others
 
     def clean(self):

@@ -198,8 +198,9 @@ def _detail_page(request, institution, relationship_form=None, status=200):
     can_edit = _can_edit(user, institution)
     # Links join directory entries only: on a shared page, a link to a group's own institution would show it.
     can_link = _can_edit(user) and institution.added_by_group_id is None
+    link_search = request.GET.get("link_q", "").strip()[:100]
     if can_link and relationship_form is None:
-        relationship_form = RelationshipForm(institution=institution, user=user)
+        relationship_form = RelationshipForm(institution=institution, user=user, search=link_search)
     return render(request, "evidence/institution_detail.html", {
         "institution": institution,
         "website": _web_link(institution.website),
@@ -212,6 +213,7 @@ def _detail_page(request, institution, relationship_form=None, status=200):
         .select_related("group").distinct().order_by("-created_at")[:EVIDENCE_ON_INSTITUTION_PAGE],
         "can_edit": can_edit,
         "can_add_to_directory": can_edit and institution.added_by_group_id is not None,
+        "link_search": link_search,
         "relationship_form": relationship_form if can_link else None,
     }, status=status)
 

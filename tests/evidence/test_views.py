@@ -273,9 +273,23 @@ class TestInstitutionDetail:
         editor_page = client_for(coordinator).get(url).content.decode()
         assert reverse("institution-edit", args=[relationship.source_institution.slug]) in editor_page
         assert reverse("relationship-remove", args=[relationship.pk]) in editor_page
-        assert reverse("relationship-add", args=[relationship.source_institution.slug]) in editor_page
+        assert "Find the other institution" in editor_page
+        found = client_for(coordinator).get(url, {"link_q": relationship.target_institution.name}).content.decode()
+        assert reverse("relationship-add", args=[relationship.source_institution.slug]) in found
         reader_page = client_for(campaigner).get(url).content.decode()
         assert "/edit/" not in reader_page and "/remove/" not in reader_page and "/add/" not in reader_page
+        assert "Find the other institution" not in reader_page
+
+    def test_it_offers_only_the_institutions_a_search_finds_to_link(self, client_for, coordinator):
+        hikvision = InstitutionFactory(slug="hikvision", name="Hikvision")
+        InstitutionFactory(slug="dahua", name="Dahua Technology")
+        InstitutionFactory(slug="hanwang", name="Hanwang Education", name_zh="汉王教育")
+        page = client_for(coordinator).get(hikvision.get_absolute_url()).content.decode()
+        assert "Dahua Technology" not in page and 'name="other"' not in page  # no list of the whole directory
+        page = client_for(coordinator).get(hikvision.get_absolute_url(), {"link_q": "汉王"}).content.decode()
+        assert "Hanwang Education" in page and "Dahua Technology" not in page
+        page = client_for(coordinator).get(hikvision.get_absolute_url(), {"link_q": "nobody"}).content.decode()
+        assert "No institution in the shared directory matches “nobody”." in page
 
 
 class TestHistory:
