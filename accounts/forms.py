@@ -1,7 +1,27 @@
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import NON_FIELD_ERRORS
 
 from accounts.models import Role, User
+
+
+def add_service_errors(form, exc, *, label_of=None):
+    """
+    Put a ValidationError a service raised on the page's form: on the field it names if the form has it, else on
+    the whole form, prefixed with the field's label (`label_of(name)`) so the person knows what it is about.
+    """
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, errors in exc.error_dict.items():
+        if field in form.fields:
+            form.add_error(field, errors)
+        elif field == NON_FIELD_ERRORS or label_of is None:
+            form.add_error(None, [message for error in errors for message in error.messages])
+        else:
+            label = label_of(field)
+            form.add_error(None, [f"{label[:1].upper()}{label[1:]}: {message}"
+                                  for error in errors for message in error.messages])
 
 
 class InviteMemberForm(forms.Form):

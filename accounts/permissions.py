@@ -89,6 +89,14 @@ def can(user, action, group):
     return role is not None and Action(action) in ROLE_ACTIONS[role]
 
 
+def ensure_can(actor, action, group):
+    """For services: PermissionDenied unless `actor`'s role in `group` allows `action`."""
+    from django.core.exceptions import PermissionDenied
+
+    if not can(actor, action, group):
+        raise PermissionDenied("Your role in this group does not allow that.")
+
+
 def can_in_any_group(user, action):
     """For shared data (the institution directory): the role in any one group is enough; site staff may too."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.audit import record_change
 from accounts.models import Membership
-from accounts.permissions import Action, can
+from accounts.permissions import Action, can, ensure_can
 from campaigns.models import (
     AskBatch,
     BriefingPack,
@@ -30,11 +30,6 @@ from evidence.models import EvidenceRecord, Institution
 CAMPAIGN_FIELDS = {"title", "goal", "status", "starts_on", "ends_on", "lead", "public_summary"}
 TARGET_FIELDS = {"ask", "priority", "owner", "next_step", "next_step_due"}
 TASK_FIELDS = {"title", "target", "assignee", "due_on"}
-
-
-def ensure_can(actor, action, group):
-    if not can(actor, action, group):
-        raise PermissionDenied("Your role in this group does not allow that.")
 
 
 def _ensure_member(user, group, field):

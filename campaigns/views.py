@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts.forms import add_service_errors
 from accounts.models import Group
 from accounts.permissions import Action, can
 from accounts.scoping import get_for_user, get_for_writer
@@ -52,18 +53,6 @@ UPCOMING_DAYS = 14
 RECENT = 10
 TIMELINE_LENGTH = 40
 SUGGESTIONS = 20
-
-
-def _add_service_errors(form, exc):
-    """A ValidationError from the service, on the form field it names, else on the whole form."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, errors in exc.error_dict.items():
-        if field in form.fields:
-            form.add_error(field, errors)
-        else:
-            form.add_error(None, [message for error in errors for message in error.messages])
 
 
 def _campaigns(user):
@@ -107,7 +96,7 @@ def campaign_create(request):
         try:
             campaign = services.create_campaign(form.cleaned_data["group"], actor=request.user, **form.values())
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"The campaign “{campaign.title}” was created. Add its targets next.")
             return redirect(campaign)
@@ -124,7 +113,7 @@ def campaign_edit(request, pk):
         try:
             services.update_campaign(campaign, actor=request.user, **form.values())
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "The campaign was saved.")
             return redirect(campaign)
@@ -234,7 +223,7 @@ def target_add(request, pk):
             try:
                 batch, added = services.add_targets(campaign, actor=user, **data)
             except ValidationError as exc:
-                _add_service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, f"{len(added)} target{pluralize(len(added))} added"
                                           f"{f' as the batch “{batch.title}”' if batch else ''}.")
@@ -283,7 +272,7 @@ def target_edit(request, pk):
             try:
                 services.update_target(target, actor=user, **form.cleaned_data)
             except ValidationError as exc:
-                _add_service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, "The target was saved.")
                 return redirect(target)
@@ -301,7 +290,7 @@ def target_advance(request, pk):
         try:
             services.advance_target(target, actor=user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"{target.institution.name} is now "
                                       f"“{Target.Status(form.cleaned_data['to_status']).label}”.")
@@ -322,7 +311,7 @@ def interaction_create(request, pk):
             try:
                 services.log_interaction(target, actor=user, **form.values())
             except ValidationError as exc:
-                _add_service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, "The interaction was logged.")
                 return redirect(target)
@@ -340,7 +329,7 @@ def target_evidence_link(request, pk):
         try:
             services.link_evidence(target, actor=user, record=form.cleaned_data["record"])
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"“{form.cleaned_data['record'].title}” now supports the case.")
             return redirect(target)
@@ -386,7 +375,7 @@ def task_create(request, pk):
             try:
                 services.create_task(campaign, actor=user, **form.cleaned_data)
             except ValidationError as exc:
-                _add_service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, "The task was added.")
                 return redirect(campaign)
@@ -460,7 +449,7 @@ def _start_pack(request, *, scope, subject, back_url, group=None, groups=None, q
             pack = services.request_pack(group or form.cleaned_data["group"], actor=request.user, scope=scope,
                                          search_query=query, **scope_object, **form.options())
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "The pack is being built; this page shows its progress.")
             return redirect(pack)

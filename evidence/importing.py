@@ -23,7 +23,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.permissions import Action
+from accounts.permissions import Action, ensure_can
 from evidence import records
 from evidence.models import (
     Citation,
@@ -542,7 +542,7 @@ def import_rows(group, actor, rows):
     Create the new sources and one draft record per row, in one transaction: if any row fails, nothing is saved.
     Rows with errors are refused; check them with read_upload first. Returns the records.
     """
-    records.ensure_can(actor, Action.LOG_EVIDENCE, group)
+    ensure_can(actor, Action.LOG_EVIDENCE, group)
     invalid = [row.number for row in rows if not row.valid]
     if invalid:
         raise ValidationError(f"Rows with errors cannot be imported: {', '.join(map(str, invalid))}.")
@@ -577,7 +577,7 @@ def import_rows(group, actor, rows):
 
 def queue_import(group, *, actor, stored_file, file_name, only_valid_rows, row_count):
     """Hand a confirmed import to the worker once the row is committed; the stored file now belongs to it."""
-    records.ensure_can(actor, Action.LOG_EVIDENCE, group)
+    ensure_can(actor, Action.LOG_EVIDENCE, group)
     with transaction.atomic():
         job = EvidenceImport.objects.create(group=group, requested_by=actor, stored_file=stored_file,
                                             file_name=file_name, only_valid_rows=only_valid_rows,
@@ -602,7 +602,7 @@ def _fail(import_id, error):
 
 def retry_import(job, *, actor):
     """Queue a failed import again, if its file is still kept."""
-    records.ensure_can(actor, Action.LOG_EVIDENCE, job.group)
+    ensure_can(actor, Action.LOG_EVIDENCE, job.group)
     if job.status != EvidenceImport.Status.FAILED:
         raise ValidationError("Only a failed import is tried again.")
     if load_upload(job.stored_file) is None:

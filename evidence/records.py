@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.audit import record_change
 from accounts.models import Group
-from accounts.permissions import Action, can
+from accounts.permissions import Action, ensure_can
 from evidence.attachments import check_upload
 from evidence.models import Attachment, Citation, EvidenceRecord, RecordInstitution, Tag
 
@@ -28,11 +28,6 @@ STEPS = {
     "reject": {Status.SUBMITTED},
     "reopen": {Status.VERIFIED, Status.REJECTED},
 }
-
-
-def ensure_can(actor, action, group):
-    if not can(actor, action, group):
-        raise PermissionDenied("Your role in this group does not allow that.")
 
 
 def _locked(record):

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.audit import history_of, record_change
 from accounts.context_processors import active_membership
+from accounts.forms import add_service_errors
 from accounts.models import Group, Membership
 from accounts.permissions import Action, can, can_in_any_group, roles_by_group
 from accounts.scoping import get_for_user, get_for_writer
@@ -503,19 +504,7 @@ def _group_to_log_in(request):
 
 
 def _add_service_errors(form, exc):
-    """Put a ValidationError from evidence.records on the form: on a field it has, else on the whole form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            if field in form.fields:
-                form.add_error(field, errors)
-            elif field == NON_FIELD_ERRORS:
-                form.add_error(None, errors)
-            else:  # a field the form does not show: say which
-                label = _record_field_label(field)
-                form.add_error(None, [f"{label[:1].upper()}{label[1:]}: {message}"
-                                      for error in errors for message in error.messages])
-    else:
-        form.add_error(None, exc.messages)
+    add_service_errors(form, exc, label_of=_record_field_label)
 
 
 def _save_record(request, group, form, institutions, citations, record=None):

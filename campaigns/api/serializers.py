@@ -5,6 +5,7 @@ from django.db.models import Prefetch
 from django.urls import reverse
 from rest_framework import serializers
 
+from accounts.api.fields import VisibleField
 from accounts.models import User
 from campaigns import services
 from campaigns.models import (
@@ -28,17 +29,6 @@ def django_errors_as_400(function, *args, **kwargs):
         return function(*args, **kwargs)
     except DjangoValidationError as exc:
         raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
-
-
-class VisibleField(serializers.PrimaryKeyRelatedField):
-    """A row the caller may see, by id; another group's row reads as "does not exist"."""
-
-    def __init__(self, model, **kwargs):
-        self.model = model
-        super().__init__(queryset=model.objects.none(), **kwargs)
-
-    def get_queryset(self):
-        return self.model.objects.visible_to(self.context["request"].user)
 
 
 class InstitutionField(serializers.SlugRelatedField):

@@ -3,8 +3,9 @@ from django.db.models import Q
 from django.urls import reverse
 from rest_framework import serializers
 
+from accounts.api.fields import VisibleField
 from accounts.models import Group
-from accounts.permissions import Action, roles_by_group
+from accounts.permissions import Action, ensure_can, roles_by_group
 from accounts.scoping import LARGEST_ID
 from campaigns.models import Target
 from evidence import records, services
@@ -21,7 +22,7 @@ from evidence.models import (
     Sector,
     Source,
 )
-from evidence.records import BULK_LIMIT, TAG_MAX_LENGTH, BulkAction, ensure_can
+from evidence.records import BULK_LIMIT, TAG_MAX_LENGTH, BulkAction
 
 
 class ReportSerializer(serializers.ModelSerializer):
@@ -179,16 +180,6 @@ class RecordInstitutionSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=RecordInstitution.Role.choices, default=RecordInstitution.Role.OTHER)
 
 
-class VisibleSourceField(serializers.PrimaryKeyRelatedField):
-    """A source of the caller's groups; another group's source reads as "does not exist"."""
-
-    def __init__(self, **kwargs):
-        super().__init__(queryset=Source.objects.none(), **kwargs)
-
-    def get_queryset(self):
-        return Source.objects.visible_to(self.context["request"].user)
-
-
 class TagNamesField(serializers.ListField):
     """Tags in and out as a list of names; unknown names become new tags of the record's group."""
 
@@ -199,7 +190,7 @@ class TagNamesField(serializers.ListField):
 
 
 class CitationSerializer(serializers.ModelSerializer):
-    source = VisibleSourceField()
+    source = VisibleField(Source)
     source_title = serializers.CharField(source="source.title", read_only=True)
 
     class Meta:
@@ -307,16 +298,6 @@ class ShareSerializer(serializers.Serializer):
     everyone = serializers.BooleanField(default=False)
 
 
-class VisibleTargetField(serializers.PrimaryKeyRelatedField):
-    """A campaign target of the caller's groups; another group's reads as "does not exist"."""
-
-    def __init__(self, **kwargs):
-        super().__init__(queryset=Target.objects.none(), **kwargs)
-
-    def get_queryset(self):
-        return Target.objects.visible_to(self.context["request"].user)
-
-
 class BulkChangeSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=BulkAction.choices)
     records = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=LARGEST_ID),
@@ -325,7 +306,7 @@ class BulkChangeSerializer(serializers.Serializer):
     groups = SharePartnerField(many=True, default=list,
                                help_text="Slugs of groups listed for sharing (groups/partners/) or your own.")
     everyone = serializers.BooleanField(default=False)
-    target = VisibleTargetField(required=False, allow_null=True, default=None,
+    target = VisibleField(Target, required=False, allow_null=True, default=None,
                                 help_text="For add_to_target: the id of a campaign target of your groups.")
 
 
