@@ -4,10 +4,10 @@ The site under load: `make bench-load` with DATABASE_URL naming an empty Postgre
 Migrates and seeds the database (bench/search.py's 20 groups and 100,000 evidence records, plus institutions up to
 2,000, sources up to 200,000 and 200 campaigns with their targets; skipped when already there), counts the SQL
 queries of each endpoint in-process (Django's test Client) here and on a tiny copy, then starts the production
-stack on this machine (gunicorn with 2 workers, Debian's redis-server, a Celery worker), signs in one coordinator
-of each group (20 sessions) and drives 20 concurrent clients over the endpoints with locust (headless, in a child
-process: bench/load_locustfile.py). Prints requests/second, p50/p95/p99 latency and errors per endpoint, and the
-query counts. Results are in bench/README.md.
+stack on this machine (gunicorn with 2 workers of 4 threads as in production, Debian's redis-server, a Celery
+worker), signs in one coordinator of each group (20 sessions) and drives 20 concurrent clients over the endpoints
+with locust (headless, in a child process: bench/load_locustfile.py). Prints requests/second, p50/p95/p99 latency
+and errors per endpoint, and the query counts. Results are in bench/README.md.
 """
 
 import argparse
@@ -242,8 +242,8 @@ def free_port():
 class Stack:
     """gunicorn (2 workers), redis-server and a Celery worker, in production settings, on free local ports."""
 
-    def __init__(self, database_url, workers):
-        self.workers = workers
+    def __init__(self, database_url, workers, threads):
+        self.workers, self.threads = workers, threads
         self.dir = Path(tempfile.mkdtemp(prefix="disentangle-load-"))
         self.port, redis_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -268,7 +268,8 @@ class Stack:
                        check=True)
         self._spawn("celery", [bin_dir / "celery", "-A", "config", "worker", "-l", "warning", "--concurrency", "1"])
         self._spawn("gunicorn", [bin_dir / "gunicorn", "config.wsgi:application", "--bind",
-                                 f"127.0.0.1:{self.port}", "--workers", str(self.workers)])
+                                 f"127.0.0.1:{self.port}", "--workers", str(self.workers),
+                                 "--threads", str(self.threads)])
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -369,6 +370,7 @@ def main():
     parser.add_argument("--think", type=float, default=1.0,
                         help="mean seconds each client waits between requests (0: as fast as it can)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=4, help="threads of each gunicorn worker (1: sync workers)")
     parser.add_argument("--reseed", action="store_true", help="drop the benchmark's data and seed it again")
     parser.add_argument("--queries-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -395,9 +397,10 @@ def main():
         cursor.execute("SHOW server_version")
         version = cursor.fetchone()[0]
     connection.close()
-    stack = Stack(os.environ["DATABASE_URL"], args.workers)
+    stack = Stack(os.environ["DATABASE_URL"], args.workers, args.threads)
     try:
-        say(f"Starting gunicorn ({args.workers} workers), redis-server and a Celery worker in {stack.dir}…")
+        say(f"Starting gunicorn ({args.workers} workers of {args.threads} threads), redis-server and a Celery worker "
+            f"in {stack.dir}…")
         stack.start()
         stack.warm_up(client_plans)
         rows, failures, *loads = run_locust(stack.url, client_plans, args.duration, args.think)

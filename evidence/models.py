@@ -377,6 +377,15 @@ class EvidenceRecord(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # Lists show the newest first: walking this index, a page stops after the rows it shows instead of
+            # sorting every record the user may see.
+            models.Index(fields=["-created_at", "-id"], name="evidence_record_newest_first"),
+            # Holds every column visible_to tests, so counting what a user may see (the paginators' COUNT) reads
+            # this index alone, not the wide rows (PostgreSQL; elsewhere INCLUDE is left out).
+            models.Index(fields=["status", "group"], include=["protected", "shared_with_everyone", "id"],
+                         name="evidence_record_visibility"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(event_end__isnull=True) | models.Q(event_start__isnull=False,
@@ -426,12 +435,16 @@ class RecordInstitution(models.Model):
         OTHER = "other", "Involved"
 
     record = models.ForeignKey(EvidenceRecord, on_delete=models.CASCADE, related_name="institution_links")
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="record_links")
+    # Indexed with the record below, not alone.
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="record_links",
+                                    db_index=False)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.OTHER)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["record", "institution", "role"],
                                                name="one_role_per_institution_and_record")]
+        # The records naming an institution (its page, the list's filter) from the index alone.
+        indexes = [models.Index(fields=["institution", "record"], name="evidence_records_naming")]
 
     def __str__(self):
         return f"{self.institution} ({self.get_role_display()})"

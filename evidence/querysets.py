@@ -81,8 +81,20 @@ class EvidenceRecordQuerySet(GroupScopedQuerySet):
         """Only the records of the user's own groups (what they may change), never shared ones."""
         return super().visible_to(user)
 
+    def without_search_documents(self):
+        # The search documents are for the database's index only; reading them would fetch kilobytes a row.
+        return self.defer("search_document", "private_search_document")
+
     def for_list(self):
-        return self.select_related("group", "sector").prefetch_related("institution_links__institution", "tags")
+        return (self.select_related("group", "sector").without_search_documents()
+                .prefetch_related("institution_links__institution", "tags"))
+
+    def naming(self, institutions):
+        """Records that name any of `institutions` (an Institution queryset or list), each once."""
+        from evidence.models import RecordInstitution
+
+        # A semi-join rather than a join: no DISTINCT, so a page can stop at its last row.
+        return self.filter(pk__in=RecordInstitution.objects.filter(institution__in=institutions).values("record_id"))
 
     def search(self, text, *, user):
         """

@@ -69,18 +69,22 @@ def word_query(word, *, private=False):
 
 
 def match_query(words, group_ids):
-    """Every word in the shared text of a record the user may see, or also in protected text of their group's."""
+    """
+    Every word in the shared text of a record the user may see, or also in protected text of their group's:
+        (w1 | p1 & own) & (w2 | p2 & own) & … & (own | shared)
+    with each word written once. GIN looks a prefix ('emotion':*) up again each time a query names it, about
+    10 ms for a common word at 100,000 records, so the plainer (w1 | p1) & (w2 | p2) & own | w1 & w2 & shared,
+    which names every word twice, took twice as long.
+    """
     queries = [(q, word_query(w, private=True)) for w in words if (q := word_query(w))]
     if not queries:
         return None
-    shared = " & ".join(f"({q})" for q, _ in queries)
-    visible = " | ".join(["'~everyone'", *(f"'~s{g}'" for g in group_ids)])
-    query = f"({shared}) & ({visible})"
-    if group_ids:
-        anywhere = " & ".join(f"({q} | {p})" for q, p in queries)
-        own = " | ".join(f"'~g{g}'" for g in group_ids)
-        query = f"(({anywhere}) & ({own})) | ({query})"
-    return query
+    shared = " | ".join(["'~everyone'", *(f"'~s{g}'" for g in group_ids)])
+    if not group_ids:
+        return " & ".join(f"({q})" for q, _ in queries) + f" & ({shared})"
+    own = " | ".join(f"'~g{g}'" for g in group_ids)
+    each_word = " & ".join(f"(({q}) | (({p}) & ({own})))" for q, p in queries)
+    return f"{each_word} & ({own} | {shared})"
 
 
 def rank_query(words):

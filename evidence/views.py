@@ -210,8 +210,8 @@ def _detail_page(request, institution, relationship_form=None, status=200):
         "network": layout(institution, relationships),
         "history": _history_rows(institution, user),
         # Evidence the user may see: their groups' records and copies shared with them.
-        "evidence": EvidenceRecord.objects.visible_to(user).filter(institution_links__institution=institution)
-        .select_related("group").distinct().order_by("-created_at")[:EVIDENCE_ON_INSTITUTION_PAGE],
+        "evidence": EvidenceRecord.objects.visible_to(user).naming([institution]).select_related("group")
+        .without_search_documents().order_by("-created_at", "-pk")[:EVIDENCE_ON_INSTITUTION_PAGE],
         "can_edit": can_edit,
         "can_add_to_directory": can_edit and institution.added_by_group_id is not None,
         "link_search": link_search,

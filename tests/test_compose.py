@@ -299,7 +299,7 @@ def test_it_builds_one_unprivileged_image_with_pinned_dependencies():
     assert "manage.py collectstatic --noinput" in dockerfile
     assert "EXPOSE 8000" in instructions
     assert instructions[-1] == (
-        'CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2"]'
+        'CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "4"]'
     )
 
 
