@@ -69,7 +69,7 @@ class EvidenceRecordFilterSet(django_filters.FilterSet):
         return queryset.tagged(value, user=self.request.user)
 
     def filter_institution(self, queryset, name, value):
-        return queryset.naming(Institution.objects.filter(slug=value))
+        return queryset.naming(Institution.objects.visible_to(self.request.user).filter(slug=value))
 
     def filter_after(self, queryset, name, value):
         # A range that ends after the date counts, as does a single day on or after it.
