@@ -217,6 +217,9 @@ LANGUAGE_CODE = "en"
 # institution names, what members write) is shown as entered.
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Pages show dates and counts with the language's named formats (DATE_FORMAT …, |intcomma); config/formats/ keeps
+# English dates as 23 Nov 2026. No USE_THOUSAND_SEPARATOR: ids printed in links and attributes stay bare digits.
+FORMAT_MODULE_PATH = ["config.formats"]
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
