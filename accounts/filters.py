@@ -12,7 +12,7 @@ from accounts.scoping import LARGEST_ID
 class AuditEntryFilterSet(django_filters.FilterSet):
     """Filters of a group's audit log; the view passes the group so the choices are that group's own."""
 
-    action = django_filters.ChoiceFilter(choices=[], empty_label=_("Any action"))
+    action = django_filters.ChoiceFilter(choices=[], empty_label=_("Any action"), label=_("Action"))
     actor = django_filters.ModelChoiceFilter(queryset=User.objects.none(), to_field_name="username",
                                              empty_label=_("Anyone"), label=_("Who"))
     after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("On or after"),

@@ -15,7 +15,7 @@ from accounts.scoping import GroupScopedQuerySet
 class User(AbstractUser):
     """A person with a login. What they may see and do comes from their memberships, never from this row."""
 
-    email = models.EmailField("email address", blank=True, db_index=True)
+    email = models.EmailField(_("email address"), blank=True, db_index=True)
 
     def memberships_with_groups(self):
         return self.memberships.select_related("group").order_by("group__name")

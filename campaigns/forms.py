@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Group, User
@@ -162,6 +163,9 @@ class AdvanceForm(forms.Form):
         self.fields["to_status"].choices = [(value, label) for value, label in Target.Status.choices
                                             if value != target.status]
         self.fields["interaction"].queryset = Interaction.objects.visible_to(user).filter(target=target)
+        self.fields["interaction"].label_from_instance = lambda interaction: _("%(kind)s, %(direction)s, %(date)s") % {
+            "kind": interaction.get_kind_display(), "direction": interaction.get_direction_display(),
+            "date": date_format(interaction.occurred_on)}
         # The target's own evidence, or any record the user can see (the service checks that again).
         self.fields["evidence"].queryset = EvidenceRecord.objects.visible_to(user).filter(
             target_links__target=target).only("pk", "title")
@@ -244,6 +248,7 @@ class TaskForm(forms.ModelForm):
     def __init__(self, *args, campaign, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["target"].queryset = campaign.targets.select_related("institution")
+        self.fields["target"].label_from_instance = lambda target: target.institution.name
         self.fields["target"].empty_label = _("The whole campaign")
         self.fields["assignee"].queryset = members_of(campaign.group)
 

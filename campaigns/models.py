@@ -52,8 +52,8 @@ class Campaign(models.Model):
     goal = models.TextField(help_text=_("What the campaign wants to achieve, in a sentence or two."))
     recommendations = models.ManyToManyField("evidence.Recommendation", blank=True, related_name="campaigns")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNING, db_index=True)
-    starts_on = models.DateField("starts on", null=True, blank=True)
-    ends_on = models.DateField("ends on", null=True, blank=True)
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
     lead = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                              related_name="+")
     public_summary = models.TextField(blank=True, help_text=_("What the group may say about it in public."))
@@ -99,8 +99,8 @@ class AskBatch(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="batches")
     title = models.CharField(max_length=200)
     ask = models.TextField()
-    sent_on = models.DateField("sent on")
-    reply_due = models.DateField("reply due", null=True, blank=True)
+    sent_on = models.DateField(_("sent on"))
+    reply_due = models.DateField(_("reply due"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -166,8 +166,8 @@ class Target(models.Model):
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.MEDIUM)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="+", help_text=_("Who follows this institution up."))
-    next_step = models.CharField("next step", max_length=300, blank=True)
-    next_step_due = models.DateField("next step due", null=True, blank=True, db_index=True)
+    next_step = models.CharField(_("next step"), max_length=300, blank=True)
+    next_step_due = models.DateField(_("next step due"), null=True, blank=True, db_index=True)
     batch = models.ForeignKey(AskBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="targets")
     evidence = models.ManyToManyField("evidence.EvidenceRecord", through="TargetEvidence", related_name="targets")
     status_changed_at = models.DateTimeField(null=True, blank=True)
@@ -239,7 +239,7 @@ class Interaction(models.Model):
     target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="interactions")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     direction = models.CharField(max_length=10, choices=Direction.choices)
-    occurred_on = models.DateField("date")
+    occurred_on = models.DateField(_("date"))
     summary = models.TextField()
     outcome = models.TextField(blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
@@ -344,7 +344,7 @@ class Task(models.Model):
     title = models.CharField(max_length=300)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                  related_name="+")
-    due_on = models.DateField("due on", null=True, blank=True, db_index=True)
+    due_on = models.DateField(_("due on"), null=True, blank=True, db_index=True)
     done_at = models.DateTimeField(null=True, blank=True)
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="+")
