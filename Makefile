@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint lock clean bench-search bench-load
+.PHONY: install run test lint lock clean bench-search bench-load messages
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,14 @@ bench-search: install
 bench-load: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[bench]'
 	$(BIN)/python -m bench.load $(BENCH_ARGS)
+
+# Refresh the translations after marking strings: collect every marked string into locale/zh_Hans (new ones get an
+# empty msgstr to translate), then compile the .mo files, which are committed so that no machine needs gettext to
+# run the site. Needs GNU gettext (apt-get install gettext).
+messages: install
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'var/*' \
+		--ignore 'bench/*' --ignore 'tests/*' --ignore 'disentangle.egg-info/*'
+	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore '.venv/*'
 
 # Re-resolve the newest versions allowed by pyproject.toml and pin them in constraints.txt.
 lock:

@@ -34,3 +34,21 @@ def navigation(request):
         "my_memberships": request._all_memberships,
         "nav_items": items_for(request.user, group, request.path),
     }
+
+
+def language_tag(code):
+    """Django's language code as a BCP 47 tag for lang="…": zh-hans → zh-Hans (script title-cased), en-gb → en-GB."""
+    parts = code.split("-")
+    return "-".join([parts[0].lower()] + [p.title() if len(p) == 4 else p.upper() if len(p) == 2 else p
+                                           for p in parts[1:]])
+
+
+def language(request):
+    """The page's lang attribute and the language switcher's choices, each named in its own language."""
+    from django.conf import settings
+    from django.utils.translation import get_language
+
+    return {
+        "html_lang": language_tag(get_language() or settings.LANGUAGE_CODE),
+        "language_choices": [(code, name, language_tag(code)) for code, name in settings.LANGUAGES],
+    }

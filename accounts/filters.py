@@ -3,6 +3,7 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditEntry, User
 from accounts.scoping import LARGEST_ID
@@ -11,12 +12,12 @@ from accounts.scoping import LARGEST_ID
 class AuditEntryFilterSet(django_filters.FilterSet):
     """Filters of a group's audit log; the view passes the group so the choices are that group's own."""
 
-    action = django_filters.ChoiceFilter(choices=[], empty_label="Any action")
+    action = django_filters.ChoiceFilter(choices=[], empty_label=_("Any action"), label=_("Action"))
     actor = django_filters.ModelChoiceFilter(queryset=User.objects.none(), to_field_name="username",
-                                             empty_label="Anyone", label="Who")
-    after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label="On or after",
+                                             empty_label=_("Anyone"), label=_("Who"))
+    after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("On or after"),
                                       widget=forms.DateInput(attrs={"type": "date"}))
-    before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label="On or before",
+    before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("On or before"),
                                        widget=forms.DateInput(attrs={"type": "date"}))
 
     class Meta:

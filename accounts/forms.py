@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 
@@ -26,10 +27,11 @@ def add_service_errors(form, exc, *, label_of=None):
 
 class InviteMemberForm(forms.Form):
     email = forms.EmailField(
-        help_text="If someone already has an account with this address they are added at once; "
-        "otherwise they get an e-mail with a link to join."
+        label=_("E-mail address"),
+        help_text=_("If someone already has an account with this address they are added at once; "
+        "otherwise they get an e-mail with a link to join.")
     )
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.VOLUNTEER)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.VOLUNTEER, label=_("Role"))
 
 
 class ChangeRoleForm(forms.Form):
@@ -46,15 +48,15 @@ class AcceptInvitationForm(UserCreationForm):
 
 class SharingListingForm(forms.Form):
     listed_for_sharing = forms.BooleanField(
-        required=False, label="List this group as a partner for sharing evidence",
-        help_text="Coordinators of every group on the site will see this group's name when they share verified "
-        "evidence, and can share with it. Unlisted, the group is invisible to them and nobody can share with it.",
+        required=False, label=_("List this group as a partner for sharing evidence"),
+        help_text=_("Coordinators of every group on the site will see this group's name when they share verified "
+        "evidence, and can share with it. Unlisted, the group is invisible to them and nobody can share with it."),
     )
 
 
 class TwoFactorPolicyForm(forms.Form):
     requires_two_factor = forms.BooleanField(
-        required=False, label="Require two-factor sign-in for every member",
-        help_text="Members without an authenticator app or security key will be asked to set one up before "
-        "they can use the site or the API.",
+        required=False, label=_("Require two-factor sign-in for every member"),
+        help_text=_("Members without an authenticator app or security key will be asked to set one up before "
+        "they can use the site or the API."),
     )

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.permissions import groups_requiring_two_factor
 from accounts.signin import has_second_factor
@@ -44,13 +45,13 @@ class TwoFactorRequiredMiddleware:
 
 def two_factor_message(groups):
     names = ", ".join(sorted(group_name for group_name in groups))
-    return (
-        f"{names} requires two-factor sign-in. Set up an authenticator app or a security key "
+    return gettext(
+        "%(groups)s requires two-factor sign-in. Set up an authenticator app or a security key "
         "(Account → Two-factor sign-in) before you continue."
-    )
+    ) % {"groups": names}
 
 
-NUL_REFUSED = "Text cannot contain NUL characters (\\0)."
+NUL_REFUSED = gettext_lazy("Text cannot contain NUL characters (\\0).")
 
 
 class RejectNulCharactersMiddleware:
@@ -67,7 +68,7 @@ class RejectNulCharactersMiddleware:
         if self._carries_nul(request):
             if request.path_info.startswith("/api/"):
                 return JsonResponse({"detail": NUL_REFUSED}, status=400)
-            return HttpResponseBadRequest(NUL_REFUSED)
+            return HttpResponseBadRequest(str(NUL_REFUSED))
         return self.get_response(request)
 
     @staticmethod

@@ -7,6 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import GroupScopedQuerySet
 
@@ -14,7 +15,7 @@ from accounts.scoping import GroupScopedQuerySet
 class User(AbstractUser):
     """A person with a login. What they may see and do comes from their memberships, never from this row."""
 
-    email = models.EmailField("email address", blank=True, db_index=True)
+    email = models.EmailField(_("email address"), blank=True, db_index=True)
 
     def memberships_with_groups(self):
         return self.memberships.select_related("group").order_by("group__name")
@@ -26,10 +27,10 @@ class User(AbstractUser):
 
 
 class Role(models.TextChoices):
-    COORDINATOR = "coordinator", "Coordinator"
-    CAMPAIGNER = "campaigner", "Campaigner"
-    VOLUNTEER = "volunteer", "Volunteer"
-    VIEWER = "viewer", "Viewer"
+    COORDINATOR = "coordinator", _("Coordinator")
+    CAMPAIGNER = "campaigner", _("Campaigner")
+    VOLUNTEER = "volunteer", _("Volunteer")
+    VIEWER = "viewer", _("Viewer")
 
 
 class GroupQuerySet(GroupScopedQuerySet):
@@ -161,7 +162,7 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name_plural = "audit entries"
+        verbose_name_plural = _("audit entries")
 
     def __str__(self):
         return f"{self.actor} {self.action} {self.object_repr}"
@@ -179,9 +180,9 @@ class WorkerCheck(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for a worker"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Waiting for a worker")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="worker_checks")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import Action, can
 
@@ -16,16 +17,16 @@ class NavItem:
 
 
 GROUP_NAV = [
-    NavItem("Overview", "group-dashboard", Action.VIEW),
-    NavItem("Campaigns", "campaign-list", Action.VIEW, group_scoped=False),
-    NavItem("My work", "my-work", Action.VIEW, group_scoped=False),
-    NavItem("Evidence", "evidence-list", Action.VIEW, group_scoped=False),
-    NavItem("Institutions", "institution-list", Action.VIEW, group_scoped=False),
-    NavItem("Recommendations", "report-list", Action.VIEW, group_scoped=False),
-    NavItem("Members", "member-list", Action.VIEW),
-    NavItem("Briefing packs", "pack-list", Action.GENERATE_PACKS),
-    NavItem("Background jobs", "worker-check-list", Action.CHECK_WORKER),
-    NavItem("Audit log", "audit-log", Action.VIEW_AUDIT),
+    NavItem(_("Overview"), "group-dashboard", Action.VIEW),
+    NavItem(_("Campaigns"), "campaign-list", Action.VIEW, group_scoped=False),
+    NavItem(_("My work"), "my-work", Action.VIEW, group_scoped=False),
+    NavItem(_("Evidence"), "evidence-list", Action.VIEW, group_scoped=False),
+    NavItem(_("Institutions"), "institution-list", Action.VIEW, group_scoped=False),
+    NavItem(_("Recommendations"), "report-list", Action.VIEW, group_scoped=False),
+    NavItem(_("Members"), "member-list", Action.VIEW),
+    NavItem(_("Briefing packs"), "pack-list", Action.GENERATE_PACKS),
+    NavItem(_("Background jobs"), "worker-check-list", Action.CHECK_WORKER),
+    NavItem(_("Audit log"), "audit-log", Action.VIEW_AUDIT),
 ]
 
 

@@ -4,6 +4,7 @@ What each role may do. This table is the only place role rules live; pages, the 
 
 from enum import StrEnum
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
 from accounts.models import Role
@@ -34,17 +35,17 @@ ROLE_ACTIONS = {
 }
 
 ACTION_LABELS = {
-    Action.VIEW: "read the group's campaigns, targets and evidence",
-    Action.LOG_EVIDENCE: "log evidence records and sources",
-    Action.VERIFY_EVIDENCE: "verify evidence someone else submitted",
-    Action.LOG_INTERACTION: "log letters, meetings and replies",
-    Action.MANAGE_CAMPAIGNS: "run campaigns and their targets",
-    Action.SHARE_EVIDENCE: "share verified evidence with other groups",
-    Action.GENERATE_PACKS: "generate briefing packs",
-    Action.MANAGE_MEMBERS: "invite members and change their roles",
-    Action.EDIT_DIRECTORY: "edit the shared institution directory",
-    Action.CHECK_WORKER: "check that background jobs run",
-    Action.VIEW_AUDIT: "read and export the group's audit log",
+    Action.VIEW: _("read the group's campaigns, targets and evidence"),
+    Action.LOG_EVIDENCE: _("log evidence records and sources"),
+    Action.VERIFY_EVIDENCE: _("verify evidence someone else submitted"),
+    Action.LOG_INTERACTION: _("log letters, meetings and replies"),
+    Action.MANAGE_CAMPAIGNS: _("run campaigns and their targets"),
+    Action.SHARE_EVIDENCE: _("share verified evidence with other groups"),
+    Action.GENERATE_PACKS: _("generate briefing packs"),
+    Action.MANAGE_MEMBERS: _("invite members and change their roles"),
+    Action.EDIT_DIRECTORY: _("edit the shared institution directory"),
+    Action.CHECK_WORKER: _("check that background jobs run"),
+    Action.VIEW_AUDIT: _("read and export the group's audit log"),
 }
 
 
@@ -94,7 +95,7 @@ def ensure_can(actor, action, group):
     from django.core.exceptions import PermissionDenied
 
     if not can(actor, action, group):
-        raise PermissionDenied("Your role in this group does not allow that.")
+        raise PermissionDenied(_("Your role in this group does not allow that."))
 
 
 def can_in_any_group(user, action):

@@ -11,6 +11,7 @@ from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 # The largest primary key the databases store (a signed 64-bit integer); a larger id names nothing, and the
 # databases refuse to compare with it rather than find no row.
@@ -59,7 +60,7 @@ def get_for_writer(model_or_queryset, user, action, **lookup):
 
     obj = get_for_user(model_or_queryset, user, **lookup)
     if not can(user, action, group_of(obj)):
-        raise PermissionDenied("Your role in this group does not allow that.")
+        raise PermissionDenied(_("Your role in this group does not allow that."))
     return obj
 
 

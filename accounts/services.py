@@ -9,6 +9,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.audit import record_change
 from accounts.models import Group, Invitation, Membership, Role, User, WorkerCheck
@@ -20,7 +21,7 @@ def _ensure_a_coordinator_remains(membership, new_role=None):
         return
     others = membership.group.memberships.filter(role=Role.COORDINATOR).exclude(pk=membership.pk)
     if not others.exists():
-        raise ValidationError("A group needs at least one coordinator: appoint another one first.")
+        raise ValidationError(_("A group needs at least one coordinator: appoint another one first."))
 
 
 @transaction.atomic
@@ -33,7 +34,8 @@ def invite_member(group, *, email, role, actor):
     user = User.objects.filter(email__iexact=email, is_active=True).order_by("pk").first()
     if user is not None:
         if Membership.objects.filter(group=group, user=user).exists():
-            raise ValidationError(f"{user.username} is already a member of {group}.")
+            raise ValidationError(_("%(username)s is already a member of %(group)s.") % {"username": user.username,
+                                                                                       "group": group})
         membership = Membership.objects.create(group=group, user=user, role=role)
         record_change(actor=actor, obj=membership, action="membership.added", after=membership.to_dict())
         return "added", membership
@@ -54,7 +56,7 @@ def _send_invitation(invitation_pk):
     invitation = Invitation.objects.select_related("group", "invited_by").get(pk=invitation_pk)
     context = {"invitation": invitation, "url": settings.SITE_URL + invitation.get_absolute_url()}
     send_mail(
-        subject=f"You are invited to join {invitation.group} on Disentangle",
+        subject=_("You are invited to join %(group)s on Disentangle") % {"group": invitation.group},
         message=render_to_string("accounts/email/invitation.txt", context),
         from_email=None,
         recipient_list=[invitation.email],
@@ -65,7 +67,7 @@ def _send_invitation(invitation_pk):
 def accept_invitation(invitation, *, user):
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_open:
-        raise ValidationError("This invitation has expired or was already used.")
+        raise ValidationError(_("This invitation has expired or was already used."))
     membership, created = Membership.objects.get_or_create(
         group=invitation.group, user=user, defaults={"role": invitation.role}
     )
@@ -119,7 +121,8 @@ def request_worker_check(group, *, actor):
             run_worker_check.delay(check.pk)
         except Exception as exc:  # the broker is unreachable: say so on the row instead of waiting forever
             WorkerCheck.objects.filter(pk=check.pk).update(
-                status=WorkerCheck.Status.FAILED, error=f"The job queue could not be reached: {exc}")
+                status=WorkerCheck.Status.FAILED,
+                error=_("The job queue could not be reached: %(error)s") % {"error": exc})
 
     with transaction.atomic():
         check = WorkerCheck.objects.create(group=group, requested_by=actor)
@@ -137,7 +140,7 @@ def set_two_factor_requirement(group, *, required, actor):
         return group
     if required and not has_second_factor(actor):
         # Else the coordinator's next click would send them to set it up, a surprise better given here.
-        raise ValidationError("Set up two-factor sign-in for your own account first (Sign-in security).")
+        raise ValidationError(_("Set up two-factor sign-in for your own account first (Sign-in security)."))
     before = {"requires_two_factor": group.requires_two_factor}
     group.requires_two_factor = required
     group.save(update_fields=["requires_two_factor"])
@@ -152,7 +155,7 @@ def set_listed_for_sharing(group, *, listed, actor):
     from accounts.permissions import Action, can
 
     if not can(actor, Action.MANAGE_MEMBERS, group):
-        raise PermissionDenied("Only the group's coordinators decide whether it is listed.")
+        raise PermissionDenied(_("Only the group's coordinators decide whether it is listed."))
     group = Group.objects.select_for_update().get(pk=group.pk)
     if group.listed_for_sharing == listed:
         return group

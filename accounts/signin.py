@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import ngettext
 
 # The kinds of authenticator that count as a second factor; recovery codes only stand in for a lost one.
 SECOND_FACTORS = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
@@ -85,10 +86,14 @@ def lockout_minutes(request):
 
 
 def lockout_message(request):
-    return (
-        f"Too many failed sign-ins from this account or this address. Signing in is blocked for "
-        f"{lockout_minutes(request)} minutes; if you did not make these attempts, tell your group's coordinator."
-    )
+    minutes = lockout_minutes(request)
+    return ngettext(
+        "Too many failed sign-ins from this account or this address. Signing in is blocked for %(minutes)s "
+        "minute; if you did not make these attempts, tell your group's coordinator.",
+        "Too many failed sign-ins from this account or this address. Signing in is blocked for %(minutes)s "
+        "minutes; if you did not make these attempts, tell your group's coordinator.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def lockout_response(request, original_response=None, credentials=None):

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts import services
@@ -99,9 +100,10 @@ def member_invite(request, slug):
             form.add_error("email", exc)
         else:
             if outcome == "added":
-                messages.success(request, f"{obj.user.username} was added as {obj.get_role_display().lower()}.")
+                messages.success(request, _("%(username)s was added as %(role)s.") % {
+                    "username": obj.user.username, "role": obj.get_role_display().lower()})
             else:
-                messages.success(request, f"An invitation was e-mailed to {obj.email}.")
+                messages.success(request, _("An invitation was e-mailed to %(email)s.") % {"email": obj.email})
             return redirect("member-list", group.slug)
     return _member_page(request, group, invite_form=form, status=400)
 
@@ -112,11 +114,12 @@ def member_change_role(request, pk):
     membership = get_for_writer(Membership, request.user, Action.MANAGE_MEMBERS, pk=pk)
     form = ChangeRoleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose one of the listed roles.")
+        messages.error(request, _("Choose one of the listed roles."))
     else:
         try:
             services.change_role(membership, role=form.cleaned_data["role"], actor=request.user)
-            messages.success(request, f"{membership.user.username} is now {form.cleaned_data['role']}.")
+            messages.success(request, _("%(username)s is now %(role)s.") % {
+                "username": membership.user.username, "role": Role(form.cleaned_data["role"]).label.lower()})
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
     return redirect("member-list", membership.group.slug)
@@ -131,7 +134,8 @@ def member_remove(request, pk):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("member-list", membership.group.slug)
-    messages.success(request, f"{membership.user.username} was removed from {membership.group}.")
+    messages.success(request, _("%(username)s was removed from %(group)s.") % {
+        "username": membership.user.username, "group": membership.group})
     if membership.user_id == request.user.pk:
         return redirect("home")  # they left the group, so its pages are no longer theirs to see
     return redirect("member-list", membership.group.slug)
@@ -142,7 +146,7 @@ def member_remove(request, pk):
 def invitation_revoke(request, pk):
     invitation = get_for_writer(Invitation, request.user, Action.MANAGE_MEMBERS, pk=pk)
     services.revoke_invitation(invitation, actor=request.user)
-    messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
+    messages.success(request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email})
     return redirect("member-list", invitation.group.slug)
 
 
@@ -166,7 +170,7 @@ def invitation_accept(request, token):
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         services.accept_invitation(invitation, user=user)
         remember_active_group(request, invitation.group)
-        messages.success(request, f"Welcome to {invitation.group}.")
+        messages.success(request, _("Welcome to %(group)s.") % {"group": invitation.group})
         return redirect(invitation.group)
     if not request.user.is_authenticated:
         form = AcceptInvitationForm()
@@ -204,10 +208,10 @@ def group_two_factor(request, slug):
         messages.error(request, " ".join(exc.messages))
         return redirect("member-list", group.slug)
     if required:
-        messages.success(request, "Every member now needs two-factor sign-in; those without it will be asked to "
-                                  "set it up.")
+        messages.success(request, _("Every member now needs two-factor sign-in; those without it will be asked to "
+                                    "set it up."))
     else:
-        messages.success(request, "Two-factor sign-in is no longer required in this group.")
+        messages.success(request, _("Two-factor sign-in is no longer required in this group."))
     return redirect("member-list", group.slug)
 
 
@@ -220,10 +224,10 @@ def group_sharing(request, slug):
     listed = form.cleaned_data.get("listed_for_sharing", False)
     services.set_listed_for_sharing(group, listed=listed, actor=request.user)
     if listed:
-        messages.success(request, "Other groups' coordinators now see this group among the groups they can share "
-                                  "evidence with.")
+        messages.success(request, _("Other groups' coordinators now see this group among the groups they can "
+                                    "share evidence with."))
     else:
-        messages.success(request, "This group is no longer listed; other groups cannot share evidence with it.")
+        messages.success(request, _("This group is no longer listed; other groups cannot share evidence with it."))
     return redirect("member-list", group.slug)
 
 

@@ -4,6 +4,8 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Group, User
 from campaigns.models import BriefingPack, Campaign, Interaction, Target, Task
@@ -31,8 +33,9 @@ class DateInput(forms.DateInput):
 class CampaignForm(forms.ModelForm):
     """A campaign's own fields; `group` is asked only when it is created, among the groups the person runs."""
 
-    group = forms.ModelChoiceField(queryset=Group.objects.none(), empty_label=None, label="Group")
-    lead = MemberChoiceField(queryset=User.objects.none(), required=False, empty_label="Nobody yet")
+    group = forms.ModelChoiceField(queryset=Group.objects.none(), empty_label=None, label=_("Group"))
+    lead = MemberChoiceField(queryset=User.objects.none(), required=False, empty_label=_("Nobody yet"),
+                             label=_("Lead"))
 
     class Meta:
         model = Campaign
@@ -45,7 +48,10 @@ class CampaignForm(forms.ModelForm):
             "starts_on": DateInput(),
             "ends_on": DateInput(),
         }
-        help_texts = {"recommendations": "The report's recommendations this campaign advances."}
+        labels = {"title": _("Title"), "goal": _("Goal"), "recommendations": _("Recommendations"),
+                  "status": _("Status"), "starts_on": _("Starts on"), "ends_on": _("Ends on"),
+                  "public_summary": _("Public summary")}
+        help_texts = {"recommendations": _("The report's recommendations this campaign advances.")}
 
     def __init__(self, *args, groups=None, **kwargs):
         """`groups`: the groups a new campaign may go to; None when editing (a campaign stays in its group)."""
@@ -63,10 +69,11 @@ class CampaignForm(forms.ModelForm):
         cleaned = super().clean()
         start, end = cleaned.get("starts_on"), cleaned.get("ends_on")
         if start and end and end < start:
-            self.add_error("ends_on", "The campaign must end after it starts.")
+            self.add_error("ends_on", _("The campaign must end after it starts."))
         group, lead = cleaned.get("group") or getattr(self.instance, "group", None), cleaned.get("lead")
         if group is not None and lead is not None and not lead.memberships.filter(group=group).exists():
-            self.add_error("lead", f"{lead.username} is not a member of {group.name}.")
+            self.add_error("lead", _("%(username)s is not a member of %(group)s.") % {"username": lead.username,
+                                                                                   "group": group.name})
         return cleaned
 
     def _post_clean(self):
@@ -85,18 +92,22 @@ class TargetAddForm(forms.Form):
 
     institutions = forms.ModelMultipleChoiceField(
         queryset=Institution.objects.none(), widget=forms.SelectMultiple(attrs={"size": 10}),
-        help_text="Hold Ctrl (Cmd on a Mac) to choose several.")
-    ask = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="What each of them is asked to do.")
-    priority = forms.TypedChoiceField(choices=Target.Priority.choices, coerce=int, initial=Target.Priority.MEDIUM)
-    owner = MemberChoiceField(queryset=User.objects.none(), required=False, empty_label="Nobody yet")
-    next_step = forms.CharField(max_length=300, required=False, label="Next step")
-    next_step_due = forms.DateField(required=False, widget=DateInput(), label="Next step due")
-    batch_title = forms.CharField(max_length=200, required=False, label="Batch title",
-                                  help_text="Sending this ask to many at once? Name the batch to follow its replies.")
-    sent_on = forms.DateField(required=False, widget=DateInput(), label="Ask sent on",
-                              help_text="For a batch; default today.")
-    reply_due = forms.DateField(required=False, widget=DateInput(), label="Reply due",
-                                help_text="For a batch: becomes each target's next step date.")
+        label=_("Institutions"), help_text=_("Hold Ctrl (Cmd on a Mac) to choose several."))
+    ask = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Ask"),
+                          help_text=_("What each of them is asked to do."))
+    priority = forms.TypedChoiceField(choices=Target.Priority.choices, coerce=int, initial=Target.Priority.MEDIUM,
+                                      label=_("Priority"))
+    owner = MemberChoiceField(queryset=User.objects.none(), required=False, empty_label=_("Nobody yet"),
+                              label=_("Owner"))
+    next_step = forms.CharField(max_length=300, required=False, label=_("Next step"))
+    next_step_due = forms.DateField(required=False, widget=DateInput(), label=_("Next step due"))
+    batch_title = forms.CharField(max_length=200, required=False, label=_("Batch title"),
+                                  help_text=_("Sending this ask to many at once? Name the batch to follow its "
+                                              "replies."))
+    sent_on = forms.DateField(required=False, widget=DateInput(), label=_("Ask sent on"),
+                              help_text=_("For a batch; default today."))
+    reply_due = forms.DateField(required=False, widget=DateInput(), label=_("Reply due"),
+                                help_text=_("For a batch: becomes each target's next step date."))
 
     def __init__(self, *args, campaign, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -108,20 +119,23 @@ class TargetAddForm(forms.Form):
         cleaned = super().clean()
         sent_on, reply_due = cleaned.get("sent_on"), cleaned.get("reply_due")
         if (sent_on or reply_due) and not cleaned.get("batch_title"):
-            self.add_error("batch_title", "Name the batch these dates belong to.")
+            self.add_error("batch_title", _("Name the batch these dates belong to."))
         if sent_on and reply_due and reply_due < sent_on:
-            self.add_error("reply_due", "The reply date must come after the ask was sent.")
+            self.add_error("reply_due", _("The reply date must come after the ask was sent."))
         return cleaned
 
 
 class TargetForm(forms.ModelForm):
     """The ask, priority, owner and next step of one target; its status moves through AdvanceForm."""
 
-    owner = MemberChoiceField(queryset=User.objects.none(), required=False, empty_label="Nobody yet")
+    owner = MemberChoiceField(queryset=User.objects.none(), required=False, empty_label=_("Nobody yet"),
+                              label=_("Owner"))
 
     class Meta:
         model = Target
         fields = ["ask", "priority", "owner", "next_step", "next_step_due"]
+        labels = {"ask": _("Ask"), "priority": _("Priority"), "next_step": _("Next step"),
+                  "next_step_due": _("Next step due")}
         widgets = {"ask": forms.Textarea(attrs={"rows": 3}), "next_step_due": DateInput()}
 
     def __init__(self, *args, **kwargs):
@@ -135,13 +149,13 @@ class TargetForm(forms.ModelForm):
 class AdvanceForm(forms.Form):
     """Move a target; the four decisive statuses need the interaction or evidence that shows them."""
 
-    to_status = forms.ChoiceField(choices=Target.Status.choices, label="New status")
+    to_status = forms.ChoiceField(choices=Target.Status.choices, label=_("New status"))
     interaction = forms.ModelChoiceField(queryset=Interaction.objects.none(), required=False,
-                                         empty_label="—", label="Justified by the interaction")
+                                         empty_label="—", label=_("Justified by the interaction"))
     evidence = forms.ModelChoiceField(queryset=EvidenceRecord.objects.none(), required=False,
-                                      empty_label="—", label="or by the evidence record")
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                           help_text="What they said or did, in a sentence.")
+                                      empty_label="—", label=_("or by the evidence record"))
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Note"),
+                           help_text=_("What they said or did, in a sentence."))
 
     def __init__(self, *args, target, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -149,6 +163,9 @@ class AdvanceForm(forms.Form):
         self.fields["to_status"].choices = [(value, label) for value, label in Target.Status.choices
                                             if value != target.status]
         self.fields["interaction"].queryset = Interaction.objects.visible_to(user).filter(target=target)
+        self.fields["interaction"].label_from_instance = lambda interaction: _("%(kind)s, %(direction)s, %(date)s") % {
+            "kind": interaction.get_kind_display(), "direction": interaction.get_direction_display(),
+            "date": date_format(interaction.occurred_on)}
         # The target's own evidence, or any record the user can see (the service checks that again).
         self.fields["evidence"].queryset = EvidenceRecord.objects.visible_to(user).filter(
             target_links__target=target).only("pk", "title")
@@ -158,8 +175,8 @@ class AdvanceForm(forms.Form):
         status = cleaned.get("to_status")
         if status in Target.NEEDS_JUSTIFICATION and not (cleaned.get("interaction") or cleaned.get("evidence")):
             raise ValidationError(
-                f"A move to “{Target.Status(status).label}” must cite the interaction or evidence record that "
-                f"shows it: log their reply first, or link the evidence.")
+                _("A move to “%(status)s” must cite the interaction or evidence record that shows it: log their "
+                  "reply first, or link the evidence.") % {"status": Target.Status(status).label})
         return cleaned
 
 
@@ -184,24 +201,26 @@ class MultipleFileField(forms.FileField):
 class InteractionForm(forms.ModelForm):
     """A letter, meeting, reply … with its files; a campaigner may also move the target's status with it."""
 
-    files = MultipleFileField(label="Files")
-    move_to = forms.ChoiceField(required=False, label="Move the target to",
-                                help_text="Optional: this interaction is then the justification of the move.")
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Why it moves")
+    files = MultipleFileField(label=_("Files"))
+    move_to = forms.ChoiceField(required=False, label=_("Move the target to"),
+                                help_text=_("Optional: this interaction is then the justification of the move."))
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Why it moves"))
 
     class Meta:
         model = Interaction
         fields = ["kind", "direction", "occurred_on", "summary", "outcome"]
+        labels = {"kind": _("Kind"), "direction": _("Direction"), "occurred_on": _("Occurred on"),
+                  "summary": _("Summary"), "outcome": _("Outcome")}
         widgets = {"occurred_on": DateInput(), "summary": forms.Textarea(attrs={"rows": 4}),
                    "outcome": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, target, can_move, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["files"].help_text = (f"Letters, replies, minutes: PDFs, images, office documents or text, up "
-                                          f"to {filesizeformat(settings.ATTACHMENT_MAX_BYTES)} each. Only your "
-                                          f"group's members can download them.")
+        self.fields["files"].help_text = _(
+            "Letters, replies, minutes: PDFs, images, office documents or text, up to %(size)s each. Only your "
+            "group's members can download them.") % {"size": filesizeformat(settings.ATTACHMENT_MAX_BYTES)}
         if can_move:
-            self.fields["move_to"].choices = [("", "Leave the status as it is")] + [
+            self.fields["move_to"].choices = [("", _("Leave the status as it is"))] + [
                 (value, label) for value, label in Target.Status.choices if value != target.status]
         else:
             del self.fields["move_to"], self.fields["note"]
@@ -217,18 +236,20 @@ class InteractionForm(forms.ModelForm):
 
 
 class TaskForm(forms.ModelForm):
-    assignee = MemberChoiceField(queryset=User.objects.none(), required=False, empty_label="Nobody yet")
+    assignee = MemberChoiceField(queryset=User.objects.none(), required=False, empty_label=_("Nobody yet"),
+                                 label=_("Assignee"))
 
     class Meta:
         model = Task
         fields = ["title", "target", "assignee", "due_on"]
         widgets = {"due_on": DateInput()}
-        labels = {"target": "About the target"}
+        labels = {"title": _("Title"), "target": _("About the target"), "due_on": _("Due on")}
 
     def __init__(self, *args, campaign, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["target"].queryset = campaign.targets.select_related("institution")
-        self.fields["target"].empty_label = "The whole campaign"
+        self.fields["target"].label_from_instance = lambda target: target.institution.name
+        self.fields["target"].empty_label = _("The whole campaign")
         self.fields["assignee"].queryset = members_of(campaign.group)
 
     def _post_clean(self):
@@ -236,7 +257,7 @@ class TaskForm(forms.ModelForm):
 
 
 class EvidenceLinkForm(forms.Form):
-    record = forms.ModelChoiceField(queryset=EvidenceRecord.objects.none())
+    record = forms.ModelChoiceField(queryset=EvidenceRecord.objects.none(), label=_("Evidence record"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -251,16 +272,16 @@ class EvidenceLinkForm(forms.Form):
 class PackForm(forms.Form):
     """A pack's options; `group` is asked only for scopes that belong to no one group (an institution, a search)."""
 
-    group = forms.ModelChoiceField(queryset=Group.objects.none(), empty_label=None, label="For the group")
+    group = forms.ModelChoiceField(queryset=Group.objects.none(), empty_label=None, label=_("For the group"))
     include_protected = forms.BooleanField(
-        required=False, label="Include protected material",
-        help_text="Off by default: your group's protected records, protected sources and translators' names are "
+        required=False, label=_("Include protected material"),
+        help_text=_("Off by default: your group's protected records, protected sources and translators' names are "
                   "withheld and only counted. Turning it on is written to the group's audit log. Copies other "
-                  "groups shared never carry their protected material.")
-    include_attachments = forms.BooleanField(required=False, label="Include the files of your group's records")
-    only_verified = forms.BooleanField(required=False, label="Only verified evidence")
+                  "groups shared never carry their protected material."))
+    include_attachments = forms.BooleanField(required=False, label=_("Include the files of your group's records"))
+    only_verified = forms.BooleanField(required=False, label=_("Only verified evidence"))
     language = forms.ChoiceField(choices=BriefingPack.Language.choices, initial=BriefingPack.Language.EN,
-                                 label="Language of the briefing's headings")
+                                 label=_("Language of the briefing's headings"))
 
     def __init__(self, *args, groups=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -276,11 +297,12 @@ class PackForm(forms.Form):
 
 
 class PackVerifyForm(forms.Form):
-    file = forms.FileField(label="The pack (a .zip) or its manifest.json",
-                           help_text="Nothing you upload is kept.")
+    file = forms.FileField(label=_("The pack (a .zip) or its manifest.json"),
+                           help_text=_("Nothing you upload is kept."))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > settings.PACK_VERIFY_MAX_BYTES:
-            raise ValidationError(f"The file is larger than {filesizeformat(settings.PACK_VERIFY_MAX_BYTES)}.")
+            raise ValidationError(_("The file is larger than %(limit)s.")
+                                  % {"limit": filesizeformat(settings.PACK_VERIFY_MAX_BYTES)})
         return upload

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import GroupScopedQuerySet
 from campaigns.querysets import (
@@ -37,25 +38,25 @@ class Campaign(models.Model):
     """A group's campaign for the report's recommendation(s), with the institutions it targets."""
 
     class Status(models.TextChoices):
-        PLANNING = "planning", "Planning"
-        ACTIVE = "active", "Active"
-        PAUSED = "paused", "Paused"
-        WON = "won", "Won"
-        CLOSED = "closed", "Closed"
+        PLANNING = "planning", _("Planning")
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        WON = "won", _("Won")
+        CLOSED = "closed", _("Closed")
 
     # Nobody is chased on behalf of a campaign that is over.
     FINISHED = frozenset({Status.WON, Status.CLOSED})
 
     group = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, related_name="campaigns")
     title = models.CharField(max_length=200)
-    goal = models.TextField(help_text="What the campaign wants to achieve, in a sentence or two.")
+    goal = models.TextField(help_text=_("What the campaign wants to achieve, in a sentence or two."))
     recommendations = models.ManyToManyField("evidence.Recommendation", blank=True, related_name="campaigns")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNING, db_index=True)
-    starts_on = models.DateField("starts on", null=True, blank=True)
-    ends_on = models.DateField("ends on", null=True, blank=True)
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
     lead = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                              related_name="+")
-    public_summary = models.TextField(blank=True, help_text="What the group may say about it in public.")
+    public_summary = models.TextField(blank=True, help_text=_("What the group may say about it in public."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -82,7 +83,7 @@ class Campaign(models.Model):
 
     def clean(self):
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
-            raise ValidationError({"ends_on": "The campaign must end after it starts."})
+            raise ValidationError({"ends_on": _("The campaign must end after it starts.")})
 
     def to_dict(self):
         return {
@@ -98,8 +99,8 @@ class AskBatch(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="batches")
     title = models.CharField(max_length=200)
     ask = models.TextField()
-    sent_on = models.DateField("sent on")
-    reply_due = models.DateField("reply due", null=True, blank=True)
+    sent_on = models.DateField(_("sent on"))
+    reply_due = models.DateField(_("reply due"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -109,8 +110,8 @@ class AskBatch(models.Model):
 
     class Meta:
         ordering = ["-sent_on", "-pk"]
-        verbose_name = "ask batch"
-        verbose_name_plural = "ask batches"
+        verbose_name = _("ask batch")
+        verbose_name_plural = _("ask batches")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(reply_due__isnull=True) | models.Q(reply_due__gte=models.F("sent_on")),
@@ -138,20 +139,20 @@ class Target(models.Model):
     """An institution a campaign works on: the specific ask, where it stands, who follows it up and by when."""
 
     class Status(models.TextChoices):
-        IDENTIFIED = "identified", "Identified"
-        RESEARCHED = "researched", "Researched"
-        CONTACTED = "contacted", "Contacted"
-        IN_DIALOGUE = "in_dialogue", "In dialogue"
-        COMMITTED = "committed", "Committed"
-        COMPLIED = "complied", "Complied"
-        REFUSED = "refused", "Refused"
-        NO_RESPONSE = "no_response", "No response"
-        BACKSLID = "backslid", "Backslid"
+        IDENTIFIED = "identified", _("Identified")
+        RESEARCHED = "researched", _("Researched")
+        CONTACTED = "contacted", _("Contacted")
+        IN_DIALOGUE = "in_dialogue", _("In dialogue")
+        COMMITTED = "committed", _("Committed")
+        COMPLIED = "complied", _("Complied")
+        REFUSED = "refused", _("Refused")
+        NO_RESPONSE = "no_response", _("No response")
+        BACKSLID = "backslid", _("Backslid")
 
     class Priority(models.IntegerChoices):
-        HIGH = 1, "High"
-        MEDIUM = 2, "Medium"
-        LOW = 3, "Low"
+        HIGH = 1, _("High")
+        MEDIUM = 2, _("Medium")
+        LOW = 3, _("Low")
 
     # A claim about what an institution decided must point at what shows it: a reply, a statement, a record.
     NEEDS_JUSTIFICATION = frozenset({Status.COMMITTED, Status.COMPLIED, Status.REFUSED, Status.BACKSLID})
@@ -160,13 +161,13 @@ class Target(models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="targets")
     institution = models.ForeignKey("evidence.Institution", on_delete=models.PROTECT, related_name="targets")
-    ask = models.TextField(help_text="What this institution is asked to do.")
+    ask = models.TextField(help_text=_("What this institution is asked to do."))
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.IDENTIFIED, db_index=True)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.MEDIUM)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+", help_text="Who follows this institution up.")
-    next_step = models.CharField("next step", max_length=300, blank=True)
-    next_step_due = models.DateField("next step due", null=True, blank=True, db_index=True)
+                              related_name="+", help_text=_("Who follows this institution up."))
+    next_step = models.CharField(_("next step"), max_length=300, blank=True)
+    next_step_due = models.DateField(_("next step due"), null=True, blank=True, db_index=True)
     batch = models.ForeignKey(AskBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="targets")
     evidence = models.ManyToManyField("evidence.EvidenceRecord", through="TargetEvidence", related_name="targets")
     status_changed_at = models.DateTimeField(null=True, blank=True)
@@ -224,21 +225,21 @@ class Interaction(models.Model):
     """A letter, e-mail, meeting, call, public statement or reply in the campaign's dealings with a target."""
 
     class Kind(models.TextChoices):
-        LETTER = "letter", "Letter"
-        EMAIL = "email", "E-mail"
-        MEETING = "meeting", "Meeting"
-        CALL = "call", "Call"
-        STATEMENT = "statement", "Public statement"
-        REPLY = "reply", "Reply"
+        LETTER = "letter", _("Letter")
+        EMAIL = "email", _("E-mail")
+        MEETING = "meeting", _("Meeting")
+        CALL = "call", _("Call")
+        STATEMENT = "statement", _("Public statement")
+        REPLY = "reply", _("Reply")
 
     class Direction(models.TextChoices):
-        SENT = "sent", "Sent (from us)"
-        RECEIVED = "received", "Received (from them)"
+        SENT = "sent", _("Sent (from us)")
+        RECEIVED = "received", _("Received (from them)")
 
     target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="interactions")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     direction = models.CharField(max_length=10, choices=Direction.choices)
-    occurred_on = models.DateField("date")
+    occurred_on = models.DateField(_("date"))
     summary = models.TextField()
     outcome = models.TextField(blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
@@ -297,10 +298,10 @@ class StanceChange(models.Model):
     def clean(self):
         if self.to_status in Target.NEEDS_JUSTIFICATION and not (self.interaction_id or self.evidence_id):
             raise ValidationError({"justification": (
-                f"A move to “{Target.Status(self.to_status).label}” must cite the interaction or evidence record "
-                f"that shows it.")})
+                _("A move to “%(status)s” must cite the interaction or evidence record that shows it.")
+                % {"status": Target.Status(self.to_status).label})})
         if self.interaction_id and self.interaction.target_id != self.target_id:
-            raise ValidationError({"interaction": "Cite an interaction with this institution."})
+            raise ValidationError({"interaction": _("Cite an interaction with this institution.")})
 
 
 class InteractionAttachment(models.Model):
@@ -343,7 +344,7 @@ class Task(models.Model):
     title = models.CharField(max_length=300)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                  related_name="+")
-    due_on = models.DateField("due on", null=True, blank=True, db_index=True)
+    due_on = models.DateField(_("due on"), null=True, blank=True, db_index=True)
     done_at = models.DateTimeField(null=True, blank=True)
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="+")
@@ -382,7 +383,7 @@ class DigestDelivery(models.Model):
 
     class Meta:
         ordering = ["-sent_on"]
-        verbose_name_plural = "digest deliveries"
+        verbose_name_plural = _("digest deliveries")
         constraints = [models.UniqueConstraint(fields=["user", "sent_on"], name="one_digest_per_user_and_day")]
 
     def __str__(self):
@@ -403,21 +404,21 @@ class BriefingPack(models.Model):
     """
 
     class Scope(models.TextChoices):
-        CAMPAIGN = "campaign", "Campaign"
-        TARGET = "target", "Target"
-        INSTITUTION = "institution", "Institution"
-        SEARCH = "search", "Evidence search"
+        CAMPAIGN = "campaign", _("Campaign")
+        TARGET = "target", _("Target")
+        INSTITUTION = "institution", _("Institution")
+        SEARCH = "search", _("Evidence search")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Waiting for a worker"
-        RUNNING = "running", "Being built"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
-        EXPIRED = "expired", "Expired"
+        QUEUED = "queued", _("Waiting for a worker")
+        RUNNING = "running", _("Being built")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
 
     class Language(models.TextChoices):
-        EN = "en", "English"
-        ZH_HANS = "zh-hans", "简体中文 (Simplified Chinese)"
+        EN = "en", _("English")
+        ZH_HANS = "zh-hans", _("简体中文 (Simplified Chinese)")
 
     # Statuses a worker may still move; the others are final (a failed pack moves again only through retry_pack).
     ACTIVE = frozenset({Status.QUEUED, Status.RUNNING})
@@ -433,10 +434,10 @@ class BriefingPack(models.Model):
                                     related_name="+")
     search_query = models.CharField(
         max_length=2000, blank=True,
-        help_text="The evidence list's filters as a query string, run again through EvidenceRecordFilterSet")
-    scope_label = models.CharField(max_length=300, help_text="What the pack covers, as the list shows it")
+        help_text=_("The evidence list's filters as a query string, run again through EvidenceRecordFilterSet"))
+    scope_label = models.CharField(max_length=300, help_text=_("What the pack covers, as the list shows it"))
     redact_protected = models.BooleanField(
-        default=True, help_text="Withhold the group's protected records, sources and fields (counted, never shown)")
+        default=True, help_text=_("Withhold the group's protected records, sources and fields (counted, never shown)"))
     include_attachments = models.BooleanField(default=False)
     only_verified = models.BooleanField(default=False)
     language = models.CharField(max_length=10, choices=Language.choices, default=Language.EN)
@@ -448,7 +449,7 @@ class BriefingPack(models.Model):
     # progress or finish it, so a run that lost its claim (its worker was presumed dead) changes nothing.
     claim = models.CharField(max_length=32, blank=True, editable=False)
     attempts = models.PositiveSmallIntegerField(default=0)
-    file_name = models.CharField(max_length=300, blank=True, help_text="Its name in private storage, once ready")
+    file_name = models.CharField(max_length=300, blank=True, help_text=_("Its name in private storage, once ready"))
     size = models.PositiveBigIntegerField(null=True, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

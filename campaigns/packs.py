@@ -50,6 +50,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext
 
 from accounts.permissions import Action, can
 from campaigns.models import BriefingPack, Interaction, StanceChange, Target, TargetEvidence
@@ -152,15 +153,15 @@ def _scope(pack, user):
     Scope = BriefingPack.Scope
     if pack.scope == Scope.CAMPAIGN:
         if pack.campaign_id is None:
-            raise PackError("The campaign of this pack no longer exists.")
+            raise PackError(gettext("The campaign of this pack no longer exists."))
         targets = targets.filter(campaign_id=pack.campaign_id)
     elif pack.scope == Scope.TARGET:
         if pack.target_id is None:
-            raise PackError("The target of this pack no longer exists.")
+            raise PackError(gettext("The target of this pack no longer exists."))
         targets = targets.filter(pk=pack.target_id)
     elif pack.scope == Scope.INSTITUTION:
         if pack.institution_id is None:
-            raise PackError("The institution of this pack no longer exists.")
+            raise PackError(gettext("The institution of this pack no longer exists."))
         targets = targets.filter(institution_id=pack.institution_id)
         involved = RecordInstitution.objects.filter(institution_id=pack.institution_id).values("record_id")
         linked = TargetEvidence.objects.filter(target__in=targets).values("record_id")
@@ -609,7 +610,7 @@ def verify_upload(upload):
     data = upload.read(10 * 1024 * 1024 + 1)
     manifest = _parse_manifest(data) if len(data) <= 10 * 1024 * 1024 else None
     if manifest is None:
-        return Verification(problem="This is neither a briefing pack (a ZIP) nor its manifest.json.")
+        return Verification(problem=gettext("This is neither a briefing pack (a ZIP) nor its manifest.json."))
     return Verification(readable=True, signature_valid=signature_is_valid(manifest))
 
 
@@ -617,20 +618,20 @@ def _verify_zip(upload):
     try:
         archive = zipfile.ZipFile(upload)
     except (zipfile.BadZipFile, OSError):
-        return Verification(problem="The ZIP file cannot be read.")
+        return Verification(problem=gettext("The ZIP file cannot be read."))
     with archive:
         infos = [info for info in archive.infolist() if not info.is_dir()]
         if len(infos) > VERIFY_MAX_MEMBERS:
-            return Verification(problem="The ZIP holds too many files to be a briefing pack.")
+            return Verification(problem=gettext("The ZIP holds too many files to be a briefing pack."))
         names = {info.filename: info for info in infos}
         if MANIFEST_NAME not in names or names[MANIFEST_NAME].file_size > 10 * 1024 * 1024:
-            return Verification(problem="The ZIP has no manifest.json: it is not a briefing pack.")
+            return Verification(problem=gettext("The ZIP has no manifest.json: it is not a briefing pack."))
         try:
             manifest = _parse_manifest(archive.read(MANIFEST_NAME))
         except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
             manifest = None
         if manifest is None:
-            return Verification(problem="The ZIP's manifest.json is not a briefing pack's manifest.")
+            return Verification(problem=gettext("The ZIP's manifest.json is not a briefing pack's manifest."))
         result = Verification(readable=True, signature_valid=signature_is_valid(manifest), checked_files=True)
         listed = {}
         for entry in manifest["files"]:
@@ -648,7 +649,7 @@ def _verify_zip(upload):
                         size += len(chunk)
                         budget -= len(chunk)
                         if budget < 0:
-                            result.problem = "The ZIP unpacks to more than the verify page reads."
+                            result.problem = gettext("The ZIP unpacks to more than the verify page reads.")
                             return result
                         digest.update(chunk)
             except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError):
@@ -770,7 +771,7 @@ def build(pack_id):
     try:
         user = pack.requested_by
         if user is None or not user.is_active or not can(user, Action.GENERATE_PACKS, pack.group):
-            raise PackError("The person who asked for this pack may no longer generate packs in this group.")
+            raise PackError(gettext("The person who asked for this pack may no longer generate packs in this group."))
         generated_at = timezone.now()
         content = collect(pack, user, generated_at=generated_at)
         # Steps: read, PDF, DOCX, two tables, each attachment, manifest, stored.

@@ -9,6 +9,7 @@ import uuid
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.audit import record_change
 from accounts.models import Membership
@@ -35,7 +36,8 @@ TASK_FIELDS = {"title", "target", "assignee", "due_on"}
 def _ensure_member(user, group, field):
     """People named on a campaign (lead, owner, assignee) must belong to its group."""
     if user is not None and not Membership.objects.filter(user=user, group=group).exists():
-        raise ValidationError({field: f"{user.username} is not a member of {group.name}."})
+        raise ValidationError({field: _("%(username)s is not a member of %(group)s.")
+                                      % {"username": user.username, "group": group.name}})
 
 
 def _diff(before, after):
@@ -107,27 +109,28 @@ def add_targets(campaign, *, actor, institutions, ask, priority=Target.Priority.
     ensure_can(actor, Action.MANAGE_CAMPAIGNS, campaign.group)
     _ensure_member(owner, campaign.group, "owner")
     if not ask.strip():
-        raise ValidationError({"ask": "Say what the institutions are asked to do."})
+        raise ValidationError({"ask": _("Say what the institutions are asked to do.")})
     institutions = list(dict.fromkeys(institutions))
     if not institutions:
-        raise ValidationError({"institutions": "Choose at least one institution."})
+        raise ValidationError({"institutions": _("Choose at least one institution.")})
     # The directory may hold institutions a group keeps to itself: target only those the actor can see.
     visible = Institution.objects.visible_to(actor).filter(pk__in=[i.pk for i in institutions]).count()
     if visible != len(institutions):
-        raise ValidationError({"institutions": "Choose institutions from the directory."})
+        raise ValidationError({"institutions": _("Choose institutions from the directory.")})
     already = set(campaign.targets.filter(institution__in=institutions).values_list("institution_id", flat=True))
     if len(already) == len(institutions):
-        raise ValidationError({"institutions": "The campaign already targets every one of these institutions."})
+        raise ValidationError({"institutions": _("The campaign already targets every one of these institutions.")})
     batch = None
     if batch_title.strip():
         batch = AskBatch(campaign=campaign, title=batch_title.strip(), ask=ask, created_by=actor,
                          sent_on=sent_on or timezone.localdate(), reply_due=reply_due)
         if reply_due and reply_due < batch.sent_on:
-            raise ValidationError({"reply_due": "The reply date must come after the ask was sent."})
+            raise ValidationError({"reply_due": _("The reply date must come after the ask was sent.")})
         batch.save()
         record_change(actor=actor, obj=batch, action="batch.created", after=batch.to_dict())
         if reply_due and not next_step_due:
-            next_step, next_step_due = next_step or f"Chase a reply to “{batch.title}”", reply_due
+            next_step = next_step or _("Chase a reply to “%(batch)s”") % {"batch": batch.title}
+            next_step_due = reply_due
     targets = []
     for institution in institutions:
         if institution.pk in already:
@@ -161,17 +164,17 @@ def update_target(target, *, actor, **fields):
 
 def _check_justification(target, actor, interaction, evidence):
     if interaction is not None and interaction.target_id != target.pk:
-        raise ValidationError({"interaction": "Cite an interaction with this institution."})
+        raise ValidationError({"interaction": _("Cite an interaction with this institution.")})
     if evidence is not None and not EvidenceRecord.objects.visible_to(actor).filter(pk=evidence.pk).exists():
-        raise ValidationError({"evidence": "Cite an evidence record you can see."})
+        raise ValidationError({"evidence": _("Cite an evidence record you can see.")})
 
 
 def _move(target, *, actor, to_status, note, interaction, evidence):
     """Move a locked target and keep the change on its stance timeline. The caller holds the transaction."""
     if to_status not in Target.Status.values:
-        raise ValidationError({"to_status": f"“{to_status}” is not a status of the pipeline."})
+        raise ValidationError({"to_status": _("“%(status)s” is not a status of the pipeline.") % {"status": to_status}})
     if to_status == target.status:
-        raise ValidationError({"to_status": "The target already has this status."})
+        raise ValidationError({"to_status": _("The target already has this status.")})
     _check_justification(target, actor, interaction, evidence)
     change = StanceChange(target=target, from_status=target.status, to_status=to_status, changed_by=actor,
                           note=note.strip(), interaction=interaction, evidence=evidence)
@@ -230,7 +233,7 @@ def log_interaction(target, *, actor, kind, direction, occurred_on, summary, out
                               summary=summary, outcome=outcome, created_by=actor)
     interaction.full_clean(exclude=["target", "created_by"])
     if occurred_on > timezone.localdate():
-        raise ValidationError({"occurred_on": "An interaction that has not happened yet cannot be logged."})
+        raise ValidationError({"occurred_on": _("An interaction that has not happened yet cannot be logged.")})
     interaction.save()
     record_change(actor=actor, obj=target, action="interaction.logged",
                   after={"interaction": interaction.pk, **interaction.to_dict()})
@@ -290,7 +293,7 @@ def add_evidence_to_target(*, actor, target, records):
     visible = _visible_records(actor, records)
     hidden = [record for record in records if record.pk not in visible]
     if hidden:
-        raise ValidationError({"records": "Only evidence you can see can be linked."})
+        raise ValidationError({"records": _("Only evidence you can see can be linked.")})
     linked = set(target.evidence_links.values_list("record_id", flat=True))
     new = [record for record in records if record.pk not in linked]
     TargetEvidence.objects.bulk_create(TargetEvidence(target=target, record=record, added_by=actor) for record in new)
@@ -303,13 +306,13 @@ def add_evidence_to_target(*, actor, target, records):
 def link_evidence(target, *, actor, record):
     """Link one record; a ValidationError if it is already linked or the actor cannot see it."""
     if not add_evidence_to_target(actor=actor, target=target, records=[record]):
-        raise ValidationError({"record": "This record is already linked to the target."})
+        raise ValidationError({"record": _("This record is already linked to the target.")})
 
 
 @transaction.atomic
 def unlink_evidence(target, *, actor, record):
     ensure_can(actor, Action.MANAGE_CAMPAIGNS, target.campaign.group)
-    deleted, _ = TargetEvidence.objects.filter(target=target, record=record).delete()
+    deleted = TargetEvidence.objects.filter(target=target, record=record).delete()[0]
     if deleted:
         record_change(actor=actor, obj=target, action="target.evidence_unlinked", before={"evidence": [record.pk]})
     return bool(deleted)
@@ -325,7 +328,7 @@ def _check_task_fields(campaign, fields):
         _ensure_member(fields["assignee"], campaign.group, "assignee")
     target = fields.get("target")
     if target is not None and target.campaign_id != campaign.pk:
-        raise ValidationError({"target": "Choose a target of this campaign."})
+        raise ValidationError({"target": _("Choose a target of this campaign.")})
 
 
 @transaction.atomic
@@ -366,7 +369,7 @@ def complete_task(task, *, actor, done=True):
     group = task.campaign.group
     if not (can(actor, Action.MANAGE_CAMPAIGNS, group)
             or (task.assignee_id == actor.pk and can(actor, Action.LOG_INTERACTION, group))):
-        raise PermissionDenied("Your role in this group does not allow that.")
+        raise PermissionDenied(_("Your role in this group does not allow that."))
     if task.done == done:
         return task
     before = task.to_dict()
@@ -388,28 +391,28 @@ def _pack_scope(group, actor, scope, campaign, target, institution, search_query
     Scope = BriefingPack.Scope
     if scope == Scope.CAMPAIGN:
         if campaign is None or not Campaign.objects.visible_to(actor).filter(pk=campaign.pk, group=group).exists():
-            raise ValidationError({"campaign": "Choose a campaign of this group."})
+            raise ValidationError({"campaign": _("Choose a campaign of this group.")})
         return {"campaign": campaign}, f"Campaign: {campaign.title}"
     if scope == Scope.TARGET:
         if target is None or not Target.objects.visible_to(actor).filter(pk=target.pk,
                                                                          campaign__group=group).exists():
-            raise ValidationError({"target": "Choose a target of this group's campaigns."})
+            raise ValidationError({"target": _("Choose a target of this group's campaigns.")})
         return {"target": target}, f"Target: {target.institution.name} ({target.campaign.title})"
     if scope == Scope.INSTITUTION:
         visible = Institution.objects.visible_to(actor).available_to(group)
         if institution is None or not visible.filter(pk=institution.pk).exists():
-            raise ValidationError({"institution": "Choose an institution of the directory."})
+            raise ValidationError({"institution": _("Choose an institution of the directory.")})
         return {"institution": institution}, f"Institution: {institution.name}"
     if scope == Scope.SEARCH:
         query = packs.clean_search_query(search_query)
         if len(query) > BriefingPack._meta.get_field("search_query").max_length:
-            raise ValidationError({"search_query": "The search is too long to save."})
+            raise ValidationError({"search_query": _("The search is too long to save.")})
         filterset = packs.search_filterset(query, actor, EvidenceRecord.objects.none())
         if not filterset.is_valid():
             raise ValidationError({"search_query": [f"{name}: {' '.join(errors)}"
                                                     for name, errors in filterset.errors.items()]})
         return {"search_query": query}, packs.describe_search(query)[:300]
-    raise ValidationError({"scope": "Choose what the pack covers."})
+    raise ValidationError({"scope": _("Choose what the pack covers.")})
 
 
 def _enqueue_pack(pack_id):
@@ -419,7 +422,7 @@ def _enqueue_pack(pack_id):
     try:
         build_briefing_pack.delay(pack_id)
     except Exception as exc:  # the broker is unreachable: say so on the row, which can be retried later
-        packs.fail(pack_id, f"The job queue could not be reached: {exc}")
+        packs.fail(pack_id, _("The job queue could not be reached: %(error)s") % {"error": exc})
 
 
 @transaction.atomic
@@ -432,7 +435,7 @@ def request_pack(group, *, actor, scope, campaign=None, target=None, institution
     """
     ensure_can(actor, Action.GENERATE_PACKS, group)
     if language not in BriefingPack.Language.values:
-        raise ValidationError({"language": "Choose English or Simplified Chinese."})
+        raise ValidationError({"language": _("Choose English or Simplified Chinese.")})
     fields, label = _pack_scope(group, actor, scope, campaign, target, institution, search_query)
     pack = BriefingPack.objects.create(
         group=group, requested_by=actor, scope=scope, scope_label=label[:300], redact_protected=redact_protected,
@@ -451,7 +454,7 @@ def retry_pack(pack, *, actor):
     pack = BriefingPack.objects.select_for_update().select_related("group").get(pk=pack.pk)
     ensure_can(actor, Action.GENERATE_PACKS, pack.group)
     if pack.status != BriefingPack.Status.FAILED:
-        raise ValidationError("Only a failed pack can be tried again.")
+        raise ValidationError(_("Only a failed pack can be tried again."))
     error = pack.error
     pack.status, pack.error, pack.attempts, pack.claim = BriefingPack.Status.QUEUED, "", 0, ""
     pack.progress_done = pack.progress_total = 0

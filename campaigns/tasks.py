@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from campaigns import packs
@@ -56,7 +57,9 @@ def send_digest(user, today):
         "site_url": settings.SITE_URL.rstrip("/"),
     })
     try:
-        send_mail(f"Disentangle: {count} item{'s' if count != 1 else ''} due", body, None, [user.email])
+        subject = ngettext("Disentangle: %(count)s item due", "Disentangle: %(count)s items due",
+                           count) % {"count": count}
+        send_mail(subject, body, None, [user.email])
     except (smtplib.SMTPException, OSError):
         # Give the claim back, so that the next run tries this person again.
         delivery.delete()

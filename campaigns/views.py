@@ -13,9 +13,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.forms import add_service_errors
@@ -88,7 +89,7 @@ def _campaign_form_page(request, form, campaign=None, status=200):
 def campaign_create(request):
     groups = Group.objects.writable_by(request.user, Action.MANAGE_CAMPAIGNS)
     if not groups.exists():
-        raise PermissionDenied("Your role in your groups does not allow running campaigns.")
+        raise PermissionDenied(_("Your role in your groups does not allow running campaigns."))
     if request.method != "POST":
         return _campaign_form_page(request, CampaignForm(groups=groups, initial={"group": groups.first()}))
     form = CampaignForm(request.POST, groups=groups)
@@ -98,7 +99,8 @@ def campaign_create(request):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"The campaign “{campaign.title}” was created. Add its targets next.")
+            messages.success(request, _("The campaign “%(title)s” was created. Add its targets next.")
+                             % {"title": campaign.title})
             return redirect(campaign)
     return _campaign_form_page(request, form, status=400)
 
@@ -115,7 +117,7 @@ def campaign_edit(request, pk):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "The campaign was saved.")
+            messages.success(request, _("The campaign was saved."))
             return redirect(campaign)
     return _campaign_form_page(request, form, campaign, status=400)
 
@@ -225,8 +227,12 @@ def target_add(request, pk):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, f"{len(added)} target{pluralize(len(added))} added"
-                                          f"{f' as the batch “{batch.title}”' if batch else ''}.")
+                if batch:
+                    message = ngettext("%(count)s target added as the batch “%(batch)s”.",
+                                       "%(count)s targets added as the batch “%(batch)s”.", len(added))
+                else:
+                    message = ngettext("%(count)s target added.", "%(count)s targets added.", len(added))
+                messages.success(request, message % {"count": len(added), "batch": batch.title if batch else ""})
                 return redirect(campaign)
         return render(request, "campaigns/target_add.html", {"form": form, "campaign": campaign}, status=400)
     return render(request, "campaigns/target_add.html", {"form": form, "campaign": campaign})
@@ -274,7 +280,7 @@ def target_edit(request, pk):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, "The target was saved.")
+                messages.success(request, _("The target was saved."))
                 return redirect(target)
         return render(request, "campaigns/target_form.html", {"form": form, "target": target}, status=400)
     return render(request, "campaigns/target_form.html", {"form": form, "target": target})
@@ -292,8 +298,8 @@ def target_advance(request, pk):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"{target.institution.name} is now "
-                                      f"“{Target.Status(form.cleaned_data['to_status']).label}”.")
+            messages.success(request, _("%(name)s is now “%(status)s”.") % {
+                "name": target.institution.name, "status": Target.Status(form.cleaned_data["to_status"]).label})
             return redirect(target)
     return _target_page(request, target, advance_form=form, status=400)
 
@@ -313,7 +319,7 @@ def interaction_create(request, pk):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, "The interaction was logged.")
+                messages.success(request, _("The interaction was logged."))
                 return redirect(target)
         status = 400
     return render(request, "campaigns/interaction_form.html", {"form": form, "target": target}, status=status)
@@ -331,7 +337,8 @@ def target_evidence_link(request, pk):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"“{form.cleaned_data['record'].title}” now supports the case.")
+            messages.success(request, _("“%(title)s” now supports the case.")
+                             % {"title": form.cleaned_data["record"].title})
             return redirect(target)
     return _target_page(request, target, link_form=form, status=400)
 
@@ -343,7 +350,7 @@ def target_evidence_unlink(request, pk, record_pk):
     target = get_for_writer(_targets(user), user, Action.MANAGE_CAMPAIGNS, pk=pk)
     record = get_for_user(EvidenceRecord, user, pk=record_pk)
     if services.unlink_evidence(target, actor=user, record=record):
-        messages.success(request, f"“{record.title}” was unlinked.")
+        messages.success(request, _("“%(title)s” was unlinked.") % {"title": record.title})
     return redirect(target)
 
 
@@ -377,7 +384,7 @@ def task_create(request, pk):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, "The task was added.")
+                messages.success(request, _("The task was added."))
                 return redirect(campaign)
         return render(request, "campaigns/task_form.html", {"form": form, "campaign": campaign}, status=400)
     return render(request, "campaigns/task_form.html", {"form": form, "campaign": campaign})
@@ -390,7 +397,8 @@ def task_complete(request, pk):
     task = get_for_user(Task.objects.select_related("campaign__group"), user, pk=pk)
     done = request.POST.get("done", "1") != "0"
     services.complete_task(task, actor=user, done=done)
-    messages.success(request, f"“{task.title}” is {'done' if done else 'open again'}.")
+    messages.success(request, (_("“%(title)s” is done.") if done else _("“%(title)s” is open again."))
+                     % {"title": task.title})
     next_url = request.POST.get("next")
     return redirect("my-work" if next_url == "my-work" else task.campaign)
 
@@ -451,7 +459,7 @@ def _start_pack(request, *, scope, subject, back_url, group=None, groups=None, q
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "The pack is being built; this page shows its progress.")
+            messages.success(request, _("The pack is being built; this page shows its progress."))
             return redirect(pack)
     return _pack_form_page(request, form, scope=scope, subject=subject, back_url=back_url, query=query, status=400)
 
@@ -459,14 +467,15 @@ def _start_pack(request, *, scope, subject, back_url, group=None, groups=None, q
 def _pack_groups(user):
     groups = Group.objects.writable_by(user, Action.GENERATE_PACKS).order_by("name")
     if not groups.exists():
-        raise PermissionDenied("Only coordinators generate briefing packs.")
+        raise PermissionDenied(_("Only coordinators generate briefing packs."))
     return groups
 
 
 @login_required
 def pack_create_campaign(request, pk):
     campaign = get_for_writer(_campaigns(request.user), request.user, Action.GENERATE_PACKS, pk=pk)
-    return _start_pack(request, scope=BriefingPack.Scope.CAMPAIGN, subject=f"the campaign “{campaign.title}”",
+    return _start_pack(request, scope=BriefingPack.Scope.CAMPAIGN,
+                       subject=_("the campaign “%(title)s”") % {"title": campaign.title},
                        back_url=campaign.get_absolute_url(), group=campaign.group, campaign=campaign)
 
 
@@ -474,7 +483,8 @@ def pack_create_campaign(request, pk):
 def pack_create_target(request, pk):
     target = get_for_writer(_targets(request.user), request.user, Action.GENERATE_PACKS, pk=pk)
     return _start_pack(request, scope=BriefingPack.Scope.TARGET,
-                       subject=f"{target.institution.name} in “{target.campaign.title}”",
+                       subject=_("%(name)s in “%(campaign)s”") % {"name": target.institution.name,
+                                                                   "campaign": target.campaign.title},
                        back_url=target.get_absolute_url(), group=target.campaign.group, target=target)
 
 
@@ -486,7 +496,7 @@ def pack_create_institution(request, slug):
         # An institution a group keeps to itself goes only into that group's packs.
         groups = groups.filter(pk=institution.added_by_group_id)
         if not groups.exists():
-            raise PermissionDenied("Only the coordinators of the group that added it make packs of it.")
+            raise PermissionDenied(_("Only the coordinators of the group that added it make packs of it."))
     return _start_pack(request, scope=BriefingPack.Scope.INSTITUTION, subject=institution.name,
                        back_url=institution.get_absolute_url(), groups=groups, institution=institution)
 
@@ -534,7 +544,7 @@ def pack_retry(request, pk):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, "The pack is being built again.")
+        messages.success(request, _("The pack is being built again."))
     return redirect(pack)
 
 

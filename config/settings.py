@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "django_filters",
     "django_htmx",
     "rest_framework",
@@ -75,6 +76,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language of each response: the cookie set by the language switcher (django.views.i18n.set_language),
+    # else the browser's Accept-Language, else LANGUAGE_CODE. No /en/ or /zh-hans/ prefixes in the paths.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "accounts.middleware.RejectNulCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -102,6 +106,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "accounts.context_processors.language",
                 "accounts.context_processors.navigation",
             ],
         },
@@ -207,6 +213,15 @@ AXES_VERBOSE = False
 # Internationalisation
 #
 LANGUAGE_CODE = "en"
+# The interface's languages; translations in locale/ (`make messages` refreshes them). Data (report texts,
+# institution names, what members write) is shown as entered.
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Pages show dates and counts with the language's named formats (DATE_FORMAT …, |intcomma); config/formats/ keeps
+# English dates as 23 Nov 2026. No USE_THOUSAND_SEPARATOR: ids printed in links and attributes stay bare digits.
+FORMAT_MODULE_PATH = ["config.formats"]
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -376,6 +391,7 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
 
 LOGGING = {
     "version": 1,

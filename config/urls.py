@@ -26,4 +26,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
+    # set_language: the language switcher posts here; it sets the language cookie and goes back to `next`.
+    path("i18n/", include("django.conf.urls.i18n")),
 ]

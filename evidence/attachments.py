@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext_lazy as _
 
 # Detected type -> the extension the stored file gets.
 ALLOWED_TYPES = {
@@ -64,7 +65,7 @@ def _zip_type(uploaded_file):
         with zipfile.ZipFile(uploaded_file) as archive:
             entries = archive.infolist()
             if sum(entry.file_size for entry in entries) > MAX_UNPACKED_BYTES:
-                raise ValidationError("This archive unpacks to far more than its size; it was refused.")
+                raise ValidationError(_("This archive unpacks to far more than its size; it was refused."))
             names = [entry.filename for entry in entries]
             if "mimetype" in names:
                 declared = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
@@ -112,8 +113,8 @@ def detect_type(uploaded_file):
 # PDF that carries any is refused rather than stored: no reader's sandbox is trusted to contain it.
 PDF_ACTIVE_NAMES = {"/JS", "/JavaScript", "/Launch"}
 _PDF_NAME = re.compile(rb"/(?:[A-Za-z0-9]|#[0-9A-Fa-f]{2})+")
-PDF_REFUSED = ("This PDF contains a script or starts another program ({}), which could attack the computer of "
-               "whoever opens it, so it was refused. Print it to a new PDF, or upload a screenshot, and try again.")
+PDF_REFUSED = _("This PDF contains a script or starts another program (%(names)s), which could attack the computer "
+                "of whoever opens it, so it was refused. Print it to a new PDF, or upload a screenshot, and try again.")
 
 
 def _decoded_pdf_name(token):
@@ -164,13 +165,13 @@ def _pdf_active_content(data):
                 if found:
                     return found
     except pikepdf.PasswordError as exc:
-        raise ValidationError("This PDF is locked with a password, so it cannot be checked; upload it without "
-                              "the password.") from exc
+        raise ValidationError(_("This PDF is locked with a password, so it cannot be checked; upload it without "
+                              "the password.")) from exc
     except pikepdf.PdfError as exc:
         # Without object streams the bytes, searched above, are all there is; with them, what qpdf cannot read
         # is not known to be harmless.
         if "/ObjStm" in names:
-            raise ValidationError("This PDF is damaged and could not be checked, so it was refused.") from exc
+            raise ValidationError(_("This PDF is damaged and could not be checked, so it was refused.")) from exc
     return None
 
 
@@ -178,19 +179,19 @@ def check_upload(uploaded_file):
     """Validate an upload and hash it; raises ValidationError saying why a file is refused."""
     limit = settings.ATTACHMENT_MAX_BYTES
     if uploaded_file.size > limit:
-        raise ValidationError(f"The file is {filesizeformat(uploaded_file.size)}; the limit is "
-                              f"{filesizeformat(limit)}.")
+        raise ValidationError(_("The file is %(size)s; the limit is %(limit)s.")
+                              % {"size": filesizeformat(uploaded_file.size), "limit": filesizeformat(limit)})
     if uploaded_file.size == 0:
-        raise ValidationError("The file is empty.")
+        raise ValidationError(_("The file is empty."))
     content_type = detect_type(uploaded_file)
     if content_type is None:
-        raise ValidationError("This kind of file is not accepted. Upload a PDF, an image (PNG, JPEG, GIF, WebP), "
-                              "an office document or plain text.")
+        raise ValidationError(_("This kind of file is not accepted. Upload a PDF, an image (PNG, JPEG, GIF, WebP), "
+                              "an office document or plain text."))
     if content_type == "application/pdf":
         uploaded_file.seek(0)
         active = _pdf_active_content(uploaded_file.read())
         if active:
-            raise ValidationError(PDF_REFUSED.format(active))
+            raise ValidationError(PDF_REFUSED % {"names": active})
     digest = hashlib.sha256()
     uploaded_file.seek(0)
     for chunk in uploaded_file.chunks():

@@ -3,6 +3,7 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from evidence.models import EvidenceRecord, Institution, Sector
 
@@ -17,16 +18,16 @@ def country_choices(institutions=None):
 
 
 class InstitutionFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_search", label="Search names, Chinese names and aliases")
-    kind = django_filters.ChoiceFilter(choices=Institution.Kind.choices, empty_label="Any kind")
+    q = django_filters.CharFilter(method="filter_search", label=_("Search names, Chinese names and aliases"))
+    kind = django_filters.ChoiceFilter(choices=Institution.Kind.choices, empty_label=_("Any kind"), label=_("Kind"))
     sector = django_filters.ModelChoiceFilter(
-        field_name="sectors", to_field_name="slug", queryset=Sector.objects.all(), empty_label="Any sector",
-        label="Sector",
+        field_name="sectors", to_field_name="slug", queryset=Sector.objects.all(), empty_label=_("Any sector"),
+        label=_("Sector"),
     )
-    country = django_filters.ChoiceFilter(choices=country_choices, empty_label="Any country")
+    country = django_filters.ChoiceFilter(choices=country_choices, empty_label=_("Any country"), label=_("Country"))
     investigated = django_filters.BooleanFilter(
-        label="Investigated by the report",
-        widget=forms.Select(choices=[("", "Either"), ("true", "Yes"), ("false", "No")]),
+        label=_("Investigated by the report"),
+        widget=forms.Select(choices=[("", _("Either")), ("true", _("Yes")), ("false", _("No"))]),
     )
 
     class Meta:
@@ -43,18 +44,20 @@ class InstitutionFilterSet(django_filters.FilterSet):
 
 
 class EvidenceRecordFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_search", label="Search")
-    kind = django_filters.ChoiceFilter(choices=EvidenceRecord.Kind.choices, empty_label="Any kind")
-    status = django_filters.ChoiceFilter(choices=EvidenceRecord.Status.choices, empty_label="Any status")
+    q = django_filters.CharFilter(method="filter_search", label=_("Search"))
+    kind = django_filters.ChoiceFilter(choices=EvidenceRecord.Kind.choices, empty_label=_("Any kind"), label=_("Kind"))
+    status = django_filters.ChoiceFilter(choices=EvidenceRecord.Status.choices, empty_label=_("Any status"),
+                                        label=_("Status"))
     sector = django_filters.ModelChoiceFilter(field_name="sector", to_field_name="slug",
-                                              queryset=Sector.objects.all(), empty_label="Any sector")
-    institution = django_filters.CharFilter(method="filter_institution", label="Institution (short name)")
-    tag = django_filters.CharFilter(method="filter_tag", label="Tag")
-    group = django_filters.CharFilter(field_name="group__slug", label="Group")
-    happened_after = django_filters.DateFilter(method="filter_after", label="Happened on or after",
+                                              queryset=Sector.objects.all(), empty_label=_("Any sector"),
+                                              label=_("Sector"))
+    institution = django_filters.CharFilter(method="filter_institution", label=_("Institution (short name)"))
+    tag = django_filters.CharFilter(method="filter_tag", label=_("Tag"))
+    group = django_filters.CharFilter(field_name="group__slug", label=_("Group"))
+    happened_after = django_filters.DateFilter(method="filter_after", label=_("Happened on or after"),
                                                widget=forms.DateInput(attrs={"type": "date"}))
     happened_before = django_filters.DateFilter(field_name="event_start", lookup_expr="lte",
-                                                label="Happened on or before",
+                                                label=_("Happened on or before"),
                                                 widget=forms.DateInput(attrs={"type": "date"}))
 
     class Meta:

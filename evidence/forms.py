@@ -5,6 +5,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Group
 from accounts.permissions import Action
@@ -47,9 +48,9 @@ class LinesField(forms.CharField):
 class InstitutionForm(forms.ModelForm):
     """Edit an institution. The slug is fixed once created: it is in links and in the history."""
 
-    aliases = LinesField(help_text="One per line: other spellings, former names, abbreviations.")
-    products = LinesField(help_text="One per line: named products, systems or documents.")
-    website = forms.URLField(required=False, max_length=200, assume_scheme="https")
+    aliases = LinesField(label=_("Aliases"), help_text=_("One per line: other spellings, former names, abbreviations."))
+    products = LinesField(label=_("Products"), help_text=_("One per line: named products, systems or documents."))
+    website = forms.URLField(required=False, max_length=200, assume_scheme="https", label=_("Website"))
 
     class Meta:
         model = Institution
@@ -60,9 +61,13 @@ class InstitutionForm(forms.ModelForm):
             "summary": forms.Textarea(attrs={"rows": 6}),
             "country": forms.TextInput(attrs={"list": "country-options", "autocomplete": "off"}),
         }
+        labels = {
+            "name": _("Name"), "name_zh": _("Chinese name"), "kind": _("Kind"), "country": _("Country"),
+            "sectors": _("Sectors"), "summary": _("Summary"), "parent": _("Parent"),
+        }
         help_texts = {
-            "country": "As the directory already spells it, e.g. China; “International” for UN bodies.",
-            "parent": "The group or body it belongs to, if any.",
+            "country": _("As the directory already spells it, e.g. China; “International” for UN bodies."),
+            "parent": _("The group or body it belongs to, if any."),
         }
 
     def __init__(self, *args, user, **kwargs):
@@ -72,7 +77,7 @@ class InstitutionForm(forms.ModelForm):
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents
-        self.fields["parent"].empty_label = "None"
+        self.fields["parent"].empty_label = _("None")
 
     def clean_parent(self):
         parent = self.cleaned_data.get("parent")
@@ -81,7 +86,7 @@ class InstitutionForm(forms.ModelForm):
             ancestor, seen = parent, set()
             while ancestor is not None and ancestor.pk not in seen:
                 if ancestor.pk == self.instance.pk:
-                    raise ValidationError("That institution belongs to this one, so it cannot be its parent.")
+                    raise ValidationError(_("That institution belongs to this one, so it cannot be its parent."))
                 seen.add(ancestor.pk)
                 ancestor = ancestor.parent
         return parent
@@ -91,10 +96,10 @@ class InstitutionCreateForm(InstitutionForm):
     class Meta(InstitutionForm.Meta):
         fields = ["name", "slug", "name_zh", "aliases", "kind", "country", "sectors", "products", "website",
                   "summary", "parent"]
-        labels = {"slug": "Short name for links"}
+        labels = {**InstitutionForm.Meta.labels, "slug": _("Short name for links")}
         help_texts = {
             **InstitutionForm.Meta.help_texts,
-            "slug": "Lower-case letters, digits and hyphens, e.g. example-vision. It cannot change later.",
+            "slug": _("Lower-case letters, digits and hyphens, e.g. example-vision. It cannot change later."),
         }
 
 
@@ -106,21 +111,21 @@ class RelationshipForm(forms.Form):
 
     OUTGOING, INCOMING = "out", "in"
 
-    direction = forms.ChoiceField(widget=forms.RadioSelect, initial=OUTGOING)
-    kind = forms.ChoiceField(choices=Relationship.Kind.choices, label="Kind of link")
-    other = forms.ModelChoiceField(queryset=Institution.objects.none(), label="Other institution",
-                                   empty_label="Choose an institution")
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                           help_text="What the source says, in your own words.")
-    source = forms.CharField(required=False, max_length=300,
-                             help_text="Where this is reported, e.g. a report page.")
+    direction = forms.ChoiceField(widget=forms.RadioSelect, initial=OUTGOING, label=_("Direction"))
+    kind = forms.ChoiceField(choices=Relationship.Kind.choices, label=_("Kind of link"))
+    other = forms.ModelChoiceField(queryset=Institution.objects.none(), label=_("Other institution"),
+                                   empty_label=_("Choose an institution"))
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Note"),
+                           help_text=_("What the source says, in your own words."))
+    source = forms.CharField(required=False, max_length=300, label=_("Source"),
+                             help_text=_("Where this is reported, e.g. a report page."))
 
     def __init__(self, *args, institution, user, search="", **kwargs):
         super().__init__(*args, **kwargs)
         self.institution = institution
         self.fields["direction"].choices = [
-            (self.OUTGOING, f"{institution.name} … the other institution"),
-            (self.INCOMING, f"The other institution … {institution.name}"),
+            (self.OUTGOING, _("%(name)s … the other institution") % {"name": institution.name}),
+            (self.INCOMING, _("The other institution … %(name)s") % {"name": institution.name}),
         ]
         others = Institution.objects.in_directory().exclude(pk=institution.pk).only("pk", "name")
         if not self.is_bound and not self.initial.get("other"):
@@ -164,7 +169,7 @@ class SourceChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, source):
         details = [source.publisher, source.published_on.isoformat() if source.published_on else ""]
         label = source.title + (f" — {', '.join(d for d in details if d)}" if any(details) else "")
-        return f"{label} (protected)" if source.protected else label
+        return _("%(source)s (protected)") % {"source": label} if source.protected else label
 
 
 class TagsField(forms.CharField):
@@ -191,7 +196,8 @@ class TagsField(forms.CharField):
         super().validate(value)
         too_long = [name for name in value if len(name) > Tag._meta.get_field("name").max_length]
         if too_long:
-            raise ValidationError("Keep each tag under 60 characters: %(tags)s", params={"tags": ", ".join(too_long)})
+            raise ValidationError(_("Keep each tag under 60 characters: %(tags)s"),
+                                  params={"tags": ", ".join(too_long)})
 
 
 class EvidenceRecordForm(forms.ModelForm):
@@ -200,7 +206,7 @@ class EvidenceRecordForm(forms.ModelForm):
     evidence.records.create_record / update_record, which check the role and write the history.
     """
 
-    tags = TagsField(help_text="Separated by commas, e.g. schools, Xinjiang, tender.")
+    tags = TagsField(label=_("Tags"), help_text=_("Separated by commas, e.g. schools, Xinjiang, tender."))
 
     class Meta:
         model = EvidenceRecord
@@ -213,25 +219,30 @@ class EvidenceRecordForm(forms.ModelForm):
             "event_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "event_end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
-        labels = {"event_start": "Happened on or from", "event_end": "Until", "protected": "Protected"}
+        labels = {
+            "title": _("Title"), "summary": _("Summary"), "kind": _("Kind"), "sector": _("Sector"),
+            "country": _("Country"), "place": _("Place"), "event_start": _("Happened on or from"),
+            "event_end": _("Until"), "language": _("Language"), "protected": _("Protected"),
+            "recommendations": _("Recommendations"), "rights": _("Rights"),
+        }
         help_texts = {
-            "recommendations": "The report's recommendations this evidence supports.",
-            "rights": "The rights this evidence shows at stake.",
-            "event_end": "Leave empty for a single day.",
-            "language": "The main language of the sources, e.g. zh, en.",
-            "protected": "Never shared with other groups, even once verified.",
+            "recommendations": _("The report's recommendations this evidence supports."),
+            "rights": _("The rights this evidence shows at stake."),
+            "event_end": _("Leave empty for a single day."),
+            "language": _("The main language of the sources, e.g. zh, en."),
+            "protected": _("Never shared with other groups, even once verified."),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["recommendations"].queryset = Recommendation.objects.select_related("report")
-        self.fields["sector"].empty_label = "None"
+        self.fields["sector"].empty_label = _("None")
 
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("event_start"), cleaned.get("event_end")
         if end and (not start or end < start):
-            self.add_error("event_end", "The end of the event must come after its start.")
+            self.add_error("event_end", _("The end of the event must come after its start."))
         return cleaned
 
     def record_values(self):
@@ -251,12 +262,13 @@ class InstitutionRowForm(forms.Form):
     """
 
     institution = forms.ModelChoiceField(queryset=Institution.objects.none(), required=False,
-                                         empty_label="—", label="Institution")
-    role = forms.ChoiceField(choices=RecordInstitution.Role.choices, initial=RecordInstitution.Role.OTHER)
-    new_name = forms.CharField(max_length=200, required=False, label="Name",
-                               help_text="Only your group sees it until a coordinator adds it to the directory.")
-    new_name_zh = forms.CharField(max_length=200, required=False, label="Chinese name")
-    new_kind = forms.ChoiceField(choices=Institution.Kind.choices, initial=Institution.Kind.COMPANY, label="Kind",
+                                         empty_label="—", label=_("Institution"))
+    role = forms.ChoiceField(choices=RecordInstitution.Role.choices, initial=RecordInstitution.Role.OTHER,
+                             label=_("Role"))
+    new_name = forms.CharField(max_length=200, required=False, label=_("Name"),
+                               help_text=_("Only your group sees it until a coordinator adds it to the directory."))
+    new_name_zh = forms.CharField(max_length=200, required=False, label=_("Chinese name"))
+    new_kind = forms.ChoiceField(choices=Institution.Kind.choices, initial=Institution.Kind.COMPANY, label=_("Kind"),
                                  required=False)
     on_duplicate = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -272,11 +284,11 @@ class InstitutionRowForm(forms.Form):
             return cleaned
         name = " ".join((cleaned.get("new_name") or "").split())
         if cleaned.get("new_name_zh") and not name:
-            self.add_error("new_name", "Give the new institution a name (in English or pinyin).")
+            self.add_error("new_name", _("Give the new institution a name (in English or pinyin)."))
         if not name:
             return cleaned
         if cleaned.get("institution") is not None:
-            raise ValidationError("Either choose an institution from the list or add a new one, not both.")
+            raise ValidationError(_("Either choose an institution from the list or add a new one, not both."))
         self._check_duplicates(cleaned, name)
         return cleaned
 
@@ -291,8 +303,8 @@ class InstitutionRowForm(forms.Form):
             cleaned["institution"] = chosen  # the person chose the institution already there
             return
         self.duplicates = duplicates
-        self.add_error("on_duplicate", "Institutions with a similar name are already there. Choose one of them, "
-                                       "or confirm that yours is a different institution.")
+        self.add_error("on_duplicate", _("Institutions with a similar name are already there. Choose one of them, "
+                                       "or confirm that yours is a different institution."))
 
     @property
     def new_institution(self):
@@ -341,26 +353,26 @@ class CitationRowForm(forms.Form):
     back until the person chooses the existing one or confirms it is a different source.
     """
 
-    source = SourceChoiceField(queryset=Source.objects.none(), required=False, label="Existing source",
-                               empty_label="— a new source, entered below —")
-    new_title = forms.CharField(max_length=300, required=False, label="Title")
-    new_url = forms.URLField(max_length=1000, required=False, assume_scheme="https", label="Address (URL)")
-    new_publisher = forms.CharField(max_length=200, required=False, label="Publisher")
-    new_published_on = forms.DateField(required=False, label="Published on",
+    source = SourceChoiceField(queryset=Source.objects.none(), required=False, label=_("Existing source"),
+                               empty_label=_("— a new source, entered below —"))
+    new_title = forms.CharField(max_length=300, required=False, label=_("Title"))
+    new_url = forms.URLField(max_length=1000, required=False, assume_scheme="https", label=_("Address (URL)"))
+    new_publisher = forms.CharField(max_length=200, required=False, label=_("Publisher"))
+    new_published_on = forms.DateField(required=False, label=_("Published on"),
                                        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     new_archive_url = forms.URLField(max_length=1000, required=False, assume_scheme="https",
-                                     label="Archived copy (URL)")
-    new_language = forms.CharField(max_length=20, required=False, label="Language", help_text="e.g. zh, en")
-    new_kind = forms.ChoiceField(choices=Source.Kind.choices, initial=Source.Kind.NEWS, label="Kind")
-    new_protected = forms.BooleanField(required=False, label="Protected",
-                                       help_text="Never shown outside the group (e.g. it names a person at risk).")
-    locator = forms.CharField(max_length=120, required=False, label="Page, section or timestamp")
-    excerpt = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                              help_text="In the original language.")
-    excerpt_language = forms.CharField(max_length=20, required=False, label="Language of the excerpt",
-                                       help_text="e.g. zh")
-    translation = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    translator = forms.CharField(max_length=120, required=False)
+                                     label=_("Archived copy (URL)"))
+    new_language = forms.CharField(max_length=20, required=False, label=_("Language"), help_text=_("e.g. zh, en"))
+    new_kind = forms.ChoiceField(choices=Source.Kind.choices, initial=Source.Kind.NEWS, label=_("Kind"))
+    new_protected = forms.BooleanField(required=False, label=_("Protected"),
+                                       help_text=_("Never shown outside the group (e.g. it names a person at risk)."))
+    locator = forms.CharField(max_length=120, required=False, label=_("Page, section or timestamp"))
+    excerpt = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label=_("Excerpt"),
+                              help_text=_("In the original language."))
+    excerpt_language = forms.CharField(max_length=20, required=False, label=_("Language of the excerpt"),
+                                       help_text=_("e.g. zh"))
+    translation = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label=_("Translation"))
+    translator = forms.CharField(max_length=120, required=False, label=_("Translator"))
     on_duplicate = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, sources, **kwargs):
@@ -378,14 +390,14 @@ class CitationRowForm(forms.Form):
         citation = any(cleaned.get(name) for name in CITATION_FIELDS)
         if source is None and not new_source:
             if citation:
-                raise ValidationError("Choose the source this excerpt is from, or enter a new source.")
+                raise ValidationError(_("Choose the source this excerpt is from, or enter a new source."))
             cleaned["blank"] = True
             return cleaned
         if source is not None and new_source:
-            raise ValidationError("Either choose an existing source or enter a new one, not both.")
+            raise ValidationError(_("Either choose an existing source or enter a new one, not both."))
         if source is None:
             if not cleaned.get("new_title"):
-                self.add_error("new_title", "Give the new source a title.")
+                self.add_error("new_title", _("Give the new source a title."))
                 return cleaned
             self._check_duplicates(cleaned)
         return cleaned
@@ -403,8 +415,8 @@ class CitationRowForm(forms.Form):
             cleaned["source"] = chosen  # the person chose to cite the source already entered
             return
         self.duplicates = duplicates
-        self.add_error("on_duplicate", "Your group already has a source at this address. Cite it, or confirm "
-                                       "that this is a different source.")
+        self.add_error("on_duplicate", _("Your group already has a source at this address. Cite it, or confirm "
+                                       "that this is a different source."))
 
     def citation_values(self):
         """The citation for the service, with `source` None when a new source is to be created."""
@@ -452,16 +464,16 @@ def citation_formset(*, sources, data=None, citations=(), prefix="citations"):
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why is it rejected?",
-                             help_text="Say what needs fixing; the person who logged it reads this.")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Why is it rejected?"),
+                             help_text=_("Say what needs fixing; the person who logged it reads this."))
 
 
 class ShareForm(forms.Form):
     """Which other groups may read a verified record; nothing ticked withdraws it."""
 
     groups = forms.ModelMultipleChoiceField(queryset=Group.objects.none(), required=False,
-                                            widget=forms.CheckboxSelectMultiple, label="Share with these groups")
-    everyone = forms.BooleanField(required=False, label="Share with every group on the site")
+                                            widget=forms.CheckboxSelectMultiple, label=_("Share with these groups"))
+    everyone = forms.BooleanField(required=False, label=_("Share with every group on the site"))
 
     def __init__(self, *args, record, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -481,27 +493,27 @@ class RecordIdsField(forms.Field):
         try:
             ids = sorted({int(pk) for pk in value or ()})
         except (TypeError, ValueError):
-            raise ValidationError("Tick records from the list.") from None
+            raise ValidationError(_("Tick records from the list.")) from None
         if any(not 0 < pk <= LARGEST_ID for pk in ids):
-            raise ValidationError("Tick records from the list.")
+            raise ValidationError(_("Tick records from the list."))
         return ids
 
 
 class BulkActionForm(forms.Form):
     """One change for the records ticked in the evidence list, or for every record its filters match."""
 
-    SCOPES = [("selected", "The records I ticked"), ("all", "Every record matching the filters")]
+    SCOPES = [("selected", _("The records I ticked")), ("all", _("Every record matching the filters"))]
 
-    action = forms.ChoiceField(choices=[("", "Choose an action")] + BulkAction.choices, label="Action")
-    scope = forms.ChoiceField(choices=SCOPES, initial="selected", widget=forms.RadioSelect, label="Apply to")
+    action = forms.ChoiceField(choices=[("", _("Choose an action"))] + BulkAction.choices, label=_("Action"))
+    scope = forms.ChoiceField(choices=SCOPES, initial="selected", widget=forms.RadioSelect, label=_("Apply to"))
     records = RecordIdsField(required=False)
-    tag = forms.CharField(required=False, max_length=TAG_MAX_LENGTH, label="Tag",
-                          help_text="For adding or removing a tag.")
+    tag = forms.CharField(required=False, max_length=TAG_MAX_LENGTH, label=_("Tag"),
+                          help_text=_("For adding or removing a tag."))
     groups = forms.ModelMultipleChoiceField(queryset=Group.objects.none(), required=False,
-                                            widget=forms.CheckboxSelectMultiple, label="Share with these groups")
-    everyone = forms.BooleanField(required=False, label="Share with every group on the site")
-    target = forms.ModelChoiceField(queryset=None, required=False, label="Campaign target",
-                                    help_text="For adding to a campaign target.", empty_label="—")
+                                            widget=forms.CheckboxSelectMultiple, label=_("Share with these groups"))
+    everyone = forms.BooleanField(required=False, label=_("Share with every group on the site"))
+    target = forms.ModelChoiceField(queryset=None, required=False, label=_("Campaign target"),
+                                    help_text=_("For adding to a campaign target."), empty_label="—")
     filters = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, **kwargs):
@@ -520,32 +532,32 @@ class BulkActionForm(forms.Form):
         data = super().clean()
         action = data.get("action")
         if action in (BulkAction.TAG, BulkAction.UNTAG) and not (data.get("tag") or "").strip():
-            self.add_error("tag", "Give the tag to add or remove.")
+            self.add_error("tag", _("Give the tag to add or remove."))
         if action == BulkAction.SHARE and not (data.get("groups") or data.get("everyone")):
-            self.add_error("groups", "Choose the groups to share with, or every group.")
+            self.add_error("groups", _("Choose the groups to share with, or every group."))
         if action == BulkAction.ADD_TO_TARGET and not data.get("target"):
-            self.add_error("target", "Choose the campaign target to add the records to.")
+            self.add_error("target", _("Choose the campaign target to add the records to."))
         if "records" in self.errors:
             # The ticks are hidden inputs of this form, whose errors a page does not show beside a field.
             self.add_error(None, self.errors.pop("records"))
         elif data.get("scope") == "selected" and not data.get("records"):
-            self.add_error("scope", "Tick the records to change, or choose every record matching the filters.")
+            self.add_error("scope", _("Tick the records to change, or choose every record matching the filters."))
         return data
 
 
 class AttachmentForm(forms.Form):
     """A file for a record; evidence.records.add_attachment decides whether its content is accepted."""
 
-    file = forms.FileField(label="Add a file", allow_empty_file=False)
+    file = forms.FileField(label=_("Add a file"), allow_empty_file=False)
 
     def __init__(self, *args, **kwargs):
         from django.conf import settings
         from django.template.defaultfilters import filesizeformat
 
         super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = (f"A PDF, an image, an office document or plain text, up to "
-                                         f"{filesizeformat(settings.ATTACHMENT_MAX_BYTES)}. Only your group's "
-                                         f"members can download it.")
+        self.fields["file"].help_text = _(
+            "A PDF, an image, an office document or plain text, up to %(size)s. Only your group's members can "
+            "download it.") % {"size": filesizeformat(settings.ATTACHMENT_MAX_BYTES)}
 
 
 #
@@ -556,24 +568,25 @@ class AttachmentForm(forms.Form):
 class EvidenceImportForm(forms.Form):
     """The spreadsheet to import and the group it goes to; evidence.importing reads and checks the rows."""
 
-    group = forms.ModelChoiceField(queryset=Group.objects.none(), empty_label=None, label="Import into")
+    group = forms.ModelChoiceField(queryset=Group.objects.none(), empty_label=None, label=_("Import into"))
     file = forms.FileField(
-        label="Spreadsheet", allow_empty_file=False,
+        label=_("Spreadsheet"), allow_empty_file=False,
         widget=forms.FileInput(attrs={"accept": ".csv,.xlsx,text/csv,application/vnd.openxmlformats-"
                                                 "officedocument.spreadsheetml.sheet"}),
     )
 
     def __init__(self, *args, groups, **kwargs):
         """`groups`: a queryset of the groups the person may log evidence in."""
+        from django.contrib.humanize.templatetags.humanize import intcomma
         from django.template.defaultfilters import filesizeformat
 
         from evidence.importing import MAX_BYTES, MAX_ROWS
 
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = groups
-        self.fields["file"].help_text = (f"A CSV file (UTF-8) or an Excel workbook (.xlsx), up to "
-                                         f"{filesizeformat(MAX_BYTES)} and {MAX_ROWS:,} rows. The first row names "
-                                         f"the columns.")
+        self.fields["file"].help_text = _(
+            "A CSV file (UTF-8) or an Excel workbook (.xlsx), up to %(size)s and %(rows)s rows. The first row names "
+            "the columns.") % {"size": filesizeformat(MAX_BYTES), "rows": intcomma(MAX_ROWS)}
 
     def clean_file(self):
         from django.template.defaultfilters import filesizeformat
@@ -582,6 +595,6 @@ class EvidenceImportForm(forms.Form):
 
         upload = self.cleaned_data["file"]
         if upload.size > MAX_BYTES:
-            raise ValidationError(f"The file is {filesizeformat(upload.size)}; the limit is "
-                                  f"{filesizeformat(MAX_BYTES)}. Split it into smaller files.")
+            raise ValidationError(_("The file is %(size)s; the limit is %(limit)s. Split it into smaller files.")
+                                  % {"size": filesizeformat(upload.size), "limit": filesizeformat(MAX_BYTES)})
         return upload

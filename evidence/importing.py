@@ -18,10 +18,12 @@ from calendar import monthrange
 from dataclasses import dataclass, field
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.permissions import Action, ensure_can
 from evidence import records
@@ -88,9 +90,10 @@ class Table:
 def detect_format(data):
     """CSV or XLSX, read from the content (never the file's name); ImportRefused for anything else."""
     if not data:
-        raise ImportRefused("The file is empty.")
+        raise ImportRefused(_("The file is empty."))
     if len(data) > MAX_BYTES:
-        raise ImportRefused(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it into smaller files.")
+        raise ImportRefused(_("The file is larger than %(size)s MB; split it into smaller files.")
+                            % {"size": MAX_BYTES // (1024 * 1024)})
     if data.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -98,23 +101,23 @@ def detect_format(data):
                 names = {entry.filename for entry in entries}
                 unpacked = sum(entry.file_size for entry in entries)
         except zipfile.BadZipFile as exc:
-            raise ImportRefused("The file looks like an Excel workbook but is damaged.") from exc
+            raise ImportRefused(_("The file looks like an Excel workbook but is damaged.")) from exc
         if "xl/workbook.xml" not in names:
-            raise ImportRefused("Only CSV files and Excel workbooks (.xlsx) can be imported; this is another kind "
-                                "of archive or document.")
+            raise ImportRefused(_("Only CSV files and Excel workbooks (.xlsx) can be imported; this is another kind "
+                                "of archive or document."))
         if unpacked > MAX_UNPACKED_BYTES:
-            raise ImportRefused("This workbook unpacks to far more than its size; it was refused.")
+            raise ImportRefused(_("This workbook unpacks to far more than its size; it was refused."))
         return XLSX
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportRefused("This is an old Excel .xls file. Save it as an Excel workbook (.xlsx) or as "
-                            "“CSV UTF-8”, then import that.")
+        raise ImportRefused(_("This is an old Excel .xls file. Save it as an Excel workbook (.xlsx) or as "
+                            "“CSV UTF-8”, then import that."))
     if data.startswith(b"%PDF-"):
-        raise ImportRefused("This is a PDF. Only CSV files and Excel workbooks (.xlsx) can be imported; attach a "
-                            "PDF to a record instead.")
+        raise ImportRefused(_("This is a PDF. Only CSV files and Excel workbooks (.xlsx) can be imported; attach a "
+                            "PDF to a record instead."))
     head = data[:4096]
     # Text has no NUL and no control characters other than tab and line breaks; images and random bytes do.
     if any(byte < 32 and byte not in b"\t\r\n" for byte in head):
-        raise ImportRefused("This file is neither a CSV file nor an Excel workbook (.xlsx).")
+        raise ImportRefused(_("This file is neither a CSV file nor an Excel workbook (.xlsx)."))
     return CSV
 
 
@@ -122,9 +125,9 @@ def _decode(data):
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportRefused("The CSV file is not in UTF-8, so its Chinese or other non-Latin text would be "
+        raise ImportRefused(_("The CSV file is not in UTF-8, so its Chinese or other non-Latin text would be "
                             "garbled. In Excel, save it as “CSV UTF-8”; in LibreOffice, choose the UTF-8 "
-                            "character set.") from exc
+                            "character set.")) from exc
 
 
 def _csv_rows(data):
@@ -139,7 +142,8 @@ def _csv_rows(data):
             if number > MAX_SHEET_ROWS:
                 return
     except csv.Error as exc:
-        raise ImportRefused(f"The CSV file could not be read near row {reader.line_num}: {exc}.") from exc
+        raise ImportRefused(_("The CSV file could not be read near row %(row)s: %(error)s.")
+                            % {"row": reader.line_num, "error": exc}) from exc
 
 
 def _xlsx_cell(value):
@@ -165,7 +169,7 @@ def _xlsx_rows(data):
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             try:
                 if not workbook.worksheets:
-                    raise ImportRefused("The workbook has no sheet.")
+                    raise ImportRefused(_("The workbook has no sheet."))
                 sheet = workbook.worksheets[0]
                 rows = sheet.iter_rows(min_row=1, max_row=MAX_SHEET_ROWS + 1, max_col=MAX_COLUMNS,
                                        values_only=True)
@@ -177,8 +181,8 @@ def _xlsx_rows(data):
     except ImportRefused:
         raise
     except Exception as exc:  # openpyxl raises many kinds of error on a damaged file; all mean the same here
-        raise ImportRefused("The workbook could not be read; it may be damaged. Save it again as .xlsx, or as "
-                            "“CSV UTF-8”, and import that.") from exc
+        raise ImportRefused(_("The workbook could not be read; it may be damaged. Save it again as .xlsx, or as "
+                            "“CSV UTF-8”, and import that.")) from exc
 
 
 def _column_name(cell):
@@ -197,25 +201,27 @@ def read_table(data):
     header = [_column_name(cell) for cell in first[1]] if first else []
     known = [name for name in header if name in COLUMNS]
     if not known:
-        raise ImportRefused("The first row must be a header naming the columns, e.g. title, summary, kind, "
-                            "institutions, source_url.")
+        raise ImportRefused(_("The first row must be a header naming the columns, e.g. title, summary, kind, "
+                            "institutions, source_url."))
     duplicated = sorted({name for name in known if known.count(name) > 1})
     if duplicated:
-        raise ImportRefused(f"These columns appear more than once: {', '.join(duplicated)}. Keep one of each.")
+        raise ImportRefused(_("These columns appear more than once: %(columns)s. Keep one of each.")
+                            % {"columns": ", ".join(duplicated)})
     missing = [name for name in REQUIRED_COLUMNS if name not in known]
     if missing:
-        raise ImportRefused(f"The header row has no {', '.join(missing)} column; every record needs a title, a "
-                            f"summary and a kind.")
+        raise ImportRefused(_("The header row has no %(columns)s column; every record needs a title, a summary "
+                              "and a kind.") % {"columns": ", ".join(missing)})
     positions = {name: index for index, name in enumerate(header) if name in COLUMNS}
     rows = []
     for number, cells in physical:
         if number > MAX_SHEET_ROWS:
-            raise ImportRefused(f"The sheet runs past row {MAX_SHEET_ROWS:,}, even if those rows look empty; copy "
-                                f"the records into a new file.")
+            raise ImportRefused(_("The sheet runs past row %(row)s, even if those rows look empty; copy the "
+                                  "records into a new file.") % {"row": intcomma(MAX_SHEET_ROWS)})
         if _is_blank(cells):
             continue
         if len(rows) == MAX_ROWS:
-            raise ImportRefused(f"The file has more than {MAX_ROWS:,} rows; split it into smaller files.")
+            raise ImportRefused(_("The file has more than %(rows)s rows; split it into smaller files.")
+                                % {"rows": intcomma(MAX_ROWS)})
         values = {}
         for name, index in positions.items():
             value = cells[index] if index < len(cells) else ""
@@ -224,7 +230,7 @@ def read_table(data):
             values[name] = value.strip() if isinstance(value, str) else value
         rows.append((number, values))
     if not rows:
-        raise ImportRefused("The file has a header row but no records below it.")
+        raise ImportRefused(_("The file has a header row but no records below it."))
     ignored = [name for name in dict.fromkeys(header) if name and name not in COLUMNS]
     return Table(format=file_format, columns=known, ignored_columns=ignored, rows=rows)
 
@@ -343,7 +349,7 @@ def parse_date(value, *, end=False):
         return value
     match = DATE_PATTERN.match(value)
     if not match:
-        raise ValueError(f"“{value}” is not a date; write YYYY, YYYY-MM or YYYY-MM-DD")
+        raise ValueError(_("“%(value)s” is not a date; write YYYY, YYYY-MM or YYYY-MM-DD") % {"value": value})
     year, month, day = (int(part) if part else None for part in match.groups())
     try:
         if month is None:
@@ -352,17 +358,18 @@ def parse_date(value, *, end=False):
             return datetime.date(year, month, monthrange(year, month)[1] if end else 1)
         return datetime.date(year, month, day)
     except ValueError as exc:  # month 13, 30 February … (calendar's IllegalMonthError is a ValueError)
-        raise ValueError(f"“{value}” is not a date that exists") from exc
+        raise ValueError(_("“%(value)s” is not a date that exists") % {"value": value}) from exc
 
 
 def _text(row, values, name, *, required=False, model=EvidenceRecord, model_field=None):
     value = values.get(name, "")
     if required and not value:
-        row.errors.append(f"{name}: missing; every record needs one.")
+        row.errors.append(_("%(column)s: missing; every record needs one.") % {"column": name})
         return ""
     limit = _max_length(model, model_field or name) if model else None
     if limit and len(value) > limit:
-        row.errors.append(f"{name}: too long ({len(value)} characters; at most {limit}).")
+        row.errors.append(_("%(column)s: too long (%(length)s characters; at most %(limit)s).")
+                          % {"column": name, "length": len(value), "limit": limit})
     return value
 
 
@@ -377,7 +384,7 @@ def _date(row, values, name, *, end=False):
         return None
 
 
-def _one_by_name(name, by_slug, by_name):
+def _one_by_name(name, by_slug, by_name, *, missing=None):
     """(object, None) or (None, what is wrong) for a slug or a name someone typed."""
     found = by_slug.get(name.casefold()) or by_slug.get(name)
     if found is not None:
@@ -385,10 +392,11 @@ def _one_by_name(name, by_slug, by_name):
     matches = by_name.get(name.casefold(), [])
     if len(matches) > 1:
         slugs = ", ".join(match.slug for match in matches)
-        return None, f"“{name}” matches {len(matches)} entries; use its short name ({slugs})"
+        return None, _("“%(name)s” matches %(count)s entries; use its short name (%(slugs)s)") % {
+            "name": name, "count": len(matches), "slugs": slugs}
     if matches:
         return matches[0], None
-    return None, f"“{name}” is not in the directory"
+    return None, (missing or _("“%(name)s” is not in the directory")) % {"name": name}
 
 
 def _institutions(row, values, lookups):
@@ -403,12 +411,12 @@ def _institutions(row, values, lookups):
             name, typed_role = with_role["name"].strip(), with_role["role"].strip()
             role = ROLES.get(typed_role.casefold())
             if role is None:
-                row.errors.append(f"institutions: unknown role “{typed_role}” for {name}; use vendor, deployer, "
-                                  f"partner or funder.")
+                row.errors.append(_("institutions: unknown role “%(role)s” for %(name)s; use vendor, deployer, "
+                                    "partner or funder.") % {"role": typed_role, "name": name})
                 continue
         institution, problem = _one_by_name(name, lookups.institutions_by_slug, lookups.institutions_by_name)
         if problem:
-            row.errors.append(f"institutions: {problem}.")
+            row.errors.append(_("institutions: %(problem)s.") % {"problem": problem})
             continue
         links.append((institution, role))
     return list(dict.fromkeys(links))
@@ -421,7 +429,8 @@ def _tags(row, values):
         if not name or name in tags:
             continue
         if len(name) > _max_length(Tag, "name"):
-            row.errors.append(f"tags: “{name[:20]}…” is too long (at most {_max_length(Tag, 'name')} characters).")
+            row.errors.append(_("tags: “%(tag)s…” is too long (at most %(limit)s characters).")
+                              % {"tag": name[:20], "limit": _max_length(Tag, "name")})
         tags.append(name)
     return tags
 
@@ -435,10 +444,11 @@ def _url(row, values):
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
-        row.errors.append(f"source_url: “{url[:80]}” is not a web address.")
+        row.errors.append(_("source_url: “%(url)s” is not a web address.") % {"url": url[:80]})
         return ""
     if len(url) > _max_length(Source, "url"):
-        row.errors.append(f"source_url: too long (at most {_max_length(Source, 'url')} characters).")
+        row.errors.append(_("source_url: too long (at most %(limit)s characters).")
+                          % {"limit": _max_length(Source, "url")})
     return url
 
 
@@ -457,8 +467,8 @@ def _source(row, values, lookups):
     }
     if not url and not title:
         if any(citation.values()):
-            row.errors.append("source_title: missing; an excerpt needs the source it is from (give source_title "
-                              "or source_url).")
+            row.errors.append(_("source_title: missing; an excerpt needs the source it is from (give source_title "
+                              "or source_url)."))
         return None
     row.values["citation"] = citation
     if url:
@@ -469,8 +479,8 @@ def _source(row, values, lookups):
         row.source = lookups.sources_by_title.get(title.casefold())
     if row.source is None:
         if not title:
-            row.errors.append("source_title: missing; your group has no source at this address yet, so give "
-                              "the new source a title.")
+            row.errors.append(_("source_title: missing; your group has no source at this address yet, so give "
+                              "the new source a title."))
             return None
         row.new_source = {"title": title, "url": url, "publisher": publisher, "published_on": published_on}
     return row.source
@@ -486,15 +496,16 @@ def check_row(number, values, lookups):
     kinds = ", ".join(EvidenceRecord.Kind.values)
     cleaned["kind"] = KINDS.get(kind.casefold()) or KINDS.get(re.sub(r"[\s-]+", "_", kind.casefold()))
     if not kind:
-        row.errors.append(f"kind: missing; use one of {kinds}.")
+        row.errors.append(_("kind: missing; use one of %(kinds)s.") % {"kinds": kinds})
     elif cleaned["kind"] is None:
-        row.errors.append(f"kind: unknown kind “{kind}”; use one of {kinds}.")
+        row.errors.append(_("kind: unknown kind “%(kind)s”; use one of %(kinds)s.") % {"kind": kind, "kinds": kinds})
     sector = values.get("sector", "")
     cleaned["sector"] = None
     if sector:
-        cleaned["sector"], problem = _one_by_name(sector, lookups.sectors_by_slug, lookups.sectors_by_name)
+        cleaned["sector"], problem = _one_by_name(sector, lookups.sectors_by_slug, lookups.sectors_by_name,
+                                                  missing=_("“%(name)s” is not in the list of sectors"))
         if problem:
-            row.errors.append(f"sector: {problem.replace('directory', 'list of sectors')}.")
+            row.errors.append(_("sector: %(problem)s.") % {"problem": problem})
     cleaned["institutions"] = _institutions(row, values, lookups)
     cleaned["country"] = _text(row, values, "country")
     cleaned["place"] = _text(row, values, "place")
@@ -502,16 +513,16 @@ def check_row(number, values, lookups):
     cleaned["event_end"] = _date(row, values, "event_end", end=True)
     start, end = cleaned["event_start"], cleaned["event_end"]
     if end and not start and not values.get("event_start"):
-        row.errors.append("event_end: given without event_start; fill event_start, or use it alone for one day.")
+        row.errors.append(_("event_end: given without event_start; fill event_start, or use it alone for one day."))
     elif start and end and end < start:
-        row.errors.append("event_end: the end comes before the start.")
+        row.errors.append(_("event_end: the end comes before the start."))
     cleaned["language"] = _text(row, values, "language")
     cleaned["tags"] = _tags(row, values)
     protected = values.get("protected", "").casefold()
     if protected in TRUE_WORDS | FALSE_WORDS:
         cleaned["protected"] = protected in TRUE_WORDS
     else:
-        row.errors.append(f"protected: “{values['protected']}” is not yes or no.")
+        row.errors.append(_("protected: “%(value)s” is not yes or no.") % {"value": values["protected"]})
     _source(row, values, lookups)
     return row
 
@@ -545,7 +556,8 @@ def import_rows(group, actor, rows):
     ensure_can(actor, Action.LOG_EVIDENCE, group)
     invalid = [row.number for row in rows if not row.valid]
     if invalid:
-        raise ValidationError(f"Rows with errors cannot be imported: {', '.join(map(str, invalid))}.")
+        raise ValidationError(_("Rows with errors cannot be imported: %(rows)s.")
+                              % {"rows": ", ".join(map(str, invalid))})
     # A new source cited by a protected record is protected too: it may name the same person at risk.
     protected_keys = {row.source_key for row in rows if row.source_is_new and row.values["protected"]}
     new_sources = {}
@@ -566,7 +578,8 @@ def import_rows(group, actor, rows):
                 **{name: values[name] for name in _RECORD_FIELDS},
             ))
         except ValidationError as exc:
-            raise ValidationError(f"Row {row.number}: {' '.join(exc.messages)}") from exc
+            raise ValidationError(_("Row %(row)s: %(errors)s")
+                                  % {"row": row.number, "errors": " ".join(exc.messages)}) from exc
     return created
 
 
@@ -592,7 +605,7 @@ def _enqueue(import_id):
     try:
         import_evidence.delay(import_id)
     except Exception as exc:  # the broker is unreachable: say so on the row, which can be retried later
-        _fail(import_id, f"The job queue could not be reached: {exc}")
+        _fail(import_id, _("The job queue could not be reached: %(error)s") % {"error": exc})
 
 
 def _fail(import_id, error):
@@ -604,9 +617,9 @@ def retry_import(job, *, actor):
     """Queue a failed import again, if its file is still kept."""
     ensure_can(actor, Action.LOG_EVIDENCE, job.group)
     if job.status != EvidenceImport.Status.FAILED:
-        raise ValidationError("Only a failed import is tried again.")
+        raise ValidationError(_("Only a failed import is tried again."))
     if load_upload(job.stored_file) is None:
-        raise ValidationError("The uploaded file is no longer kept; upload it again.")
+        raise ValidationError(_("The uploaded file is no longer kept; upload it again."))
     with transaction.atomic():
         EvidenceImport.objects.filter(pk=job.pk, status=EvidenceImport.Status.FAILED).update(
             status=EvidenceImport.Status.QUEUED, error="", finished_at=None)
@@ -625,9 +638,9 @@ def run_import(import_id):
         status=EvidenceImport.Status.RUNNING)
     data = load_upload(job.stored_file)
     if data is None:
-        return _fail(job.pk, "The uploaded file is no longer kept; upload it again.")
+        return _fail(job.pk, _("The uploaded file is no longer kept; upload it again."))
     if job.requested_by is None:
-        return _fail(job.pk, "The account that asked for the import no longer exists.")
+        return _fail(job.pk, _("The account that asked for the import no longer exists."))
     try:
         # Checked again: the directory or the group's sources may have changed since the preview.
         preview = read_upload(data, group=job.group)
@@ -636,8 +649,9 @@ def run_import(import_id):
     rows = preview.valid_rows if job.only_valid_rows else preview.rows
     if not job.only_valid_rows and preview.invalid_rows:
         numbers = ", ".join(str(row.number) for row in preview.invalid_rows[:20])
-        return _fail(job.pk, f"Nothing was imported: rows {numbers} have errors now (the directory or the group's "
-                             f"sources changed since the preview). Upload the file again to see them.")
+        return _fail(job.pk, _("Nothing was imported: rows %(rows)s have errors now (the directory or the group's "
+                               "sources changed since the preview). Upload the file again to see them.")
+                     % {"rows": numbers})
     try:
         with transaction.atomic():
             locked = EvidenceImport.objects.select_for_update().get(pk=job.pk)
@@ -648,11 +662,13 @@ def run_import(import_id):
             locked.error, locked.finished_at = "", timezone.now()
             locked.save(update_fields=["status", "imported_count", "error", "finished_at"])
     except (ValidationError, PermissionDenied) as exc:
-        return _fail(job.pk, f"Nothing was imported. {' '.join(getattr(exc, 'messages', [str(exc)]))}")
+        return _fail(job.pk, _("Nothing was imported. %(reason)s")
+                     % {"reason": " ".join(getattr(exc, "messages", [str(exc)]))})
     except SoftTimeLimitExceeded:
         # The transaction is rolled back; a retry would take as long, so say what helps instead.
-        return _fail(job.pk, f"Nothing was imported: saving {len(rows):,} rows took longer than a background job "
-                             f"may run. Split the file into smaller ones and import them one by one.")
+        return _fail(job.pk, _("Nothing was imported: saving %(rows)s rows took longer than a background job may "
+                               "run. Split the file into smaller ones and import them one by one.")
+                     % {"rows": intcomma(len(rows))})
     delete_upload(job.stored_file)
 
 

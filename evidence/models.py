@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import GroupScopedQuerySet
 from evidence.querysets import EvidenceRecordQuerySet, InstitutionQuerySet
@@ -22,12 +23,12 @@ class Report(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=300)
     publisher = models.CharField(max_length=200)
-    published = models.CharField(max_length=10, blank=True, help_text="YYYY or YYYY-MM, as the report gives it")
+    published = models.CharField(max_length=10, blank=True, help_text=_("YYYY or YYYY-MM, as the report gives it"))
     licence = models.CharField(max_length=200, blank=True)
     licence_url = models.URLField(blank=True)
     url = models.URLField(blank=True)
     document_code = models.CharField(max_length=60, blank=True)
-    credit = models.TextField(blank=True, help_text="The attribution to show wherever the report's data appears")
+    credit = models.TextField(blank=True, help_text=_("The attribution to show wherever the report's data appears"))
 
     class Meta:
         ordering = ["-published", "title"]
@@ -100,7 +101,7 @@ RESERVED_INSTITUTION_SLUGS = {"new"}
 
 def validate_unreserved_slug(value):
     if value in RESERVED_INSTITUTION_SLUGS:
-        raise ValidationError("This short name is reserved; choose another.")
+        raise ValidationError(_("This short name is reserved; choose another."))
 
 
 class Institution(models.Model):
@@ -112,17 +113,17 @@ class Institution(models.Model):
     """
 
     class Kind(models.TextChoices):
-        COMPANY = "company", "Company"
-        GOVERNMENT = "government", "Government body"
-        POLICE = "police", "Police / public security"
-        ACADEMIC = "academic", "School, university or research institute"
-        STANDARDS_BODY = "standards_body", "Standards body"
-        NGO = "ngo", "NGO"
-        OTHER = "other", "Other"
+        COMPANY = "company", _("Company")
+        GOVERNMENT = "government", _("Government body")
+        POLICE = "police", _("Police / public security")
+        ACADEMIC = "academic", _("School, university or research institute")
+        STANDARDS_BODY = "standards_body", _("Standards body")
+        NGO = "ngo", _("NGO")
+        OTHER = "other", _("Other")
 
     slug = models.SlugField(max_length=80, unique=True, validators=[validate_unreserved_slug])
     name = models.CharField(max_length=200)
-    name_zh = models.CharField("Chinese name", max_length=200, blank=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=200, blank=True)
     aliases = models.JSONField(default=list, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
     country = models.CharField(max_length=80, blank=True, db_index=True)
@@ -132,13 +133,13 @@ class Institution(models.Model):
     website = models.URLField(blank=True)
     summary = models.TextField(blank=True)
     parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children")
-    investigated = models.BooleanField(default=False, help_text="One of the companies the report investigates")
+    investigated = models.BooleanField(default=False, help_text=_("One of the companies the report investigates"))
     report_table = models.CharField(max_length=40, blank=True)
     source_report = models.ForeignKey(Report, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     page = models.PositiveIntegerField(null=True, blank=True)
     added_by_group = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, null=True, blank=True,
                                        related_name="own_institutions",
-                                       help_text="Empty for the shared directory; else the only group that sees it")
+                                       help_text=_("Empty for the shared directory; else the only group that sees it"))
     # Name, Chinese name and aliases folded into one lower-case column, so one lookup searches them all.
     search_text = models.TextField(editable=False, default="")
     updated_at = models.DateTimeField(auto_now=True)
@@ -177,19 +178,19 @@ class Relationship(models.Model):
     """A link between two institutions the sources report: one supplies, partners with, funds … the other."""
 
     class Kind(models.TextChoices):
-        SUPPLIES = "supplies", "supplies"
-        PARTNER = "partner", "partners with"
-        JOINT_LAB = "joint_lab", "runs a joint lab with"
-        DATA_SHARING = "data_sharing", "shares data with"
-        PILOT = "pilot", "piloted at"
-        FUNDS = "funds", "funds"
+        SUPPLIES = "supplies", _("supplies")
+        PARTNER = "partner", _("partners with")
+        JOINT_LAB = "joint_lab", _("runs a joint lab with")
+        DATA_SHARING = "data_sharing", _("shares data with")
+        PILOT = "pilot", _("piloted at")
+        FUNDS = "funds", _("funds")
 
     slug = models.SlugField(max_length=80, unique=True)
     source_institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="relationships_out")
     target_institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="relationships_in")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     note = models.TextField(blank=True)
-    source = models.CharField(max_length=300, blank=True, help_text="Where this is reported, e.g. a report page")
+    source = models.CharField(max_length=300, blank=True, help_text=_("Where this is reported, e.g. a report page"))
     report = models.ForeignKey(Report, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     page = models.PositiveIntegerField(null=True, blank=True)
 
@@ -201,13 +202,13 @@ class Relationship(models.Model):
 
     def clean(self):
         if self.source_institution_id and self.source_institution_id == self.target_institution_id:
-            raise ValidationError({"target_institution": "An institution cannot be related to itself."})
+            raise ValidationError({"target_institution": _("An institution cannot be related to itself.")})
         duplicates = Relationship.objects.filter(
             source_institution_id=self.source_institution_id, target_institution_id=self.target_institution_id,
             kind=self.kind,
         ).exclude(pk=self.pk)
         if duplicates.exists():
-            raise ValidationError("This relationship is already recorded.")
+            raise ValidationError(_("This relationship is already recorded."))
 
     def to_dict(self):
         return {
@@ -252,14 +253,14 @@ class Source(models.Model):
     """
 
     class Kind(models.TextChoices):
-        REPORT = "report", "Report"
-        NEWS = "news", "News article"
-        PROCUREMENT = "procurement", "Procurement notice"
-        OFFICIAL = "official", "Official document"
-        COMPANY = "company", "Company material"
-        ACADEMIC = "academic", "Academic paper"
-        SOCIAL = "social", "Social media"
-        OTHER = "other", "Other"
+        REPORT = "report", _("Report")
+        NEWS = "news", _("News article")
+        PROCUREMENT = "procurement", _("Procurement notice")
+        OFFICIAL = "official", _("Official document")
+        COMPANY = "company", _("Company material")
+        ACADEMIC = "academic", _("Academic paper")
+        SOCIAL = "social", _("Social media")
+        OTHER = "other", _("Other")
 
     group = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, related_name="sources")
     title = models.CharField(max_length=300)
@@ -270,9 +271,9 @@ class Source(models.Model):
     publisher = models.CharField(max_length=200, blank=True)
     published_on = models.DateField(null=True, blank=True)
     archive_url = models.URLField(max_length=1000, blank=True)
-    language = models.CharField(max_length=20, blank=True, help_text="e.g. en, zh")
-    protected = models.BooleanField(default=False, help_text="Never shown outside the group (e.g. it names a "
-                                    "person at risk)")
+    language = models.CharField(max_length=20, blank=True, help_text=_("e.g. en, zh"))
+    protected = models.BooleanField(default=False, help_text=_("Never shown outside the group (e.g. it names a "
+                                    "person at risk)"))
     report = models.ForeignKey(Report, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
@@ -318,20 +319,20 @@ class EvidenceRecord(models.Model):
     """
 
     class Kind(models.TextChoices):
-        DEPLOYMENT = "deployment", "Deployment"
-        PRODUCT_CLAIM = "product_claim", "Product claim"
-        PROCUREMENT = "procurement", "Procurement"
-        PARTNERSHIP = "partnership", "Partnership"
-        POLICY = "policy", "Policy"
-        RESEARCH = "research", "Research"
-        STATEMENT = "statement", "Statement"
-        PUSHBACK = "pushback", "Pushback"
+        DEPLOYMENT = "deployment", _("Deployment")
+        PRODUCT_CLAIM = "product_claim", _("Product claim")
+        PROCUREMENT = "procurement", _("Procurement")
+        PARTNERSHIP = "partnership", _("Partnership")
+        POLICY = "policy", _("Policy")
+        RESEARCH = "research", _("Research")
+        STATEMENT = "statement", _("Statement")
+        PUSHBACK = "pushback", _("Pushback")
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Submitted for verification"
-        VERIFIED = "verified", "Verified"
-        REJECTED = "rejected", "Rejected"
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted for verification")
+        VERIFIED = "verified", _("Verified")
+        REJECTED = "rejected", _("Rejected")
 
     group = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, related_name="evidence_records")
     title = models.CharField(max_length=300)
@@ -344,7 +345,7 @@ class EvidenceRecord(models.Model):
     sources = models.ManyToManyField(Source, through="Citation", related_name="records")
     tags = models.ManyToManyField(Tag, blank=True, related_name="records")
     country = models.CharField(max_length=80, blank=True)
-    place = models.CharField(max_length=200, blank=True, help_text="Province and/or city")
+    place = models.CharField(max_length=200, blank=True, help_text=_("Province and/or city"))
     event_start = models.DateField(null=True, blank=True)
     event_end = models.DateField(null=True, blank=True)
     language = models.CharField(max_length=20, blank=True)
@@ -359,7 +360,7 @@ class EvidenceRecord(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     shared_with = models.ManyToManyField("accounts.Group", blank=True, related_name="records_shared_with_us")
     shared_with_everyone = models.BooleanField(default=False)
-    report_fact = models.CharField(max_length=80, blank=True, help_text="The report dataset's id, if loaded from it")
+    report_fact = models.CharField(max_length=80, blank=True, help_text=_("The report dataset's id, if loaded from it"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -428,11 +429,11 @@ class RecordInstitution(models.Model):
     """An institution involved in a record, and in what role."""
 
     class Role(models.TextChoices):
-        VENDOR = "vendor", "Vendor"
-        DEPLOYER = "deployer", "Deployer"
-        PARTNER = "partner", "Partner"
-        FUNDER = "funder", "Funder"
-        OTHER = "other", "Involved"
+        VENDOR = "vendor", _("Vendor")
+        DEPLOYER = "deployer", _("Deployer")
+        PARTNER = "partner", _("Partner")
+        FUNDER = "funder", _("Funder")
+        OTHER = "other", _("Involved")
 
     record = models.ForeignKey(EvidenceRecord, on_delete=models.CASCADE, related_name="institution_links")
     # Indexed with the record below, not alone.
@@ -455,7 +456,7 @@ class Citation(models.Model):
 
     record = models.ForeignKey(EvidenceRecord, on_delete=models.CASCADE, related_name="citations")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
-    locator = models.CharField(max_length=120, blank=True, help_text="Page, section or timestamp")
+    locator = models.CharField(max_length=120, blank=True, help_text=_("Page, section or timestamp"))
     excerpt = models.TextField(blank=True)
     excerpt_language = models.CharField(max_length=20, blank=True)
     translation = models.TextField(blank=True)
@@ -502,16 +503,16 @@ class EvidenceImport(models.Model):
     """
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Waiting for a worker"
-        RUNNING = "running", "Importing"
-        DONE = "done", "Imported"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Waiting for a worker")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
 
     group = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, related_name="evidence_imports")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                      related_name="+")
-    stored_file = models.CharField(max_length=200, help_text="Its name in private storage, never the upload's")
-    file_name = models.CharField(max_length=255, help_text="The name the file had on the uploader's machine")
+    stored_file = models.CharField(max_length=200, help_text=_("Its name in private storage, never the upload's"))
+    file_name = models.CharField(max_length=255, help_text=_("The name the file had on the uploader's machine"))
     only_valid_rows = models.BooleanField(default=False)
     row_count = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)

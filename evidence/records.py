@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import TextChoices
-from django.template.defaultfilters import pluralize
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import record_change
 from accounts.models import Group
@@ -47,8 +48,8 @@ def _set_relations(record, *, group, institutions=None, citations=None, tags=Non
     if institutions is not None:
         for institution, _role in institutions:
             if institution.added_by_group_id not in (None, group.pk):
-                raise ValidationError({"institutions": "A record can only name the shared directory's institutions "
-                                                       "and its own group's."})
+                raise ValidationError({"institutions": _("A record can only name the shared directory's institutions "
+                                                         "and its own group's.")})
         record.institution_links.all().delete()
         RecordInstitution.objects.bulk_create(
             RecordInstitution(record=record, institution=institution, role=role)
@@ -57,7 +58,7 @@ def _set_relations(record, *, group, institutions=None, citations=None, tags=Non
     if citations is not None:
         for citation in citations:
             if citation["source"].group_id != group.pk:
-                raise ValidationError({"citations": "A record can only cite its own group's sources."})
+                raise ValidationError({"citations": _("A record can only cite its own group's sources.")})
         record.citations.all().delete()
         Citation.objects.bulk_create(Citation(record=record, captured_by=actor, **c) for c in citations)
     if tags is not None:
@@ -89,7 +90,7 @@ def update_record(record, *, actor, institutions=None, citations=None, tags=None
     record = _locked(record)
     ensure_can(actor, Action.LOG_EVIDENCE, record.group)
     if record.status == Status.VERIFIED:
-        raise ValidationError("A verified record is reopened before it is edited.")
+        raise ValidationError(_("A verified record is reopened before it is edited."))
     before = record.to_dict()
     for key, value in fields.items():
         setattr(record, key, value)
@@ -105,7 +106,8 @@ def _move(record, step, *, actor, action, to, reason=""):
     record = _locked(record)
     ensure_can(actor, action, record.group)
     if record.status not in STEPS[step]:
-        raise ValidationError(f"A {record.get_status_display().lower()} record cannot be {to.label.lower()}.")
+        raise ValidationError(_("A %(status)s record cannot be %(step)s.") % {
+            "status": record.get_status_display().lower(), "step": to.label.lower()})
     before = record.to_dict()
     record.status = to
     if step == "submit":
@@ -114,7 +116,7 @@ def _move(record, step, *, actor, action, to, reason=""):
     elif step in ("verify", "reject"):
         # The two-person check: whoever submitted a record cannot be the one who accepts or rejects it.
         if record.submitted_by_id == actor.pk:
-            raise ValidationError("Someone other than the person who submitted it must check it.")
+            raise ValidationError(_("Someone other than the person who submitted it must check it."))
         record.decided_by, record.decided_at, record.decision_reason = actor, timezone.now(), reason
     else:
         record.decided_by, record.decided_at, record.decision_reason = actor, timezone.now(), reason
@@ -126,7 +128,7 @@ def _move(record, step, *, actor, action, to, reason=""):
 @transaction.atomic
 def submit_record(record, *, actor):
     if not record.citations.exists():
-        raise ValidationError("Cite at least one source before submitting the record for verification.")
+        raise ValidationError(_("Cite at least one source before submitting the record for verification."))
     return _move(record, "submit", actor=actor, action=Action.LOG_EVIDENCE, to=Status.SUBMITTED)
 
 
@@ -138,7 +140,7 @@ def verify_record(record, *, actor):
 @transaction.atomic
 def reject_record(record, *, actor, reason):
     if not reason.strip():
-        raise ValidationError({"reason": "Say why the record is rejected, so it can be fixed."})
+        raise ValidationError({"reason": _("Say why the record is rejected, so it can be fixed.")})
     return _move(record, "reject", actor=actor, action=Action.VERIFY_EVIDENCE, to=Status.REJECTED,
                  reason=reason.strip())
 
@@ -154,20 +156,21 @@ def share_record(record, *, actor, groups=(), everyone=False):
     record = _locked(record)
     ensure_can(actor, Action.SHARE_EVIDENCE, record.group)
     if (groups or everyone) and (record.status != Status.VERIFIED or record.protected):
-        raise ValidationError("Only verified records that are not protected can be shared.")
+        raise ValidationError(_("Only verified records that are not protected can be shared."))
     if groups or everyone:
         own = [link.institution.name for link in record.institution_links.select_related("institution")
                if link.institution.added_by_group_id]
         if own:
-            raise ValidationError(f"The record names institutions only your group sees ({', '.join(own)}); a "
-                                  f"coordinator adds them to the shared directory before the record is shared.")
+            raise ValidationError(_("The record names institutions only your group sees (%(names)s); a coordinator "
+                                    "adds them to the shared directory before the record is shared.")
+                                  % {"names": ", ".join(own)})
     groups = [g for g in groups if g.pk != record.group_id]
     current = {g.pk for g in record.shared_with.all()}
     added = [g.pk for g in groups if g.pk not in current]
     if len(set(Group.objects.share_partners(actor).filter(pk__in=added).values_list("pk", flat=True))) < len(
             set(added)):
         # The same words as for a slug no group has: whether an unlisted group exists is not told.
-        raise ValidationError({"groups": "No such group."})
+        raise ValidationError({"groups": _("No such group.")})
     before = {"shared_with": sorted(g.slug for g in record.shared_with.all()),
               "shared_with_everyone": record.shared_with_everyone}
     record.shared_with.set(groups)
@@ -186,7 +189,7 @@ def add_attachment(record, *, actor, uploaded_file):
     """
     ensure_can(actor, Action.LOG_EVIDENCE, record.group)
     if record.status == Status.VERIFIED:
-        raise ValidationError("A verified record is reopened before files are added to it.")
+        raise ValidationError(_("A verified record is reopened before files are added to it."))
     checked = check_upload(uploaded_file)
     attachment = Attachment(
         group=record.group, record=record, original_name=checked.display_name, content_type=checked.content_type,
@@ -219,9 +222,9 @@ TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
 def _tag_name(name):
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"tag": "Give the tag a name."})
+        raise ValidationError({"tag": _("Give the tag a name.")})
     if len(name) > TAG_MAX_LENGTH:
-        raise ValidationError({"tag": f"A tag has at most {TAG_MAX_LENGTH} characters."})
+        raise ValidationError({"tag": _("A tag has at most %(limit)s characters.") % {"limit": TAG_MAX_LENGTH}})
     return name
 
 
@@ -259,11 +262,11 @@ BULK_LIMIT = 500
 
 
 class BulkAction(TextChoices):
-    TAG = "tag", "Add a tag"
-    UNTAG = "untag", "Remove a tag"
-    SUBMIT = "submit", "Submit for verification"
-    SHARE = "share", "Share with other groups"
-    ADD_TO_TARGET = "add_to_target", "Add to a campaign target"
+    TAG = "tag", _("Add a tag")
+    UNTAG = "untag", _("Remove a tag")
+    SUBMIT = "submit", _("Submit for verification")
+    SHARE = "share", _("Share with other groups")
+    ADD_TO_TARGET = "add_to_target", _("Add to a campaign target")
 
 
 @dataclass
@@ -275,18 +278,20 @@ class BulkOutcome:
     refused: Counter = field(default_factory=Counter)
 
     def summary(self):
-        parts = [f"{self.changed} record{pluralize(self.changed)} changed"]
+        parts = [ngettext("%(count)s record changed", "%(count)s records changed", self.changed)
+                 % {"count": self.changed}]
         if self.unchanged:
-            parts.append(f"{self.unchanged} already so")
-        parts += [f"{count} not changed: {reason}" for reason, count in self.refused.most_common()]
-        return "; ".join(parts) + "."
+            parts.append(gettext("%(count)s already so") % {"count": self.unchanged})
+        parts += [gettext("%(count)s not changed: %(reason)s") % {"count": count, "reason": reason}
+                  for reason, count in self.refused.most_common()]
+        return gettext("; ").join(parts) + gettext(".")
 
 
 def _add_to_target(records, *, actor, target):
     from campaigns.services import add_evidence_to_target
 
     if target is None:
-        raise ValidationError({"target": "Choose the campaign target to add the records to."})
+        raise ValidationError({"target": _("Choose the campaign target to add the records to.")})
     with transaction.atomic():
         added = add_evidence_to_target(actor=actor, target=target, records=records)
     return BulkOutcome(changed=added, unchanged=len(set(records)) - added)
@@ -319,13 +324,14 @@ def bulk_change(records, *, actor, action, tag="", groups=(), everyone=False, ta
     action = BulkAction(action)
     records = list(records)
     if len(records) > BULK_LIMIT:
-        raise ValidationError(f"At most {BULK_LIMIT} records change at once; narrow the filters.")
+        raise ValidationError(_("At most %(limit)s records change at once; narrow the filters.")
+                              % {"limit": BULK_LIMIT})
     if action == BulkAction.ADD_TO_TARGET:
         return _add_to_target(records, actor=actor, target=target)
     if action in (BulkAction.TAG, BulkAction.UNTAG):
         tag = _tag_name(tag)
     if action == BulkAction.SHARE and not (groups or everyone):
-        raise ValidationError({"groups": "Choose the groups to share with, or every group."})
+        raise ValidationError({"groups": _("Choose the groups to share with, or every group.")})
     change = {
         BulkAction.TAG: lambda record: tag_record(record, actor=actor, name=tag),
         BulkAction.UNTAG: lambda record: untag_record(record, actor=actor, name=tag),
@@ -337,7 +343,7 @@ def bulk_change(records, *, actor, action, tag="", groups=(), everyone=False, ta
     outcome = BulkOutcome()
     for record in records:
         if record.pk not in own:
-            outcome.refused["another group's shared record is read-only"] += 1
+            outcome.refused[gettext("another group's shared record is read-only")] += 1
             continue
         try:
             changed = change(record)

@@ -11,6 +11,7 @@ import secrets
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from accounts.audit import record_change
 from accounts.permissions import Action, can, can_in_any_group
@@ -22,9 +23,10 @@ def ensure_directory_editor(actor, institution=None):
     group = getattr(institution, "added_by_group", None)
     if group is not None:
         if not can(actor, Action.EDIT_DIRECTORY, group):
-            raise PermissionDenied(f"Only coordinators of {group.name} edit the institutions it added.")
+            raise PermissionDenied(_("Only coordinators of %(group)s edit the institutions it added.")
+                                   % {"group": group.name})
     elif not can_in_any_group(actor, Action.EDIT_DIRECTORY):
-        raise PermissionDenied("Only coordinators and site staff edit the institution directory.")
+        raise PermissionDenied(_("Only coordinators and site staff edit the institution directory."))
 
 
 def _locked(institution):
@@ -47,7 +49,7 @@ def _private_slug(name):
 def add_group_institution(group, *, actor, name, **values):
     """An institution that only `group` sees, added by a member who logs evidence there."""
     if not can(actor, Action.LOG_EVIDENCE, group):
-        raise PermissionDenied("Your role in this group does not allow that.")
+        raise PermissionDenied(_("Your role in this group does not allow that."))
     sectors = values.pop("sectors", None)
     institution = Institution(slug=_private_slug(name), name=name.strip(), added_by_group=group, **values)
     institution.full_clean()
@@ -64,7 +66,7 @@ def add_to_directory(institution, *, actor):
     """Make a group's own institution part of the shared directory, which every member on the site reads."""
     institution = _locked(institution)
     if institution.added_by_group is None:
-        raise ValidationError("This institution is already in the shared directory.")
+        raise ValidationError(_("This institution is already in the shared directory."))
     ensure_directory_editor(actor, institution)
     group = institution.added_by_group
     institution.added_by_group = None
@@ -122,7 +124,7 @@ def add_relationship(*, actor, source_institution, target_institution, kind, not
     """
     ensure_directory_editor(actor)
     if source_institution.added_by_group_id or target_institution.added_by_group_id:
-        raise ValidationError("Add both institutions to the shared directory before linking them.")
+        raise ValidationError(_("Add both institutions to the shared directory before linking them."))
     relationship = Relationship(
         source_institution=source_institution, target_institution=target_institution, kind=kind, note=note,
         source=source,

@@ -11,14 +11,16 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.audit import history_of, record_change
@@ -56,7 +58,7 @@ from evidence.network import layout
 
 PAGE_SIZE = 50
 HISTORY_LIMIT = 50
-HIDDEN_EDITOR = "a coordinator of another group"
+HIDDEN_EDITOR = gettext_lazy("a coordinator of another group")
 
 
 def _web_link(url):
@@ -131,14 +133,16 @@ def _relationship_rows(institution, relationships):
 
 
 _ACTION_LABELS = {
-    "institution.created": "Added to the directory",
-    "institution.updated": "Edited",
-    "relationship.added": "Relationship added",
-    "relationship.removed": "Relationship removed",
+    "institution.created": gettext_lazy("Added to the directory"),
+    "institution.updated": gettext_lazy("Edited"),
+    "relationship.added": gettext_lazy("Relationship added"),
+    "relationship.removed": gettext_lazy("Relationship removed"),
 }
 
 
 def _field_label(name):
+    if name in InstitutionForm.Meta.labels:  # the models' own names are English only
+        return str(InstitutionForm.Meta.labels[name])
     try:
         return str(Institution._meta.get_field(name).verbose_name)
     except FieldDoesNotExist:  # a field the model no longer has
@@ -166,7 +170,7 @@ def _history_rows(institution, viewer):
     rows = []
     for entry in entries:
         if entry.actor_id is None:
-            editor = "an account since deleted"
+            editor = _("an account since deleted")
         elif entry.actor_id in colleagues:
             editor = entry.actor.username
         else:
@@ -242,9 +246,9 @@ def institution_create(request):
         try:
             institution = services.create_institution(actor=request.user, **form.cleaned_data)
         except IntegrityError:  # someone took the slug since the form checked it
-            form.add_error("slug", "An institution with this short name already exists.")
+            form.add_error("slug", _("An institution with this short name already exists."))
         else:
-            messages.success(request, f"{institution.name} was added to the directory.")
+            messages.success(request, _("%(name)s was added to the directory.") % {"name": institution.name})
             return redirect(institution)
     return _form_page(request, form, status=400)
 
@@ -260,7 +264,7 @@ def institution_edit(request, slug):
     form = InstitutionForm(request.POST, instance=unsaved, user=request.user)
     if form.is_valid():
         institution = services.update_institution(institution, actor=request.user, **form.cleaned_data)
-        messages.success(request, f"{institution.name} was saved.")
+        messages.success(request, _("%(name)s was saved.") % {"name": institution.name})
         return redirect(institution)
     return _form_page(request, form, institution, status=400)
 
@@ -274,7 +278,7 @@ def institution_add_to_directory(request, slug):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"{institution.name} is now in the shared directory.")
+        messages.success(request, _("%(name)s is now in the shared directory.") % {"name": institution.name})
     return redirect(institution)
 
 
@@ -285,10 +289,10 @@ def relationship_add(request, slug):
     services.ensure_directory_editor(request.user)
     form = RelationshipForm(request.POST, institution=institution, user=request.user)
     if not form.is_valid():
-        messages.error(request, "The relationship was not added; see the form below.")
+        messages.error(request, _("The relationship was not added; see the form below."))
         return _detail_page(request, institution, relationship_form=form, status=400)
     relationship = services.add_relationship(actor=request.user, **form.relationship_values())
-    messages.success(request, f"Added: {relationship}.")
+    messages.success(request, _("Added: %(relationship)s.") % {"relationship": relationship})
     return redirect(institution)
 
 
@@ -303,7 +307,7 @@ def relationship_remove(request, pk):
     )
     services.ensure_directory_editor(request.user)
     services.remove_relationship(relationship, actor=request.user)
-    messages.success(request, f"Removed: {relationship}.")
+    messages.success(request, _("Removed: %(relationship)s.") % {"relationship": relationship})
     # Back to the page the button was on: either end of the relationship, nowhere else.
     if request.POST.get("back") == relationship.target_institution.slug:
         return redirect(relationship.target_institution)
@@ -366,7 +370,7 @@ def evidence_list(request):
 def evidence_bulk(request):
     """One change to the ticked records, or to every record the list's filters match (records.bulk_change)."""
     if not can_in_any_group(request.user, Action.LOG_EVIDENCE):
-        raise PermissionDenied("Your role in your groups does not allow changing records.")
+        raise PermissionDenied(_("Your role in your groups does not allow changing records."))
     form = BulkActionForm(request.POST, user=request.user)
     query = QueryDict(request.POST.get("filters", ""))
     if not form.is_valid():
@@ -374,7 +378,7 @@ def evidence_bulk(request):
     filterset, matching = _filtered_records(request, query)
     if filterset.is_bound and not filterset.form.is_valid():
         # An invalid filter is dropped by the filterset, which would widen "every matching record".
-        form.add_error(None, "Correct the filters before changing every record they match.")
+        form.add_error(None, _("Correct the filters before changing every record they match."))
         return _evidence_list_page(request, query, bulk_form=form, status=400)
     data = form.cleaned_data
     if data["scope"] == "selected":
@@ -394,18 +398,20 @@ def evidence_bulk(request):
 
 
 _RECORD_ACTIONS = {
-    "evidence.created": "Logged",
-    "evidence.updated": "Edited",
-    "evidence.submit": "Submitted for verification",
-    "evidence.verify": "Verified",
-    "evidence.reject": "Rejected",
-    "evidence.reopen": "Reopened",
-    "evidence.shared": "Sharing changed",
-    "evidence.attachment_added": "File attached",
+    "evidence.created": gettext_lazy("Logged"),
+    "evidence.updated": gettext_lazy("Edited"),
+    "evidence.submit": gettext_lazy("Submitted for verification"),
+    "evidence.verify": gettext_lazy("Verified"),
+    "evidence.reject": gettext_lazy("Rejected"),
+    "evidence.reopen": gettext_lazy("Reopened"),
+    "evidence.shared": gettext_lazy("Sharing changed"),
+    "evidence.attachment_added": gettext_lazy("File attached"),
 }
 
 
 def _record_field_label(name):
+    if name in EvidenceRecordForm.Meta.labels:  # the models' own names are English only
+        return str(EvidenceRecordForm.Meta.labels[name])
     try:
         field = EvidenceRecord._meta.get_field(name)
     except FieldDoesNotExist:
@@ -423,12 +429,13 @@ def _record_history(record):
             changes = ", ".join(_record_field_label(name) for name in after)
         elif entry.action == "evidence.shared":
             everyone = after.get("shared_with_everyone")
-            changes = "every group" if everyone else ", ".join(after.get("shared_with") or []) or "no longer shared"
+            changes = (_("every group") if everyone
+                       else ", ".join(after.get("shared_with") or []) or _("no longer shared"))
         elif entry.action == "evidence.attachment_added":
             changes = str(after.get("attachment", ""))
         rows.append({"when": entry.created_at, "action": _RECORD_ACTIONS.get(entry.action, entry.action),
                      "changes": changes,
-                     "editor": entry.actor.username if entry.actor_id else "an account since deleted"})
+                     "editor": entry.actor.username if entry.actor_id else _("an account since deleted")})
     return rows
 
 
@@ -499,7 +506,7 @@ def _group_to_log_in(request):
         active = membership.group if membership else None
         group = active if active in groups else next(iter(groups), None)
     if group is None:
-        raise PermissionDenied("Your role in your groups does not allow logging evidence.")
+        raise PermissionDenied(_("Your role in your groups does not allow logging evidence."))
     return group, groups
 
 
@@ -551,8 +558,9 @@ def _record_form_page(request, group, *, record=None, groups=()):
         valid = [form.is_valid(), institutions.is_valid(), citations.is_valid()]  # all three, for every error
         saved = all(valid) and _save_record(request, group, form, institutions, citations, record)
         if saved:
-            messages.success(request, f"“{saved.title}” was saved." if record else
-                             f"“{saved.title}” was logged as a draft of {group.name}.")
+            messages.success(request, _("“%(title)s” was saved.") % {"title": saved.title} if record else
+                             _("“%(title)s” was logged as a draft of %(group)s.") % {"title": saved.title,
+                                                                                   "group": group.name})
             return redirect(saved)
         status = 400
     _duplicate_rows(citations)
@@ -575,17 +583,17 @@ def evidence_create(request):
 def evidence_edit(request, pk):
     record = get_for_writer(_record_queryset(), request.user, Action.LOG_EVIDENCE, pk=pk)
     if record.status == EvidenceRecord.Status.VERIFIED:
-        messages.error(request, "A verified record is reopened before it is edited.")
+        messages.error(request, _("A verified record is reopened before it is edited."))
         return redirect(record)
     return _record_form_page(request, record.group, record=record)
 
 
 # step -> (service, the action it needs, what to tell the person afterwards)
 RECORD_STEPS = {
-    "submit": (records.submit_record, Action.LOG_EVIDENCE, "The record was submitted for verification."),
-    "verify": (records.verify_record, Action.VERIFY_EVIDENCE, "The record was verified."),
-    "reject": (records.reject_record, Action.VERIFY_EVIDENCE, "The record was rejected."),
-    "reopen": (records.reopen_record, Action.VERIFY_EVIDENCE, "The record was reopened as a draft."),
+    "submit": (records.submit_record, Action.LOG_EVIDENCE, gettext_lazy("The record was submitted for verification.")),
+    "verify": (records.verify_record, Action.VERIFY_EVIDENCE, gettext_lazy("The record was verified.")),
+    "reject": (records.reject_record, Action.VERIFY_EVIDENCE, gettext_lazy("The record was rejected.")),
+    "reopen": (records.reopen_record, Action.VERIFY_EVIDENCE, gettext_lazy("The record was reopened as a draft.")),
 }
 
 
@@ -612,7 +620,7 @@ def evidence_share(request, pk):
     record = get_for_writer(EvidenceRecord.objects.all(), request.user, Action.SHARE_EVIDENCE, pk=pk)
     form = ShareForm(request.POST, record=record, user=request.user)
     if not form.is_valid():
-        messages.error(request, "Sharing was not changed: choose groups from the list.")
+        messages.error(request, _("Sharing was not changed: choose groups from the list."))
         return redirect(record)
     groups, everyone = list(form.cleaned_data["groups"]), form.cleaned_data["everyone"]
     try:
@@ -621,11 +629,11 @@ def evidence_share(request, pk):
         messages.error(request, " ".join(exc.messages))
     else:
         if everyone:
-            messages.success(request, "Every group on the site can now read this record.")
+            messages.success(request, _("Every group on the site can now read this record."))
         elif groups:
-            messages.success(request, f"Shared with {', '.join(g.name for g in groups)}.")
+            messages.success(request, _("Shared with %(groups)s.") % {"groups": ", ".join(g.name for g in groups)})
         else:
-            messages.success(request, "The record is no longer shared.")
+            messages.success(request, _("The record is no longer shared."))
     return redirect(record)
 
 
@@ -640,12 +648,13 @@ def attachment_upload(request, pk):
     try:
         attachment = records.add_attachment(record, actor=request.user, uploaded_file=form.cleaned_data["file"])
     except ValidationError as exc:
-        messages.error(request, f"The file was not attached: {' '.join(exc.messages)}")
+        messages.error(request, _("The file was not attached: %(reason)s") % {"reason": " ".join(exc.messages)})
     else:
-        messages.success(request, f"{attachment.original_name} was attached.")
+        messages.success(request, _("%(name)s was attached.") % {"name": attachment.original_name})
         if attachment.duplicates:
             titles = ", ".join(dict.fromkeys(f"“{other.record.title}”" for other in attachment.duplicates))
-            messages.warning(request, f"Your group already had this file, attached to {titles}.")
+            messages.warning(request, _("Your group already had this file, attached to %(titles)s.")
+                             % {"titles": titles})
     return redirect(record)
 
 
@@ -682,7 +691,7 @@ IMPORT_ACTIONS = {"import_all", "import_valid", "cancel"}
 def _import_groups(user):
     groups = Group.objects.writable_by(user, Action.LOG_EVIDENCE)
     if not groups.exists():
-        raise PermissionDenied("Your role in your groups does not allow logging evidence.")
+        raise PermissionDenied(_("Your role in your groups does not allow logging evidence."))
     return groups
 
 
@@ -746,7 +755,7 @@ def evidence_import_confirm(request, token):
     if entry is None or entry.get("user") != request.user.pk:
         raise Http404("No such import.")
     if action not in IMPORT_ACTIONS:
-        return HttpResponseBadRequest("Choose to import the rows or to cancel.")
+        return HttpResponseBadRequest(_("Choose to import the rows or to cancel."))
     del pending[token]
     request.session[IMPORTS_SESSION_KEY] = pending
     try:
@@ -759,13 +768,13 @@ def evidence_import_confirm(request, token):
 
 def _finish_import(request, entry, action):
     if action == "cancel":
-        messages.info(request, "The import was cancelled and the file discarded; nothing was saved.")
+        messages.info(request, _("The import was cancelled and the file discarded; nothing was saved."))
         return redirect("evidence-import")
     user = request.user
     group = get_for_writer(Group.objects.all(), user, Action.LOG_EVIDENCE, pk=entry["group"])
     data = importing.load_upload(entry["file"])
     if data is None:
-        messages.error(request, "The uploaded file is no longer here; upload it again.")
+        messages.error(request, _("The uploaded file is no longer here; upload it again."))
         return redirect("evidence-import")
     try:
         # Checked again: the directory or the group's sources may have changed since the preview.
@@ -776,26 +785,28 @@ def _finish_import(request, entry, action):
     rows = preview.rows if action == "import_all" else preview.valid_rows
     problem = None
     if action == "import_all" and preview.invalid_rows:
-        problem = "Nothing was imported: some rows have errors."
+        problem = _("Nothing was imported: some rows have errors.")
     elif not rows:
-        problem = "Nothing was imported: no row is ready to import."
+        problem = _("Nothing was imported: no row is ready to import.")
     elif len(rows) > settings.IMPORT_INLINE_MAX_ROWS:
         job = importing.queue_import(group, actor=user, stored_file=entry["file"], file_name=entry["name"],
                                      only_valid_rows=action == "import_valid", row_count=len(rows))
-        messages.info(request, f"{len(rows):,} rows are being imported into {group.name} in the background.")
+        messages.info(request, _("%(count)s rows are being imported into %(group)s in the background.")
+                      % {"count": intcomma(len(rows)), "group": group.name})
         return redirect(job)
     else:
         try:
             created = importing.import_rows(group, user, rows)
         except ValidationError as exc:
-            problem = f"Nothing was imported. {' '.join(exc.messages)}"
+            problem = _("Nothing was imported. %(reason)s") % {"reason": " ".join(exc.messages)}
     if problem:
-        messages.error(request, f"{problem} Correct the file and upload it again.")
+        messages.error(request, _("%(problem)s Correct the file and upload it again.") % {"problem": problem})
         form = EvidenceImportForm(groups=_import_groups(user), initial={"group": group})
         return _import_preview_page(request, group=group, preview=preview, file_name=entry["name"], form=form,
                                     status=400)
-    messages.success(request, f"{len(created)} record{pluralize(len(created))} imported into {group.name}, as "
-                              f"drafts.")
+    messages.success(request, ngettext("%(count)s record imported into %(group)s, as drafts.",
+                                       "%(count)s records imported into %(group)s, as drafts.", len(created))
+                     % {"count": intcomma(len(created)), "group": group.name})
     return redirect("evidence-list")
 
 
@@ -819,5 +830,5 @@ def evidence_import_retry(request, pk):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, "The import is queued again.")
+        messages.success(request, _("The import is queued again."))
     return redirect(job)

@@ -22,7 +22,9 @@ pytestmark = pytest.mark.django_db
 # Routes that hold no group data, or serve it only after the checks tested elsewhere.
 PUBLIC_ROUTES = {"login", "logout", "invitation-accept",
                  # Anyone holding a briefing pack checks it; it reads nothing from the database.
-                 "pack-verify"}
+                 "pack-verify",
+                 # The language switcher: sets a cookie, reads nothing from the database.
+                 "set_language"}
 # django-allauth's pages: signing in, password reset, the signed-in person's own password, addresses and second
 # factors. They hold no group data; listed by name so that a new one (after an upgrade) is looked at here first.
 ACCOUNT_ROUTES = {

@@ -1,4 +1,5 @@
 from allauth.mfa.utils import is_mfa_enabled
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 
@@ -94,8 +95,8 @@ class TokenRequestSerializer(AuthTokenSerializer):
         if is_mfa_enabled(user):
             if not attrs.get("code"):
                 raise serializers.ValidationError(
-                    {"code": "This account signs in with a second factor: send a current code from the "
-                             "authenticator app, or a recovery code, as `code`."})
+                    {"code": _("This account signs in with a second factor: send a current code from the "
+                               "authenticator app, or a recovery code, as `code`.")})
             from accounts.signin import SecondFactorForm
 
             form = SecondFactorForm(data={"code": attrs["code"]}, user=user)

@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -96,7 +97,7 @@ class WorkerCheckViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     def perform_create(self, serializer):
         group = serializer.validated_data["group"]
         if not can(self.request.user, Action.CHECK_WORKER, group):
-            raise PermissionDenied("Only coordinators can start worker checks.")
+            raise PermissionDenied(_("Only coordinators can start worker checks."))
         serializer.instance = services.request_worker_check(group, actor=self.request.user)
 
 

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.urls import reverse
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from accounts.api.fields import VisibleField
@@ -73,7 +74,7 @@ class CampaignSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
     def validate(self, attrs):
-        _check_dates(attrs, self.instance, "starts_on", "ends_on", "The campaign must end after it starts.")
+        _check_dates(attrs, self.instance, "starts_on", "ends_on", gettext("The campaign must end after it starts."))
         return attrs
 
     def create(self, validated_data):
@@ -114,7 +115,8 @@ class TargetSerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         if self.instance is None and Target.objects.filter(campaign=attrs["campaign"],
                                                            institution=attrs["institution"]).exists():
-            raise serializers.ValidationError({"institution": "The campaign already targets this institution."})
+            raise serializers.ValidationError(
+                {"institution": gettext("The campaign already targets this institution.")})
         return attrs
 
     @staticmethod
@@ -156,7 +158,7 @@ class AdvanceSerializer(serializers.Serializer):
     def validate(self, attrs):
         if attrs["to_status"] in Target.NEEDS_JUSTIFICATION and not (attrs["interaction"] or attrs["evidence"]):
             raise serializers.ValidationError({"justification": (
-                "A move to this status must cite the interaction or evidence record that shows it.")})
+                gettext("A move to this status must cite the interaction or evidence record that shows it."))})
         return attrs
 
 
@@ -255,7 +257,8 @@ class AskBatchSerializer(serializers.ModelSerializer):
         extra_kwargs = {"sent_on": {"required": False}}
 
     def validate(self, attrs):
-        _check_dates(attrs, self.instance, "sent_on", "reply_due", "The reply date must come after the ask was sent.")
+        _check_dates(attrs, self.instance, "sent_on", "reply_due",
+                     gettext("The reply date must come after the ask was sent."))
         return attrs
 
     def get_stats(self, batch) -> BatchStatsSerializer:
@@ -303,13 +306,14 @@ class BriefingPackSerializer(serializers.ModelSerializer):
         Scope = BriefingPack.Scope
         needed = {Scope.CAMPAIGN: "campaign", Scope.TARGET: "target", Scope.INSTITUTION: "institution"}.get(scope)
         if needed and not attrs.get(needed):
-            raise serializers.ValidationError({needed: f"A pack of a {scope} needs its {needed}."})
+            raise serializers.ValidationError({needed: gettext("A pack of a %(scope)s needs its %(field)s.")
+                                               % {"scope": scope, "field": needed}})
         if scope == Scope.CAMPAIGN:
             attrs["group"] = attrs["campaign"].group
         elif scope == Scope.TARGET:
             attrs["group"] = attrs["target"].campaign.group
         elif not attrs.get("group"):
-            raise serializers.ValidationError({"group": "Name the group the pack is for."})
+            raise serializers.ValidationError({"group": gettext("Name the group the pack is for.")})
         return attrs
 
     def create(self, validated_data):

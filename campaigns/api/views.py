@@ -6,6 +6,7 @@ campaigns/services.py; after a write the row must still be one the caller can se
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import FileResponse
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, permissions, serializers, viewsets
@@ -54,7 +55,7 @@ class RecheckedWrites:
 
     def _recheck(self, instance):
         if not self.get_queryset().filter(pk=instance.pk).exists():
-            raise PermissionDenied("That would put data outside your groups.")
+            raise PermissionDenied(gettext("That would put data outside your groups."))
 
 
 def _as_400(function, *args, **kwargs):
@@ -244,7 +245,7 @@ class BriefingPackViewSet(RecheckedWrites, mixins.CreateModelMixin, viewsets.Rea
         try:
             handle = open_for_download(pack)
         except FileNotFoundError:
-            return Response({"detail": "This pack is not ready, or has expired."}, status=409)
+            return Response({"detail": gettext("This pack is not ready, or has expired.")}, status=409)
         services.record_pack_download(pack, actor=request.user)
         response = FileResponse(handle, as_attachment=True, filename=pack.download_name,
                                 content_type="application/zip")

@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from accounts.api.fields import VisibleField
@@ -113,7 +114,7 @@ class InstitutionSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         if self.instance is None and not attrs.get("added_by_group") and not attrs.get("slug"):
-            raise serializers.ValidationError({"slug": "A short name is needed for the shared directory."})
+            raise serializers.ValidationError({"slug": _("A short name is needed for the shared directory.")})
         if self.instance is not None and "added_by_group" in attrs:
             # Only add_to_directory moves an institution into the directory; nothing moves one out.
             attrs.pop("added_by_group")
@@ -255,7 +256,7 @@ class EvidenceRecordSerializer(serializers.ModelSerializer):
             start = attrs.get("event_start", self.instance.event_start)
             end = attrs.get("event_end", self.instance.event_end)
         if end and (not start or end < start):
-            raise serializers.ValidationError({"event_end": "The end of the event must come after its start."})
+            raise serializers.ValidationError({"event_end": _("The end of the event must come after its start.")})
         return attrs
 
     def _relations(self, validated_data):

@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
@@ -216,7 +217,7 @@ class EvidenceRecordViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, vi
         body = AttachmentUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         if not can(request.user, Action.LOG_EVIDENCE, record.group):
-            raise PermissionDenied("Your role in this group does not allow that.")
+            raise PermissionDenied(_("Your role in this group does not allow that."))
         try:
             attachment = records.add_attachment(record, actor=request.user, uploaded_file=body.validated_data["file"])
         except DjangoValidationError as exc:

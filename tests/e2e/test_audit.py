@@ -49,6 +49,6 @@ def test_it_finds_a_control_by_keyboard_or_says_it_cannot(browse):
     # The skip link comes first, then the sign-in fields.
     assert visitor.tab_to(page.get_by_role("link", name="Skip to content")) == 1
     assert visitor.tab_to(page.locator("input[name=login]")) >= 1
-    page.evaluate("document.querySelector('button[type=submit]').tabIndex = -1")
+    page.evaluate("document.querySelector('main button[type=submit]').tabIndex = -1")
     with pytest.raises(pytest.fail.Exception, match="was not reached with 5 presses of Tab"):
         visitor.tab_to(page.locator("main button[type=submit]"), limit=5)
