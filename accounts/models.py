@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from accounts.choices import OneChoiceLabelTranslated
 from accounts.scoping import GroupScopedQuerySet
 
 
@@ -77,7 +78,7 @@ class Group(models.Model):
         return reverse("group-dashboard", args=[self.slug])
 
 
-class Membership(models.Model):
+class Membership(OneChoiceLabelTranslated, models.Model):
     """One user's role in one group; a user may belong to several groups."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
@@ -99,7 +100,7 @@ class Membership(models.Model):
         return {"user": self.user.username, "group": self.group.slug, "role": self.role}
 
 
-class Invitation(models.Model):
+class Invitation(OneChoiceLabelTranslated, models.Model):
     """An offer of membership sent to an e-mail address that has no account yet."""
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="invitations")
@@ -173,7 +174,7 @@ class AuditEntry(models.Model):
 #
 
 
-class WorkerCheck(models.Model):
+class WorkerCheck(OneChoiceLabelTranslated, models.Model):
     """
     A round trip through the Celery worker, started from the site, that shows a coordinator the background
     jobs (briefing packs, digests) will run.

@@ -10,6 +10,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.choices import OneChoiceLabelTranslated
 from accounts.scoping import GroupScopedQuerySet
 from campaigns.querysets import (
     AskBatchQuerySet,
@@ -34,7 +35,7 @@ def _username(user):
 #
 
 
-class Campaign(models.Model):
+class Campaign(OneChoiceLabelTranslated, models.Model):
     """A group's campaign for the report's recommendation(s), with the institutions it targets."""
 
     class Status(models.TextChoices):
@@ -135,7 +136,7 @@ class AskBatch(models.Model):
 #
 
 
-class Target(models.Model):
+class Target(OneChoiceLabelTranslated, models.Model):
     """An institution a campaign works on: the specific ask, where it stands, who follows it up and by when."""
 
     class Status(models.TextChoices):
@@ -221,7 +222,7 @@ class TargetEvidence(models.Model):
         return f"{self.record_id} for {self.target_id}"
 
 
-class Interaction(models.Model):
+class Interaction(OneChoiceLabelTranslated, models.Model):
     """A letter, e-mail, meeting, call, public statement or reply in the campaign's dealings with a target."""
 
     class Kind(models.TextChoices):
@@ -260,7 +261,7 @@ class Interaction(models.Model):
                 "summary": self.summary, "outcome": self.outcome}
 
 
-class StanceChange(models.Model):
+class StanceChange(OneChoiceLabelTranslated, models.Model):
     """
     One move of a target along the pipeline: from what, to what, who moved it, when and why. A move to committed,
     complied, refused or backslid cites the interaction or evidence record that shows it (the database refuses
@@ -395,7 +396,7 @@ class DigestDelivery(models.Model):
 #
 
 
-class BriefingPack(models.Model):
+class BriefingPack(OneChoiceLabelTranslated, models.Model):
     """
     A ZIP a coordinator asked for: the briefing of a campaign, a target, an institution or a saved evidence search
     as PDF and DOCX, its evidence and targets as CSV and XLSX, optionally the group's files, and a signed

@@ -9,6 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.choices import OneChoiceLabelTranslated
 from accounts.scoping import GroupScopedQuerySet
 from evidence.querysets import EvidenceRecordQuerySet, InstitutionQuerySet
 
@@ -104,7 +105,7 @@ def validate_unreserved_slug(value):
         raise ValidationError(_("This short name is reserved; choose another."))
 
 
-class Institution(models.Model):
+class Institution(OneChoiceLabelTranslated, models.Model):
     """
     A company, government body, police bureau, school, standards body … that campaigns may target. Most belong
     to the shared directory every member reads; one a member adds while logging evidence belongs to their group
@@ -174,7 +175,7 @@ class Institution(models.Model):
         }
 
 
-class Relationship(models.Model):
+class Relationship(OneChoiceLabelTranslated, models.Model):
     """A link between two institutions the sources report: one supplies, partners with, funds … the other."""
 
     class Kind(models.TextChoices):
@@ -246,7 +247,7 @@ class Tag(models.Model):
         return self.name
 
 
-class Source(models.Model):
+class Source(OneChoiceLabelTranslated, models.Model):
     """
     A document evidence cites (the report, a news article, a procurement notice …), entered once per group and
     cited by as many records as need it. A protected source never leaves the group.
@@ -312,7 +313,7 @@ def url_key(url):
     return f"{host}{path}" + (f"?{parts.query}" if parts.query else "")
 
 
-class EvidenceRecord(models.Model):
+class EvidenceRecord(OneChoiceLabelTranslated, models.Model):
     """
     One sourced claim a group logs: a deployment, a product claim, a procurement … It is private to its group
     until a coordinator shares it once verified; protected records and sources never leave the group.
@@ -425,7 +426,7 @@ class EvidenceRecord(models.Model):
         }
 
 
-class RecordInstitution(models.Model):
+class RecordInstitution(OneChoiceLabelTranslated, models.Model):
     """An institution involved in a record, and in what role."""
 
     class Role(models.TextChoices):
@@ -496,7 +497,7 @@ class Attachment(models.Model):
         return self.original_name
 
 
-class EvidenceImport(models.Model):
+class EvidenceImport(OneChoiceLabelTranslated, models.Model):
     """
     A confirmed spreadsheet import too large to save while the person waits, handed to the worker. The file
     stays in private storage until the rows are saved; a failed import says why and can be retried.
