@@ -266,6 +266,22 @@ class TestSearch:
         assert ids({"institution": "hikvision"}) == [records["classroom"].pk]
         assert ids({"happened_after": "2019-01-01"}) == [records["prison"].pk]
         assert ids({"happened_before": "2018-12-31"}) == []
+        assert ids({"institution": "no-such-institution"}) == []
+
+
+def test_it_filters_only_by_an_institution_the_user_may_see(api_for, viewer, outsider, group, other_group):
+    from evidence.models import Institution
+
+    ours = Institution.objects.create(slug="alpha-only-vendor", name="Alpha-only vendor", kind="company",
+                                      added_by_group=group)
+    record = EvidenceRecordFactory(group=group, status="verified", shared_with_everyone=True)
+    record.institution_links.create(institution=ours, role="vendor")
+    listed = lambda api: [r["id"] for r in api.get(reverse("api:evidence-list"),  # noqa: E731
+                                                  {"institution": ours.slug}).json()["results"]]
+    assert listed(api_for(viewer)) == [record.pk]
+    # The services refuse to share a record naming a group's own institution; were one shared anyway, another
+    # group's member could not find it by the name of an institution kept from them.
+    assert listed(api_for(outsider)) == []
 
 
 def test_a_shared_copy_is_not_found_by_its_protected_source_or_its_tags(api_for, outsider, group):
