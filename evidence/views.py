@@ -55,6 +55,7 @@ from evidence.models import (
     Source,
 )
 from evidence.network import layout
+from evidence.search import SearchPaginator
 
 PAGE_SIZE = 50
 HISTORY_LIMIT = 50
@@ -343,7 +344,7 @@ def _filtered_records(request, query):
 def _evidence_list_page(request, query, *, bulk_form=None, status=200):
     user = request.user
     filterset, matching = _filtered_records(request, query)
-    page = Paginator(matching, PAGE_SIZE).get_page(query.get("page"))
+    page = SearchPaginator(matching, PAGE_SIZE).get_page(query.get("page"))
     my_groups = roles_by_group(user)
     membership = active_membership(request)
     can_change = can_in_any_group(user, Action.LOG_EVIDENCE)

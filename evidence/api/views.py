@@ -4,6 +4,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -39,6 +40,7 @@ from evidence.models import (
     Source,
     url_key,
 )
+from evidence.search import SearchPaginator
 
 
 class DirectoryPermission(permissions.IsAuthenticated):
@@ -155,6 +157,10 @@ class SourceViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
         return Response(self.get_serializer(matches[:20], many=True).data)
 
 
+class SearchPagination(PageNumberPagination):
+    django_paginator_class = SearchPaginator
+
+
 class EvidenceRecordViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """
     Evidence records of your groups, and verified records other groups shared with you (read-only, with
@@ -165,6 +171,7 @@ class EvidenceRecordViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, vi
     permission_classes = [permissions.IsAuthenticated, GroupRolePermission]
     write_action = Action.LOG_EVIDENCE
     filterset_class = EvidenceRecordFilterSet
+    pagination_class = SearchPagination
 
     def get_queryset(self):
         return EvidenceRecord.objects.visible_to(self.request.user).for_list().select_related(

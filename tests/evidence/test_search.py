@@ -212,3 +212,51 @@ def test_it_rebuilds_documents_from_the_rows(api_for, volunteer, group):
     else:  # SQLite searches the rows themselves and keeps no documents
         assert rebuild_search_documents(EvidenceRecord.objects.all()) == 0
         assert record.search_document == ""
+
+
+class TestPagesOfMatches:
+    """More matches than a page: on PostgreSQL the search's own paginator (ids and count in one ranked query)."""
+
+    @pytest.fixture
+    def matches(self, group):
+        from tests.factories import EvidenceRecordFactory
+
+        in_summary = [EvidenceRecordFactory(group=group, title=f"Deployment {n}", summary="Cameras in a school.")
+                      for n in range(52)]
+        in_title = [EvidenceRecordFactory(group=group, title=f"Cameras at station {n}", summary="Installed.")
+                    for n in range(3)]
+        EvidenceRecordFactory(group=group, title="Unrelated", summary="Nothing to see.")
+        return in_title, in_summary
+
+    def test_it_counts_every_match_and_pages_through_them_once(self, api_for, viewer, matches):
+        in_title, in_summary = matches
+        api = api_for(viewer)
+        first = api.get(reverse("api:evidence-list"), {"q": "cameras"}).json()
+        second = api.get(reverse("api:evidence-list"), {"q": "cameras", "page": 2}).json()
+
+        assert first["count"] == second["count"] == 55
+        ids = [r["id"] for r in first["results"]] + [r["id"] for r in second["results"]]
+        assert len(first["results"]) == 50 and sorted(ids) == sorted(r.pk for r in in_title + in_summary)
+        if connection.vendor == "postgresql":
+            assert set(ids[:3]) == {r.pk for r in in_title}  # best first: the word is in their titles
+        assert api.get(reverse("api:evidence-list"), {"q": "cameras", "page": 3}).status_code == 404
+
+    def test_it_shows_the_count_and_the_pages_on_the_evidence_list(self, client_for, viewer, matches):
+        client = client_for(viewer)
+        first = client.get(reverse("evidence-list"), {"q": "cameras"}).context["page_obj"]
+        past_the_end = client.get(reverse("evidence-list"), {"q": "cameras", "page": 9}).context["page_obj"]
+
+        assert first.paginator.count == 55 and first.paginator.num_pages == 2 and len(first.object_list) == 50
+        assert past_the_end.number == 2 and len(past_the_end.object_list) == 5  # the last page, as for any list
+
+    def test_it_sends_as_many_queries_for_a_page_of_many_matches_as_of_few(self, api_for, viewer, group,
+                                                                          count_queries):
+        from tests.factories import EvidenceRecordFactory
+
+        api = api_for(viewer)
+        for n in range(3):
+            EvidenceRecordFactory(group=group, title=f"Gait analysis {n}")
+        few = count_queries(lambda: api.get(reverse("api:evidence-list"), {"q": "gait"}))
+        for n in range(60):
+            EvidenceRecordFactory(group=group, title=f"Gait analysis {n + 3}")
+        assert count_queries(lambda: api.get(reverse("api:evidence-list"), {"q": "gait"})) == few
