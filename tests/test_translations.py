@@ -6,11 +6,13 @@ Accept-Language, else English; there are no language prefixes in the paths. Data
 import datetime
 import gettext
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import polib
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -168,78 +170,56 @@ def test_it_keeps_ids_in_links_free_of_separators(client_for, volunteer, group):
 # The catalogue: every marked string translated, the committed .mo compiled from the committed .po
 #
 
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%[sd]|\{\w*\}")
 
-@pytest.fixture
-def gettext_tools():
-    missing = [tool for tool in ("msgfmt", "msgattrib", "xgettext", "msgmerge") if shutil.which(tool) is None]
-    if missing:
+
+def catalogue():
+    return polib.pofile(str(LOCALE / "django.po"))
+
+
+def test_it_translates_every_entry_of_the_catalogue_with_the_same_placeholders():
+    po = catalogue()
+
+    assert not [e.msgid for e in po.untranslated_entries()], "entries without a translation"
+    assert not [e.msgid for e in po.fuzzy_entries()], "fuzzy entries, to check and unmark"
+    for entry in po.translated_entries():
+        translations = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
+        wanted = sorted(PLACEHOLDER.findall(entry.msgid_plural or entry.msgid))
+        for translation in translations:
+            # A placeholder the English lacks would raise when the string is formatted; a missing one loses data.
+            assert sorted(PLACEHOLDER.findall(translation)) == wanted, (entry.msgid, translation)
+
+
+def test_it_ships_the_mo_compiled_from_the_po(tmp_path):
+    fresh = tmp_path / "django.mo"
+    catalogue().save_as_mofile(str(fresh))
+
+    def translations(mo):
+        with open(mo, "rb") as file:
+            catalog = gettext.GNUTranslations(file)._catalog
+        catalog.pop("")  # the header, whose fields polib and msgfmt order differently
+        return catalog
+
+    assert translations(fresh) == translations(LOCALE / "django.mo"), (
+        "locale/zh_Hans/LC_MESSAGES/django.mo is stale: run `make messages`")
+
+
+def test_it_has_every_marked_string_in_the_catalogue(tmp_path):
+    # makemessages (GNU xgettext) on a copy of the code, so that a string marked but never collected shows up here.
+    if shutil.which("xgettext") is None:
         if os.environ.get("CI"):
-            pytest.fail(f"CI checks the translations: install GNU gettext ({', '.join(missing)} missing).")
-        pytest.skip("Checking the translations needs GNU gettext (apt-get install gettext).")
-
-
-def run(command, cwd):
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, f"{' '.join(map(str, command))} failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
-
-
-def entries(po_text):
-    """(msgctxt, msgid) of each entry of a .po file, the header left out."""
-    return {(entry.msgctxt, entry.msgid) for entry in parse_po(po_text) if entry.msgid}
-
-
-def test_it_has_a_translation_for_every_marked_string(gettext_tools, tmp_path):
-    # makemessages on a copy of the code, so that a string marked but never collected shows up here.
+            pytest.fail("CI checks the translations: install GNU gettext (xgettext is missing).")
+        pytest.skip("Collecting the marked strings needs GNU gettext (apt-get install gettext).")
     copy = tmp_path / "site"
     shutil.copytree(BASE_DIR, copy, ignore=shutil.ignore_patterns(
         ".venv", "var", ".git", "node_modules", "__pycache__", "*.egg-info", ".pytest_cache"))
-    run([sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "--no-obsolete", "--ignore", "bench/*",
-         "--ignore", "tests/*"], cwd=copy)
-    collected = (copy / "locale/zh_Hans/LC_MESSAGES/django.po").read_text()
-    committed = (LOCALE / "django.po").read_text()
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "--no-obsolete", "--ignore", "bench/*",
+         "--ignore", "tests/*"], cwd=copy, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    collected = polib.pofile(str(copy / "locale/zh_Hans/LC_MESSAGES/django.po"))
 
-    assert entries(collected) == entries(committed), "run `make messages`: the marked strings have changed"
-    untranslated = run(["msgattrib", "--untranslated", "--no-wrap", str(LOCALE / "django.po")], cwd=copy)
-    fuzzy = run(["msgattrib", "--only-fuzzy", "--no-wrap", str(LOCALE / "django.po")], cwd=copy)
-    assert not [e.msgid for e in parse_po(untranslated) if e.msgid], f"untranslated:\n{untranslated}"
-    assert not [e.msgid for e in parse_po(fuzzy) if e.msgid], f"fuzzy, to check:\n{fuzzy}"
+    def keys(po):
+        return {(entry.msgctxt, entry.msgid) for entry in po}
 
-
-def test_it_ships_the_mo_compiled_from_the_po(gettext_tools, tmp_path):
-    fresh = tmp_path / "django.mo"
-    run(["msgfmt", "--check", "-o", str(fresh), str(LOCALE / "django.po")], cwd=tmp_path)
-
-    with open(fresh, "rb") as compiled, open(LOCALE / "django.mo", "rb") as committed:
-        assert gettext.GNUTranslations(compiled)._catalog == gettext.GNUTranslations(committed)._catalog, (
-            "locale/zh_Hans/LC_MESSAGES/django.mo is stale: run `make messages`")
-
-
-class _Entry:
-    def __init__(self):
-        self.msgctxt, self.msgid = None, None
-
-
-def parse_po(text):
-    """Just enough of the .po format for the checks above: each entry's msgctxt and msgid."""
-    import ast
-
-    found, entry, field = [], None, None
-    for line in text.splitlines() + [""]:
-        if not line.strip():
-            if entry is not None:
-                found.append(entry)
-            entry = None
-            continue
-        if line.startswith("#"):
-            continue
-        entry = entry or _Entry()
-        keyword, _, rest = line.partition(" ")
-        if keyword in ("msgctxt", "msgid"):
-            field = keyword
-            setattr(entry, field, ast.literal_eval(rest))
-        elif line.startswith('"') and field:
-            setattr(entry, field, getattr(entry, field) + ast.literal_eval(line))
-        else:
-            field = None
-    return found
+    assert keys(collected) == keys(catalogue()), "run `make messages`: the marked strings have changed"
