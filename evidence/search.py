@@ -21,6 +21,7 @@ from django.db import connections
 from django.db.models import BooleanField, Count, F, FloatField, Func, OrderBy, RowRange, Value, Window
 
 from accounts.permissions import roles_by_group
+from accounts.scoping import LARGEST_ID
 
 # Han ideographs, as in migration 0005.
 CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -150,8 +151,11 @@ class SearchPaginator(Paginator):
     """
 
     def page(self, number):
-        if not (_is_ranked(self.object_list) and str(number).isdigit() and int(number) >= 1):
-            return super().page(number)  # which also says what is wrong with the number
+        # Anything but a page whose rows the database can count to (an OFFSET is a 64-bit integer) goes to
+        # Paginator, which says what is wrong with the number.
+        if not (_is_ranked(self.object_list) and str(number).isdigit()
+                and 1 <= int(number) <= LARGEST_ID // self.per_page):
+            return super().page(number)
         number = int(number)
         ordering = [item if isinstance(item, OrderBy) else
                     F(item[1:]).desc() if item.startswith("-") else F(item).asc()

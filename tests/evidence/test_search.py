@@ -260,3 +260,10 @@ class TestPagesOfMatches:
         for n in range(60):
             EvidenceRecordFactory(group=group, title=f"Gait analysis {n + 3}")
         assert count_queries(lambda: api.get(reverse("api:evidence-list"), {"q": "gait"})) == few
+
+    @pytest.mark.parametrize("page", ["99999999999999999999", "9223372036854775807", "0", "-1", "1.5", "abc"])
+    def test_it_refuses_a_page_that_is_not_one_without_an_error(self, api_for, client_for, viewer, matches, page):
+        # A page number past what the database can skip to once made PostgreSQL fail ("bigint out of range").
+        assert api_for(viewer).get(reverse("api:evidence-list"), {"q": "cameras", "page": page}).status_code == 404
+        listed = client_for(viewer).get(reverse("evidence-list"), {"q": "cameras", "page": page})
+        assert listed.status_code == 200 and listed.context["page_obj"].paginator.count == 55
