@@ -47,6 +47,7 @@ from campaigns.models import (
     Task,
 )
 from campaigns.querysets import linked_evidence, suggested_evidence
+from evidence.attachments import download_response
 from evidence.models import EvidenceRecord, Institution
 
 PAGE_SIZE = 50
@@ -406,17 +407,7 @@ def task_complete(request, pk):
 @login_required
 @require_safe
 def interaction_attachment_download(request, pk):
-    attachment = get_for_user(InteractionAttachment.objects.all(), request.user, pk=pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("The file is missing from storage.") from exc
-    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
-                            content_type=attachment.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return download_response(get_for_user(InteractionAttachment.objects.all(), request.user, pk=pk))
 
 
 @login_required

@@ -16,7 +16,7 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied, Validati
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponseBadRequest, QueryDict
+from django.http import Http404, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -30,7 +30,7 @@ from accounts.models import Group, Membership
 from accounts.permissions import Action, can, can_in_any_group, roles_by_group
 from accounts.scoping import get_for_user, get_for_writer
 from evidence import importing, records, services
-from evidence.attachments import display_name
+from evidence.attachments import display_name, download_response
 from evidence.filters import EvidenceRecordFilterSet, InstitutionFilterSet
 from evidence.forms import (
     AttachmentForm,
@@ -664,17 +664,8 @@ def attachment_upload(request, pk):
 def attachment_download(request, pk):
     # Attachment.objects.visible_to is the group's own members: receivers of a shared copy get no files.
     attachment = get_for_user(Attachment.objects.all(), request.user, pk=pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("The file is missing from storage.") from exc
+    response = download_response(attachment)  # first: a file storage has lost is a 404, not a logged download
     record_change(actor=request.user, obj=attachment, action="attachment.downloaded")
-    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
-                            content_type=attachment.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    # Nothing in between keeps a copy, and a file opened in the browser after all runs nothing.
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 
