@@ -47,6 +47,7 @@ from campaigns.models import (
     Task,
 )
 from campaigns.querysets import linked_evidence, suggested_evidence
+from evidence import disclosure
 from evidence.attachments import download_response
 from evidence.models import EvidenceRecord, Institution
 
@@ -139,11 +140,23 @@ def status_chart(counts):
             "label_x": BAR_LEFT - 10, "bar_x": BAR_LEFT}
 
 
+def _with_shown_evidence(stance_changes, user, limit=None):
+    """
+    The stance changes, each with `shown_evidence`: the record it cites if `user` may still see it, else None
+    (the page then says "a record no longer shared with you"). Asked again on every page: evidence/disclosure.py.
+    """
+    changes = list(disclosure.annotate_cited(stance_changes, user)[:limit])
+    for change in changes:
+        change.shown_evidence = disclosure.cited_record(change)
+    return changes
+
+
 def _timeline(user, campaign):
     """What happened in the campaign, newest first: moves of targets, interactions, batches sent, its start."""
-    moves = (StanceChange.objects.visible_to(user).filter(target__campaign=campaign)
-             .select_related("target__institution", "changed_by", "interaction", "evidence")
-             .order_by("-changed_at", "-pk")[:TIMELINE_LENGTH])
+    moves = _with_shown_evidence(
+        StanceChange.objects.visible_to(user).filter(target__campaign=campaign)
+        .select_related("target__institution", "changed_by", "interaction", "evidence")
+        .order_by("-changed_at", "-pk"), user, limit=TIMELINE_LENGTH)
     interactions = (Interaction.objects.visible_to(user).filter(target__campaign=campaign)
                     .select_related("target__institution")[:TIMELINE_LENGTH])
     batches = AskBatch.objects.visible_to(user).filter(campaign=campaign)[:TIMELINE_LENGTH]
@@ -247,8 +260,9 @@ def _target_page(request, target, *, advance_form=None, link_form=None, status=2
     return render(request, "campaigns/target_detail.html", {
         "target": target,
         "campaign": target.campaign,
-        "stance_changes": StanceChange.objects.visible_to(user).filter(target=target)
-        .select_related("changed_by", "interaction", "evidence").order_by("-changed_at", "-pk"),
+        "stance_changes": _with_shown_evidence(
+            StanceChange.objects.visible_to(user).filter(target=target)
+            .select_related("changed_by", "interaction", "evidence").order_by("-changed_at", "-pk"), user),
         "interactions": Interaction.objects.visible_to(user).filter(target=target)
         .select_related("created_by").prefetch_related("attachments"),
         "linked_evidence": linked_evidence(target, user),

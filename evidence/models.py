@@ -411,6 +411,24 @@ class EvidenceRecord(OneChoiceLabelTranslated, models.Model):
         rebuild_search_documents(EvidenceRecord.objects.filter(pk=self.pk))
         self.refresh_from_db(fields=["search_document", "private_search_document"])
 
+    @property
+    def is_shared(self):
+        return self.shared_with_everyone or self.shared_with.exists()
+
+    def sharing_refusal(self):
+        """
+        Why this record's content may not leave its group ('' when it may): it is protected, or it names an
+        institution only its group sees. Being unverified only suspends a share (visible_to); this withdraws it.
+        """
+        if self.protected:
+            return _("Only verified records that are not protected can be shared.")
+        own = sorted(link.institution.name for link in self.institution_links.select_related("institution")
+                     if link.institution.added_by_group_id)
+        if own:
+            return _("The record names institutions only your group sees (%(names)s); a coordinator adds them to "
+                     "the shared directory before the record is shared.") % {"names": ", ".join(own)}
+        return ""
+
     def to_dict(self):
         return {
             "title": self.title, "summary": self.summary, "kind": self.kind,

@@ -105,8 +105,8 @@ class EvidenceRecordQuerySet(GroupScopedQuerySet):
     def search(self, text, *, user):
         """
         Records matching every word of `text` in their title, summary, excerpts, translations, source titles, or
-        institution names and aliases. On another group's shared record, protected sources are not searched: a hit
-        would reveal them.
+        institution names and aliases. On another group's shared record, protected sources and institutions only
+        that group sees are not searched: a hit would reveal them (evidence/disclosure.py).
         On PostgreSQL this looks words up in the full-text index of migration 0005, best matches first, and keeps
         to the records `user` may see (evidence/search.py says how Chinese and English words are matched).
         Elsewhere (SQLite, in development and tests) it reads the rows and matches each word as a case-insensitive
@@ -123,8 +123,13 @@ class EvidenceRecordQuerySet(GroupScopedQuerySet):
         if connections[self.db].vendor == "postgresql":
             return search_postgresql(self, words, user=user)
 
+        my_groups = self._member_group_ids(user)
         readable_citations = Citation.objects.filter(
-            models.Q(source__protected=False) | models.Q(record__group__in=self._member_group_ids(user))
+            models.Q(source__protected=False) | models.Q(record__group__in=my_groups)
+        )
+        # Only institutions the user sees: a group-only institution's name must not find a shared copy naming it.
+        readable_links = RecordInstitution.objects.filter(
+            models.Q(institution__added_by_group__isnull=True) | models.Q(institution__added_by_group__in=my_groups)
         )
         queryset = self
         for word in words:
@@ -132,7 +137,7 @@ class EvidenceRecordQuerySet(GroupScopedQuerySet):
                 models.Q(excerpt__icontains=word) | models.Q(translation__icontains=word)
                 | models.Q(source__title__icontains=word)
             )
-            institutions = RecordInstitution.objects.filter(institution__search_text__contains=word.casefold())
+            institutions = readable_links.filter(institution__search_text__contains=word.casefold())
             queryset = queryset.filter(
                 models.Q(title__icontains=word) | models.Q(summary__icontains=word)
                 | models.Q(pk__in=citations.values("record_id")) | models.Q(pk__in=institutions.values("record_id"))

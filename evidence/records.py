@@ -99,7 +99,35 @@ def update_record(record, *, actor, institutions=None, citations=None, tags=None
     _set_relations(record, group=record.group, institutions=institutions, citations=citations, tags=tags,
                    recommendations=recommendations, rights=rights, actor=actor)
     _audit(actor, record, "evidence.updated", before)
+    record.shares_withdrawn = _keep_shareable(record, actor=actor)
     return record
+
+
+def _sharing(record):
+    return {"shared_with": sorted(g.slug for g in record.shared_with.all()),
+            "shared_with_everyone": record.shared_with_everyone}
+
+
+def _keep_shareable(record, *, actor):
+    """
+    Withdraw the shares of a record whose content may no longer leave its group (protected, or naming an
+    institution only its group sees), with its own history row, in the caller's transaction. Called after every
+    change of a record's content, so that a share never survives what would have refused it. Withdrawing rather
+    than refusing the change: a verifier checks the facts and may not share, and a record's accuracy must not
+    wait on its sharing; the coordinator sees the row in the history and can share again once the rule holds.
+    Returns the reason, or '' when nothing was withdrawn.
+    """
+    if not record.is_shared:
+        return ""
+    refusal = record.sharing_refusal()
+    if not refusal:
+        return ""
+    before = _sharing(record)
+    record.shared_with.clear()
+    record.shared_with_everyone = False
+    record.save(update_fields=["shared_with_everyone", "updated_at"])
+    record_change(actor=actor, obj=record, action="evidence.shared", before=before, after=_sharing(record))
+    return str(refusal)
 
 
 def _move(record, step, *, actor, action, to, reason=""):
@@ -122,6 +150,7 @@ def _move(record, step, *, actor, action, to, reason=""):
         record.decided_by, record.decided_at, record.decision_reason = actor, timezone.now(), reason
     record.save()
     _audit(actor, record, f"evidence.{step}", before)
+    record.shares_withdrawn = _keep_shareable(record, actor=actor)
     return record
 
 
@@ -155,15 +184,11 @@ def share_record(record, *, actor, groups=(), everyone=False):
     """Share a verified, unprotected record with named groups or every group; an empty share withdraws it."""
     record = _locked(record)
     ensure_can(actor, Action.SHARE_EVIDENCE, record.group)
-    if (groups or everyone) and (record.status != Status.VERIFIED or record.protected):
-        raise ValidationError(_("Only verified records that are not protected can be shared."))
     if groups or everyone:
-        own = [link.institution.name for link in record.institution_links.select_related("institution")
-               if link.institution.added_by_group_id]
-        if own:
-            raise ValidationError(_("The record names institutions only your group sees (%(names)s); a coordinator "
-                                    "adds them to the shared directory before the record is shared.")
-                                  % {"names": ", ".join(own)})
+        refusal = record.sharing_refusal() if record.status == Status.VERIFIED else _(
+            "Only verified records that are not protected can be shared.")
+        if refusal:
+            raise ValidationError(refusal)
     groups = [g for g in groups if g.pk != record.group_id]
     current = {g.pk for g in record.shared_with.all()}
     added = [g.pk for g in groups if g.pk not in current]
@@ -171,13 +196,11 @@ def share_record(record, *, actor, groups=(), everyone=False):
             set(added)):
         # The same words as for a slug no group has: whether an unlisted group exists is not told.
         raise ValidationError({"groups": _("No such group.")})
-    before = {"shared_with": sorted(g.slug for g in record.shared_with.all()),
-              "shared_with_everyone": record.shared_with_everyone}
+    before = _sharing(record)
     record.shared_with.set(groups)
     record.shared_with_everyone = everyone
     record.save(update_fields=["shared_with_everyone", "updated_at"])
-    after = {"shared_with": sorted(g.slug for g in groups), "shared_with_everyone": everyone}
-    record_change(actor=actor, obj=record, action="evidence.shared", before=before, after=after)
+    record_change(actor=actor, obj=record, action="evidence.shared", before=before, after=_sharing(record))
     return record
 
 

@@ -27,9 +27,9 @@ from accounts.audit import history_of, record_change
 from accounts.context_processors import active_membership
 from accounts.forms import add_service_errors
 from accounts.models import Group, Membership
-from accounts.permissions import Action, can, can_in_any_group, roles_by_group
+from accounts.permissions import Action, can, can_in_any_group
 from accounts.scoping import get_for_user, get_for_writer
-from evidence import importing, records, services
+from evidence import disclosure, importing, records, services
 from evidence.attachments import display_name, download_response
 from evidence.filters import EvidenceRecordFilterSet, InstitutionFilterSet
 from evidence.forms import (
@@ -320,11 +320,6 @@ def relationship_remove(request, pk):
 #
 
 
-def _is_shared_copy(user, record):
-    """A record another group shared with one of the user's groups: read-only, and redacted where shown."""
-    return record.group_id not in roles_by_group(user)
-
-
 def _record_queryset():
     return (EvidenceRecord.objects.for_list()
             .select_related("submitted_by", "decided_by", "created_by")
@@ -345,14 +340,14 @@ def _evidence_list_page(request, query, *, bulk_form=None, status=200):
     user = request.user
     filterset, matching = _filtered_records(request, query)
     page = SearchPaginator(matching, PAGE_SIZE).get_page(query.get("page"))
-    my_groups = roles_by_group(user)
+    viewer = disclosure.viewer_of(user)
     membership = active_membership(request)
     can_change = can_in_any_group(user, Action.LOG_EVIDENCE)
     ticked = set(bulk_form.cleaned_data.get("records", ())) if bulk_form and bulk_form.is_bound else set()
     return render(request, "evidence/record_list.html", {
         "filterset": filterset, "form": filterset.form, "page_obj": page,
-        "rows": [{"record": record, "shared_copy": record.group_id not in my_groups, "ticked": record.pk in ticked}
-                 for record in page],
+        "rows": [{"record": record, "shared_copy": not viewer.owns(record), "ticked": record.pk in ticked,
+                  "institution_links": disclosure.visible_institution_links(viewer, record)} for record in page],
         "can_log": membership is not None and can(user, Action.LOG_EVIDENCE, membership.group),
         "bulk_form": (bulk_form or BulkActionForm(initial={"filters": query.urlencode()}, user=user))
         if can_change else None,
@@ -440,24 +435,16 @@ def _record_history(record):
     return rows
 
 
-def _citation_rows(record, shared_copy):
-    rows = []
-    for citation in record.citations.all():
-        source = citation.source
-        if shared_copy and source.protected:
-            continue  # a protected source never leaves its group, not even its title
-        rows.append({
-            "citation": citation, "source": source, "url": _web_link(source.url),
-            "archive_url": _web_link(source.archive_url),
-            # A translator is often a member named by hand; receivers of a shared copy see no member's name.
-            "translator": "" if shared_copy else citation.translator,
-        })
-    return rows
+def _citation_rows(shown):
+    return [{"citation": row.citation, "source": row.source, "url": _web_link(row.source.url),
+             "archive_url": _web_link(row.source.archive_url), "translator": row.translator}
+            for row in shown.citations]
 
 
 def _detail_record_page(request, record):
     user = request.user
-    shared_copy = _is_shared_copy(user, record)
+    shown = disclosure.disclose(disclosure.viewer_of(user), record)
+    shared_copy = shown.shared_copy
     Status = EvidenceRecord.Status
     can_log = can(user, Action.LOG_EVIDENCE, record.group)
     can_verify = can(user, Action.VERIFY_EVIDENCE, record.group)
@@ -466,10 +453,12 @@ def _detail_record_page(request, record):
     context = {
         "record": record,
         "shared_copy": shared_copy,
-        "citations": _citation_rows(record, shared_copy),
-        "submitted_by": None if shared_copy or not record.submitted_by else record.submitted_by.username,
-        "decided_by": None if shared_copy or not record.decided_by else record.decided_by.username,
-        "created_by": None if shared_copy or not record.created_by else record.created_by.username,
+        "citations": _citation_rows(shown),
+        "institution_links": shown.institution_links,
+        "tags": shown.tags,
+        "submitted_by": shown.submitted_by,
+        "decided_by": shown.decided_by,
+        "created_by": shown.created_by,
         "can_submit": can_log and record.status in records.STEPS["submit"],
         # The two-person rule: the person who submitted a record is not offered its verification.
         "can_decide": can_verify and record.status == Status.SUBMITTED and record.submitted_by_id != user.pk,
@@ -480,9 +469,8 @@ def _detail_record_page(request, record):
             "groups": list(record.shared_with.all()), "everyone": record.shared_with_everyone,
         }) if can_share else None,
         "reject_form": RejectForm(),
-        # Attachments and history are the group's own: a shared copy never lists them.
-        "attachments": [] if shared_copy else Attachment.objects.visible_to(user).filter(record=record),
-        "history": [] if shared_copy else _record_history(record),
+        "attachments": Attachment.objects.visible_to(user).filter(record=record) if shown.files else [],
+        "history": _record_history(record) if shown.history else [],
     }
     return render(request, "evidence/record_detail.html", context)
 

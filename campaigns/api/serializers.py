@@ -21,6 +21,7 @@ from campaigns.models import (
     Task,
 )
 from campaigns.querysets import attach_batch_stats
+from evidence import disclosure
 from evidence.api.serializers import GroupChoiceField
 from evidence.models import EvidenceRecord, Institution, Recommendation
 
@@ -90,11 +91,21 @@ class CampaignSerializer(serializers.ModelSerializer):
 
 class StanceChangeSerializer(serializers.ModelSerializer):
     changed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    evidence = serializers.SerializerMethodField()
 
     class Meta:
         model = StanceChange
         fields = ["id", "from_status", "to_status", "changed_by", "changed_at", "note", "interaction", "evidence"]
         read_only_fields = fields
+
+    def get_evidence(self, change) -> int | None:
+        """The cited record's id while the caller may see it, else null (evidence/disclosure.py: asked again)."""
+        if change.evidence_id is None:
+            return None
+        if not hasattr(change, "cited_visible"):  # not read through TargetSerializer.prefetch
+            change.cited_visible = bool(disclosure.visible_record_ids(self.context["request"].user,
+                                                                      [change.evidence_id]))
+        return change.evidence_id if change.cited_visible else None
 
 
 class TargetSerializer(serializers.ModelSerializer):
@@ -125,7 +136,8 @@ class TargetSerializer(serializers.ModelSerializer):
         return queryset.select_related("institution", "owner").prefetch_related(
             Prefetch("evidence_links", to_attr="visible_links",
                      queryset=TargetEvidence.objects.filter(record__in=EvidenceRecord.objects.visible_to(user))),
-            Prefetch("stance_changes", queryset=StanceChange.objects.select_related("changed_by")),
+            Prefetch("stance_changes", queryset=disclosure.annotate_cited(
+                StanceChange.objects.select_related("changed_by"), user)),
         )
 
     def get_evidence(self, target) -> list[int]:

@@ -6,10 +6,10 @@ from rest_framework import serializers
 
 from accounts.api.fields import VisibleField
 from accounts.models import Group
-from accounts.permissions import Action, ensure_can, roles_by_group
+from accounts.permissions import Action, ensure_can
 from accounts.scoping import LARGEST_ID
 from campaigns.models import Target
-from evidence import records, services
+from evidence import disclosure, records, services
 from evidence.models import (
     Attachment,
     Citation,
@@ -224,30 +224,29 @@ class EvidenceRecordSerializer(serializers.ModelSerializer):
         read_only_fields = ["status", "decision_reason", "submitted_at", "decided_at", "shared_with_everyone",
                             "report_fact", "created_at", "updated_at"]
 
-    def _is_shared_copy(self, record):
-        return record.group_id not in roles_by_group(self.context["request"].user)
+    def _viewer(self):
+        # Read once per response: a list asks for every row.
+        if "viewer" not in self.context:
+            self.context["viewer"] = disclosure.viewer_of(self.context["request"].user)
+        return self.context["viewer"]
 
     def get_shared_copy(self, record) -> bool:
-        return self._is_shared_copy(record)
-
-    def _member_name(self, record, user) -> str | None:
-        # Another group's members are never named to a receiver of a shared copy.
-        return None if user is None or self._is_shared_copy(record) else user.username
+        return not self._viewer().owns(record)
 
     def get_submitted_by(self, record) -> str | None:
-        return self._member_name(record, record.submitted_by)
+        return disclosure.member_name(self._viewer(), record, record.submitted_by)
 
     def get_decided_by(self, record) -> str | None:
-        return self._member_name(record, record.decided_by)
+        return disclosure.member_name(self._viewer(), record, record.decided_by)
 
     def to_representation(self, record):
         data = super().to_representation(record)
-        if self._is_shared_copy(record):
-            # What stays inside the owning group: protected sources, who translated, its own tags.
-            data["citations"] = [dict(c, translator="") for c, citation in
-                                 zip(data["citations"], record.citations.all(), strict=True)
-                                 if not citation.source.protected]
-            data["tags"] = []
+        shown = disclosure.disclose(self._viewer(), record)
+        citations = dict(zip((c.pk for c in record.citations.all()), data["citations"], strict=True))
+        data["citations"] = [dict(citations[row.citation.pk], translator=row.translator) for row in shown.citations]
+        links = dict(zip((link.pk for link in record.institution_links.all()), data["institutions"], strict=True))
+        data["institutions"] = [links[link.pk] for link in shown.institution_links]
+        data["tags"] = [tag.name for tag in shown.tags]
         return data
 
     def validate(self, attrs):

@@ -1,0 +1,209 @@
+"""
+What a viewer may see of a group's evidence: the one place that decides it. Pages, templates, the API, search,
+briefing packs (and the CSV/XLSX and briefing inside them) ask this module; none decides on its own.
+
+Two questions, two places:
+- may this viewer see this row at all? `EvidenceRecord.objects.visible_to(user)` (evidence/querysets.py), and
+  `Institution.objects.visible_to(user)` for institutions. `visible_record_ids` and `annotate_cited` below ask it
+  for things that point at records.
+- which parts of a visible record? `disclose(viewer, record)` below, from the table:
+
+  of a record        | member of the owner  | another group        | account in no group | public
+                     | (any role)           | (a shared copy)      | (staff included)    |
+  -------------------+----------------------+----------------------+---------------------+-------
+  the row            | every record of the  | verified, not        | shared with every   | none
+                     | group                | protected, shared    | group only          |
+                     |                      | with it or with all  |                     |
+  title, summary,    | yes                  | yes                  | yes                 | -
+  facts, status      |                      |                      |                     |
+  sources, excerpts  | all, protected too   | unprotected only     | unprotected only    | -
+  translator's name  | yes                  | no                   | no                  | -
+  files              | yes                  | no                   | no                  | -
+  tags               | yes                  | no                   | no                  | -
+  people's names     | yes (logged, sub-    | no: "a member of the | no                  | -
+                     | mitted, decided by)  | group that logged it"|                     |
+  institutions       | all it names         | the directory's and  | the directory's     | -
+                     |                      | its own groups' only | only                |
+  history, sharing   | yes                  | no                   | no                  | -
+
+Staff are not members: `is_staff` adds nothing here; a staff account sees what its memberships give it.
+A briefing pack sees as a member of the pack's group (`Viewer.for_pack`), and with `redact_protected` (the
+default) also withholds its own group's protected sources and translators' names, as for a shared copy.
+
+Pointers to records (a stance change's evidence, a target's evidence links, a campaign's recent evidence) do not
+keep a snapshot of what was citable: every page, serializer and pack asks this policy again when it shows them.
+A record the viewer may no longer see (reopened, protected, unshared, its share withdrawn) shows as "a record no
+longer shared with you": no title, no link, no id. Asking again is simpler than keeping snapshots and cannot show
+anything the owning group has since withdrawn; the cost is that a justification can lose its words, which the
+owning group can restore by sharing the record again.
+
+A record that is shared must stay shareable: evidence/records.py re-checks `EvidenceRecord.sharing_refusal` on
+every change (edit, institutions, marking protected, verification) and withdraws the shares, with an audit row,
+when it no longer holds. This module still filters institutions on shared copies, so a row written around the
+services (an import, the admin) cannot show another group's institution either.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef
+
+from accounts.permissions import roles_by_group
+
+#
+# Viewers
+#
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: the ids of the groups they are a member of, read once (one query per request)."""
+
+    group_ids: frozenset = frozenset()
+    signed_in: bool = False
+    # A briefing pack with redaction on withholds the group's own protected material too.
+    redact_own_protected: bool = False
+
+    @classmethod
+    def of(cls, user):
+        signed_in = bool(getattr(user, "is_authenticated", False) and user.is_active)
+        return cls(group_ids=frozenset(roles_by_group(user)), signed_in=signed_in)
+
+    @classmethod
+    def for_pack(cls, pack):
+        return cls(group_ids=frozenset({pack.group_id}), signed_in=True, redact_own_protected=pack.redact_protected)
+
+    @property
+    def kind(self):
+        """'member' (of some group), 'account' (signed in, no group: staff or not) or 'public'."""
+        if not self.signed_in:
+            return "public"
+        return "member" if self.group_ids else "account"
+
+    def owns(self, record):
+        return record.group_id in self.group_ids
+
+    def sees_institution(self, institution):
+        return institution.added_by_group_id is None or institution.added_by_group_id in self.group_ids
+
+
+def viewer_of(user):
+    return Viewer.of(user)
+
+
+#
+# What a viewer sees of one record
+#
+
+
+@dataclass
+class CitationShown:
+    citation: object
+    source: object
+    translator: str
+
+
+@dataclass
+class RecordShown:
+    """The parts of one record a viewer may see, and counts (never contents) of what was withheld."""
+
+    record: object
+    shared_copy: bool
+    citations: list = field(default_factory=list)
+    institution_links: list = field(default_factory=list)
+    tags: list = field(default_factory=list)
+    created_by: str | None = None
+    submitted_by: str | None = None
+    decided_by: str | None = None
+    files: bool = False
+    history: bool = False
+    withheld_source_ids: set = field(default_factory=set)
+    withheld_fields: int = 0
+
+
+def _username(user):
+    return user.username if user is not None else None
+
+
+def disclose(viewer, record):
+    """
+    What `viewer` (a Viewer) may see of `record`, which the caller already got from visible_to. Reads the
+    record's citations (with their sources), institution links (with their institutions) and, for its own group,
+    tags: prefetch them for a list.
+    """
+    own = viewer.owns(record)
+    hide_protected = not own or viewer.redact_own_protected
+    shown = RecordShown(record=record, shared_copy=not own, files=own, history=own)
+    for citation in record.citations.all():
+        source = citation.source
+        if source.protected and hide_protected:
+            shown.withheld_source_ids.add(source.pk)  # not even its title leaves the group
+            continue
+        translator = citation.translator
+        if translator and hide_protected:
+            # A translator is often a member named by hand: a member's name stays in the group.
+            translator = ""
+            shown.withheld_fields += 1
+        shown.citations.append(CitationShown(citation=citation, source=source, translator=translator))
+    for link in record.institution_links.all():
+        if viewer.sees_institution(link.institution):
+            shown.institution_links.append(link)
+        else:
+            shown.withheld_fields += 1  # another group keeps this institution to itself
+    if own:
+        shown.tags = list(record.tags.all())
+        shown.created_by = _username(record.created_by)
+        shown.submitted_by = _username(record.submitted_by)
+        shown.decided_by = _username(record.decided_by)
+    return shown
+
+
+def disclose_all(viewer, records):
+    """`disclose` for each of `records`, in order (a page of a list)."""
+    return [disclose(viewer, record) for record in records]
+
+
+def visible_institution_links(viewer, record):
+    """The record's institution links the viewer may see (the shared directory and their own groups')."""
+    return [link for link in record.institution_links.all() if viewer.sees_institution(link.institution)]
+
+
+def member_name(viewer, record, user):
+    """A person's name on `record` (submitted, decided, created by), or None where it must not be told."""
+    return _username(user) if viewer.owns(record) else None
+
+
+#
+# Things that point at records
+#
+
+
+def visible_record_ids(user, ids):
+    """Which of these record ids `user` may see now: one query, whatever the number."""
+    from evidence.models import EvidenceRecord
+
+    ids = {pk for pk in ids if pk is not None}
+    if not ids:
+        return set()
+    return set(EvidenceRecord.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def cited_record_visible(user, field="evidence"):
+    """
+    An expression for querysets of things citing a record through `field` (a stance change's evidence): true
+    when `user` may see the cited record now. Annotate with it (`annotate_cited`) so a list costs no more queries.
+    """
+    from evidence.models import EvidenceRecord
+
+    return Exists(EvidenceRecord.objects.visible_to(user).filter(pk=OuterRef(f"{field}_id")))
+
+
+def annotate_cited(queryset, user, field="evidence"):
+    """`queryset` with `cited_visible` on each row: whether `user` may see the record its `field` cites now."""
+    return queryset.annotate(cited_visible=cited_record_visible(user, field))
+
+
+def cited_record(obj, field="evidence"):
+    """The record `obj` cites through `field`, if the viewer may still see it (`annotate_cited`), else None."""
+    if getattr(obj, f"{field}_id", None) is None or not getattr(obj, "cited_visible", False):
+        return None
+    return getattr(obj, field)
