@@ -54,6 +54,7 @@ from django.utils.translation import gettext
 
 from accounts.permissions import Action, can
 from campaigns.models import BriefingPack, Interaction, StanceChange, Target, TargetEvidence
+from evidence import disclosure
 
 logger = logging.getLogger(__name__)
 
@@ -232,37 +233,31 @@ def collect(pack, user, *, generated_at):
         ).order_by(F("event_start").desc(nulls_last=True), "-pk"))
     included = {record.pk for record in records}
 
-    evidence, evidence_rows, withheld_sources, institutions = [], [], set(), {}
+    evidence, evidence_rows, withheld_sources, institutions, with_files = [], [], set(), {}, []
+    # The pack sees as a member of its group, withholding the group's own protected material too when asked.
+    viewer = disclosure.Viewer.for_pack(pack)
     for record in records:
-        shared_copy = record.group_id != group.pk
-        # On a shared copy, and with redaction on the group's own records, what the site keeps inside a group.
-        hide = shared_copy or pack.redact_protected
+        shown = disclosure.disclose(viewer, record)
+        shared_copy = shown.shared_copy
+        if shown.files:
+            with_files.append(record.pk)
+        withheld_sources |= shown.withheld_source_ids
+        withheld["protected_fields"] += shown.withheld_fields
         links = []
-        for link in record.institution_links.all():
-            institution = link.institution
-            if institution.added_by_group_id not in (None, group.pk):
-                withheld["protected_fields"] += 1  # another group keeps this institution to itself
-                continue
-            institutions[institution.pk] = institution
-            links.append({"name": institution.name, "role": link.get_role_display()})
+        for link in shown.institution_links:
+            institutions[link.institution.pk] = link.institution
+            links.append({"name": link.institution.name, "role": link.get_role_display()})
         sources, citations = {}, []
-        for citation in record.citations.all():
-            source = citation.source
-            if source.protected and hide:
-                withheld_sources.add(source.pk)
-                continue
+        for row in shown.citations:
+            source, citation = row.source, row.citation
             sources.setdefault(source.pk, {
                 "title": source.title, "publisher": source.publisher, "url": source.url or None,
                 "published": _iso(source.published_on), "archive_url": source.archive_url or None,
             })
-            translator = citation.translator or None
-            if translator and hide:
-                withheld["protected_fields"] += 1
-                translator = None
             citations.append({
                 "source_title": source.title, "excerpt": citation.excerpt,
                 "language": citation.excerpt_language or source.language, "translation": citation.translation or None,
-                "translator": translator,
+                "translator": row.translator or None,
             })
         place = ", ".join(part for part in (record.place, record.country) if part) or None
         url = site_link(record.get_absolute_url())
@@ -321,9 +316,8 @@ def collect(pack, user, *, generated_at):
 
     attachments = []
     if pack.include_attachments:
-        own = [record.pk for record in records if record.group_id == group.pk]
         used = set()
-        for attachment in (Attachment.objects.visible_to(user).filter(group=group, record_id__in=own)
+        for attachment in (Attachment.objects.visible_to(user).filter(group=group, record_id__in=with_files)
                            .order_by("record_id", "uploaded_at", "pk")):
             base = get_valid_filename(attachment.original_name) or f"file-{attachment.pk}"
             name = f"attachments/E{attachment.record_id}/{base}"

@@ -43,9 +43,10 @@ when it no longer holds. This module still filters institutions on shared copies
 services (an import, the admin) cannot show another group's institution either.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
+from django.utils.functional import cached_property
 
 from accounts.permissions import roles_by_group
 
@@ -102,22 +103,55 @@ class CitationShown:
     translator: str
 
 
-@dataclass
 class RecordShown:
-    """The parts of one record a viewer may see, and counts (never contents) of what was withheld."""
+    """
+    The parts of one record a viewer may see, and counts (never contents) of what was withheld. Citations and
+    institutions are read when it is made; tags and people's names only when asked for, and only for the
+    record's own group, so that a list that shows neither does not read them.
+    """
 
-    record: object
-    shared_copy: bool
-    citations: list = field(default_factory=list)
-    institution_links: list = field(default_factory=list)
-    tags: list = field(default_factory=list)
-    created_by: str | None = None
-    submitted_by: str | None = None
-    decided_by: str | None = None
-    files: bool = False
-    history: bool = False
-    withheld_source_ids: set = field(default_factory=set)
-    withheld_fields: int = 0
+    def __init__(self, viewer, record):
+        own = viewer.owns(record)
+        hide_protected = not own or viewer.redact_own_protected
+        self.record, self.shared_copy = record, not own
+        self.files = self.history = own
+        self.citations, self.institution_links = [], []
+        self.withheld_source_ids, self.withheld_fields = set(), 0
+        for citation in record.citations.all():
+            source = citation.source
+            if source.protected and hide_protected:
+                self.withheld_source_ids.add(source.pk)  # not even its title leaves the group
+                continue
+            translator = citation.translator
+            if translator and hide_protected:
+                # A translator is often a member named by hand: a member's name stays in the group.
+                translator = ""
+                self.withheld_fields += 1
+            self.citations.append(CitationShown(citation=citation, source=source, translator=translator))
+        for link in record.institution_links.all():
+            if viewer.sees_institution(link.institution):
+                self.institution_links.append(link)
+            else:
+                self.withheld_fields += 1  # another group keeps this institution to itself
+
+    @cached_property
+    def tags(self):
+        return [] if self.shared_copy else list(self.record.tags.all())
+
+    def _name(self, user_field):
+        return None if self.shared_copy else _username(getattr(self.record, user_field))
+
+    @property
+    def created_by(self):
+        return self._name("created_by")
+
+    @property
+    def submitted_by(self):
+        return self._name("submitted_by")
+
+    @property
+    def decided_by(self):
+        return self._name("decided_by")
 
 
 def _username(user):
@@ -127,34 +161,10 @@ def _username(user):
 def disclose(viewer, record):
     """
     What `viewer` (a Viewer) may see of `record`, which the caller already got from visible_to. Reads the
-    record's citations (with their sources), institution links (with their institutions) and, for its own group,
-    tags: prefetch them for a list.
+    record's citations (with their sources) and institution links (with their institutions): prefetch them for a
+    list, and `tags` and the people (select_related) where they are shown.
     """
-    own = viewer.owns(record)
-    hide_protected = not own or viewer.redact_own_protected
-    shown = RecordShown(record=record, shared_copy=not own, files=own, history=own)
-    for citation in record.citations.all():
-        source = citation.source
-        if source.protected and hide_protected:
-            shown.withheld_source_ids.add(source.pk)  # not even its title leaves the group
-            continue
-        translator = citation.translator
-        if translator and hide_protected:
-            # A translator is often a member named by hand: a member's name stays in the group.
-            translator = ""
-            shown.withheld_fields += 1
-        shown.citations.append(CitationShown(citation=citation, source=source, translator=translator))
-    for link in record.institution_links.all():
-        if viewer.sees_institution(link.institution):
-            shown.institution_links.append(link)
-        else:
-            shown.withheld_fields += 1  # another group keeps this institution to itself
-    if own:
-        shown.tags = list(record.tags.all())
-        shown.created_by = _username(record.created_by)
-        shown.submitted_by = _username(record.submitted_by)
-        shown.decided_by = _username(record.decided_by)
-    return shown
+    return RecordShown(viewer, record)
 
 
 def disclose_all(viewer, records):
