@@ -526,6 +526,13 @@ def _save_record(request, group, form, institutions, citations, record=None):
         return None
 
 
+def _tell_shares_withdrawn(request, record):
+    reason = getattr(record, "shares_withdrawn", "")
+    if reason:
+        messages.warning(request, _("The record is no longer shared with other groups: %(reason)s")
+                         % {"reason": reason})
+
+
 def _duplicate_rows(citations):
     """What the page shows of the sources a new source may duplicate, with links only to web addresses."""
     for row in citations:
@@ -550,6 +557,7 @@ def _record_form_page(request, group, *, record=None, groups=()):
             messages.success(request, _("“%(title)s” was saved.") % {"title": saved.title} if record else
                              _("“%(title)s” was logged as a draft of %(group)s.") % {"title": saved.title,
                                                                                    "group": group.name})
+            _tell_shares_withdrawn(request, saved)
             return redirect(saved)
         status = 400
     _duplicate_rows(citations)
@@ -595,11 +603,12 @@ def evidence_step(request, pk, step):
     record = get_for_writer(EvidenceRecord.objects.all(), request.user, action, pk=pk)
     kwargs = {"reason": request.POST.get("reason", "")} if step in ("reject", "reopen") else {}
     try:
-        service(record, actor=request.user, **kwargs)
+        changed = service(record, actor=request.user, **kwargs)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, done)
+        _tell_shares_withdrawn(request, changed)
     return redirect(record)
 
 

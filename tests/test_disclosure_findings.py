@@ -210,3 +210,14 @@ def test_a_shared_records_page_shows_none_of_the_owning_groups_tags(client_for, 
     assert not found_by(bob, shared_record, "informant-lead")
     assert "informant-lead" not in pack_text(outsider, shared_record.shared_with.get(), scope="search",
                                              search_query="")
+
+
+def test_whoever_moves_the_record_on_is_told_that_the_shares_were_withdrawn_and_why(
+        client_for, shared_record, secret_institution, coordinator, volunteer):
+    records.reopen_record(shared_record, actor=coordinator)
+    # Named around the services (an import, the admin): the next step re-checks the rule all the same.
+    RecordInstitution.objects.create(record=shared_record, institution=secret_institution, role="partner")
+    response = client_for(volunteer).post(reverse("evidence-step", args=[shared_record.pk, "submit"]), follow=True)
+    html = response.content.decode()
+    assert "The record is no longer shared with other groups" in html and SECRET_NAME in html
+    assert not shared_record.shared_with.exists()
