@@ -167,11 +167,6 @@ def disclose(viewer, record):
     return RecordShown(viewer, record)
 
 
-def disclose_all(viewer, records):
-    """`disclose` for each of `records`, in order (a page of a list)."""
-    return [disclose(viewer, record) for record in records]
-
-
 def visible_institution_links(viewer, record):
     """The record's institution links the viewer may see (the shared directory and their own groups')."""
     return [link for link in record.institution_links.all() if viewer.sees_institution(link.institution)]

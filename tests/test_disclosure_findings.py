@@ -173,7 +173,7 @@ def test_a_reopened_record_is_suspended_and_comes_back_when_verified_and_still_s
 
 
 def test_a_shared_copy_never_shows_or_matches_an_institution_the_receiver_cannot_see(
-        client_for, api_for, shared_record, secret_institution, outsider, coordinator):
+        client_for, api_for, shared_record, secret_institution, outsider, coordinator, listed_other_group):
     # However a row got there (an import, the admin, a rule missed), a receiver sees only the institutions
     # Institution.objects.visible_to(receiver) holds, and search matches nothing else.
     RecordInstitution.objects.create(record=shared_record, institution=secret_institution, role="partner")
@@ -193,6 +193,9 @@ def test_a_shared_copy_never_shows_or_matches_an_institution_the_receiver_cannot
         assert not api_found_by(api, shared_record, words), words
     assert found_by(bob, shared_record, "海康威视") and found_by(bob, shared_record, "Hikvision")
     assert found_by(client_for(coordinator), shared_record, "天眼视觉")
+    beta_pack = pack_text(outsider, listed_other_group, scope="search", search_query="")
+    assert "Campus cameras score pupils" in beta_pack and "Hikvision" in beta_pack
+    assert SECRET_NAME not in beta_pack and SECRET_NAME_ZH not in beta_pack
 
 
 #
