@@ -33,24 +33,19 @@ def history_of(obj):
 
 def record_account_event(*, user, action, actor=_THE_USER, details=None):
     """
-    Something that happened to a person's account (a sign-in, a failed sign-in, a second factor added): it
-    belongs to no one group, so it is written once into each group `user` belongs to, for every group's
-    coordinators to see, or once with no group (site staff only) for someone in none. The actor is the user
-    themselves unless given; pass actor=None when nobody known did it (a failed sign-in).
+    Something that happened to a person's account (a sign-in, a failed sign-in, a second factor added): it is
+    written once, in no group's log. It concerns none of the person's groups in particular, and a group that saw
+    it would see when, and how often, a member works on their other groups. Coordinators see what concerns
+    their group: its members' actions on its data, and on the member list whether each has a second factor.
+    The actor is the user themselves unless given; pass actor=None when nobody known did it (a failed sign-in).
     """
-    from accounts.models import Membership
-
     actor = user if actor is _THE_USER else actor
-    group_ids = list(Membership.objects.filter(user=user).values_list("group_id", flat=True)) or [None]
-    return AuditEntry.objects.bulk_create(
-        AuditEntry(
-            group_id=group_id,
-            actor=actor if getattr(actor, "is_authenticated", False) else None,
-            action=action,
-            object_type=user._meta.label,
-            object_id=str(user.pk),
-            object_repr=str(user)[:200],
-            after=details,
-        )
-        for group_id in group_ids
+    return AuditEntry.objects.create(
+        group=None,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        object_type=user._meta.label,
+        object_id=str(user.pk),
+        object_repr=str(user)[:200],
+        after=details,
     )

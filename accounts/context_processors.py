@@ -1,5 +1,5 @@
 from accounts.navigation import items_for
-from accounts.permissions import role_in
+from accounts.permissions import groups_owing_second_factor, role_in, roles_by_group
 
 ACTIVE_GROUP_SESSION_KEY = "active_group_id"
 
@@ -11,8 +11,10 @@ def active_membership(request):
     membership = None
     if request.user.is_authenticated:
         memberships = list(request.user.memberships_with_groups())
+        # A group whose second factor the user still owes is active only if no other group is usable.
+        usable = [m for m in memberships if m.group_id in roles_by_group(request.user)] or memberships
         wanted = request.session.get(ACTIVE_GROUP_SESSION_KEY)
-        membership = next((m for m in memberships if m.group_id == wanted), memberships[0] if memberships else None)
+        membership = next((m for m in usable if m.group_id == wanted), usable[0] if usable else None)
         request._all_memberships = memberships
     request._active_membership = membership
     return membership
@@ -33,6 +35,7 @@ def navigation(request):
         "active_role": role_in(request.user, group) if group else None,
         "my_memberships": request._all_memberships,
         "nav_items": items_for(request.user, group, request.path),
+        "second_factor_owed_by": sorted(groups_owing_second_factor(request.user).values()),
     }
 
 

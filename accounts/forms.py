@@ -28,8 +28,7 @@ def add_service_errors(form, exc, *, label_of=None):
 class InviteMemberForm(forms.Form):
     email = forms.EmailField(
         label=_("E-mail address"),
-        help_text=_("If someone already has an account with this address they are added at once; "
-        "otherwise they get an e-mail with a link to join.")
+        help_text=_("They get an e-mail with a link to join, and become a member only if they accept.")
     )
     role = forms.ChoiceField(choices=Role.choices, initial=Role.VOLUNTEER, label=_("Role"))
 

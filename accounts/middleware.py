@@ -2,53 +2,32 @@ from django.contrib import messages
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy
 
-from accounts.permissions import groups_requiring_two_factor
-from accounts.signin import has_second_factor
-
-# Reachable without a second factor: setting one up, the rest of one's own account, signing out, and joining a group.
-EXEMPT_PREFIXES = ("/accounts/", "/login/", "/logout/", "/invitations/accept/", "/static/")
+from accounts.scoping import SecondFactorOwed
 
 
-def two_factor_missing(user):
-    """The groups that require a second factor of `user`, if `user` has none; else nothing."""
-    required = groups_requiring_two_factor(user)
-    if not required or has_second_factor(user):
-        return []
-    return required
-
-
-class TwoFactorRequiredMiddleware:
+class SecondFactorOwedMiddleware:
     """
-    A member of a group that requires two-factor sign-in, who has not set it up, is sent to set it up before any
-    other page or API call. All of the site, not just that group's pages: lists such as the evidence list mix
-    every group the member belongs to, so a per-page rule would still show that group's data.
-    Token-authenticated API calls are refused by accounts.api.authentication, which runs after this.
+    Someone opening an object of a group that requires two-factor sign-in, which they have not set up, is sent to
+    set it up, with the reason (the API answers 403 with it). Their other groups' pages work as before: the rule
+    itself lives in accounts.scoping, which leaves that group out of what they may read and do.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        user = request.user
-        if user.is_authenticated and not request.path_info.startswith(EXEMPT_PREFIXES):
-            groups = two_factor_missing(user)
-            if groups:
-                message = two_factor_message(groups)
-                if request.path_info.startswith("/api/"):
-                    return JsonResponse({"detail": message}, status=403)
-                messages.warning(request, message)
-                return redirect(reverse("mfa_index"))
         return self.get_response(request)
 
-
-def two_factor_message(groups):
-    names = ", ".join(sorted(group_name for group_name in groups))
-    return gettext(
-        "%(groups)s requires two-factor sign-in. Set up an authenticator app or a security key "
-        "(Account → Two-factor sign-in) before you continue."
-    ) % {"groups": names}
+    def process_exception(self, request, exception):
+        if not isinstance(exception, SecondFactorOwed):
+            return None
+        message = exception.args[0]
+        if request.path_info.startswith("/api/"):
+            return JsonResponse({"detail": message}, status=403)
+        messages.warning(request, message)
+        return redirect(reverse("mfa_index"))
 
 
 NUL_REFUSED = gettext_lazy("Text cannot contain NUL characters (\\0).")

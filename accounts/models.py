@@ -52,8 +52,8 @@ class Group(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
     description = models.TextField(blank=True)
-    # Set by a coordinator (services.set_two_factor_requirement): members without a second factor can do nothing
-    # on the site until they add one (accounts.middleware, accounts.api.authentication).
+    # Set by a coordinator (services.set_two_factor_requirement): members without a second factor see and do
+    # nothing of this group until they add one; their other groups are not affected (accounts.scoping).
     requires_two_factor = models.BooleanField(default=False)
     # Set by a coordinator (services.set_listed_for_sharing): other groups' coordinators see this group's name
     # among those they may share evidence with. Off by default: a group's existence is its own to reveal.
@@ -101,7 +101,10 @@ class Membership(OneChoiceLabelTranslated, models.Model):
 
 
 class Invitation(OneChoiceLabelTranslated, models.Model):
-    """An offer of membership sent to an e-mail address that has no account yet."""
+    """
+    An offer of membership e-mailed to an address. Nobody becomes a member without accepting it through the link
+    (services.accept_invitation); whether the address has an account is never told to the group.
+    """
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()

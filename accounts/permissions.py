@@ -54,30 +54,36 @@ def roles_allowed(action):
 
 
 def roles_by_group(user):
-    """{group_id: role} for `user`, read once per user object (that is, once per request)."""
+    """
+    {group_id: role} for `user`, read once per user object (that is, once per request): the groups whose data
+    they may use, which leaves out those requiring a second factor they have not set up (accounts.scoping).
+    """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return {}
     cached = getattr(user, "_roles_by_group", None)
     if cached is None:
-        # The same query tells which groups require two-factor sign-in (accounts.middleware), so that check
-        # costs no query of its own on the pages that read roles anyway.
-        rows = list(user.memberships.values_list("group_id", "role", "group__requires_two_factor", "group__name"))
-        cached = {group_id: role for group_id, role, _, _ in rows}
+        from accounts.scoping import memberships_with_standing
+
+        # The same query tells which groups still wait for a second factor, for the notice in the page header
+        # and for telling why one of their objects is refused, at no query of their own.
+        rows = list(memberships_with_standing(user).values_list("group_id", "role", "owes_second_factor",
+                                                                "group__name"))
+        cached = {group_id: role for group_id, role, owes, _ in rows if not owes}
         user._roles_by_group = cached
-        user._groups_requiring_two_factor = [name for _, _, required, name in rows if required]
+        user._groups_owing_second_factor = {group_id: name for group_id, _, owes, name in rows if owes}
     return cached
 
 
-def groups_requiring_two_factor(user):
-    """Names of `user`'s groups whose coordinators require two-factor sign-in."""
+def groups_owing_second_factor(user):
+    """{group_id: name} of `user`'s groups that require two-factor sign-in, which `user` has not set up."""
     roles_by_group(user)
-    return getattr(user, "_groups_requiring_two_factor", [])
+    return getattr(user, "_groups_owing_second_factor", {})
 
 
 def forget_roles(user):
     """Drop the per-request cache after a membership of `user` changed."""
     user.__dict__.pop("_roles_by_group", None)
-    user.__dict__.pop("_groups_requiring_two_factor", None)
+    user.__dict__.pop("_groups_owing_second_factor", None)
 
 
 def role_in(user, group):

@@ -11,6 +11,7 @@ from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 # The largest primary key the databases store (a signed 64-bit integer); a larger id names nothing, and the
@@ -18,10 +19,57 @@ from django.utils.translation import gettext_lazy as _
 LARGEST_ID = 2**63 - 1
 
 
+#
+# Memberships that count
+#
+
+
+def memberships_with_standing(user):
+    """
+    All of `user`'s memberships, each annotated `owes_second_factor`: its group requires two-factor sign-in and
+    `user` has not set up a second factor. Such a membership gives no access to its group's data (pages, API,
+    search, packs) until they do, and nothing else of theirs is held back: a group's rule binds its own data.
+    This is the only place the rule is written; visible_to, writable_by and accounts.permissions.roles_by_group
+    all start here.
+    """
+    from allauth.mfa.models import Authenticator
+
+    from accounts.signin import SECOND_FACTORS
+
+    Membership = apps.get_model("accounts", "Membership")
+    second_factor = models.Exists(Authenticator.objects.filter(user=user, type__in=SECOND_FACTORS))
+    owes = models.ExpressionWrapper(models.Q(group__requires_two_factor=True) & ~second_factor,
+                                    output_field=models.BooleanField())
+    return Membership.objects.filter(user=user).annotate(owes_second_factor=owes)
+
+
+def acting_memberships(user):
+    """The memberships through which `user` reads and acts: all but those owing a second factor."""
+    return memberships_with_standing(user).filter(owes_second_factor=False)
+
+
+class SecondFactorOwed(PermissionDenied):
+    """An object of a group whose second factor the user has not set up; accounts.middleware sends them to it."""
+
+    def __init__(self, group_names):
+        super().__init__(second_factor_message(group_names))
+
+
+def second_factor_message(group_names):
+    return gettext(
+        "%(groups)s requires two-factor sign-in. Set up an authenticator app or a security key "
+        "(Account → Two-factor sign-in) before you continue."
+    ) % {"groups": ", ".join(sorted(group_names))}
+
+
+#
+# Scoped querysets
+#
+
+
 class GroupScopedQuerySet(models.QuerySet):
     def _member_group_ids(self, user):
-        Membership = apps.get_model("accounts", "Membership")
-        return Membership.objects.filter(user=user).values("group_id")
+        return acting_memberships(user).values("group_id")
 
     def visible_to(self, user):
         """Rows of the groups `user` belongs to; nothing for anonymous or deactivated users."""
@@ -35,8 +83,7 @@ class GroupScopedQuerySet(models.QuerySet):
 
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
-        Membership = apps.get_model("accounts", "Membership")
-        group_ids = Membership.objects.filter(user=user, role__in=roles_allowed(action)).values("group_id")
+        group_ids = acting_memberships(user).filter(role__in=roles_allowed(action)).values("group_id")
         return self.filter(**{f"{self.model.scope_path}__in": group_ids})
 
 
@@ -47,11 +94,33 @@ def _queryset(model_or_queryset):
 
 
 def get_for_user(model_or_queryset, user, **lookup):
-    """The object if `user` may see it, else 404."""
+    """The object if `user` may see it, else 404 (SecondFactorOwed if it is of a group that needs one first)."""
+    queryset = _queryset(model_or_queryset)
     try:
-        return _queryset(model_or_queryset).visible_to(user).get(**lookup)
+        return queryset.visible_to(user).get(**lookup)
     except (models.ObjectDoesNotExist, ValueError) as exc:
+        refuse_if_second_factor_owed(queryset, user, **lookup)
         raise Http404("No such object.") from exc
+
+
+def refuse_if_second_factor_owed(model_or_queryset, user, **lookup):
+    """
+    For an object `user` cannot see: SecondFactorOwed if it is of one of their groups whose second factor they
+    have not set up, so that they are told why and what to do. Only their own groups are looked in: for any
+    other object this says nothing, and costs nothing for members who owe no group a second factor.
+    """
+    from accounts.permissions import groups_owing_second_factor
+
+    owed = groups_owing_second_factor(user)
+    if not owed:
+        return
+    queryset = _queryset(model_or_queryset)
+    try:
+        found = queryset.filter(**{f"{queryset.model.scope_path}__in": list(owed)}, **lookup).exists()
+    except (ValueError, TypeError):
+        return
+    if found:
+        raise SecondFactorOwed(owed.values())
 
 
 def get_for_writer(model_or_queryset, user, action, **lookup):

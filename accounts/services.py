@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_change
-from accounts.models import Group, Invitation, Membership, Role, User, WorkerCheck
-from accounts.permissions import forget_roles
+from accounts.models import Group, Invitation, Membership, Role, WorkerCheck
+from accounts.permissions import Action, ensure_can, forget_roles
 
 
 def _ensure_a_coordinator_remains(membership, new_role=None):
@@ -27,19 +27,17 @@ def _ensure_a_coordinator_remains(membership, new_role=None):
 @transaction.atomic
 def invite_member(group, *, email, role, actor):
     """
-    Add the person with this e-mail address to the group, or, if nobody has it, e-mail them an invitation.
-    Returns ("added", membership) or ("invited", invitation).
+    E-mail `email` an invitation to join `group` as `role`; the person joins only by accepting it. Whether an
+    account has this address is never looked up here: the coordinator's answer, the audit row and the e-mail are
+    the same either way, so inviting tells nothing about who has an account, under which name, or how it signs in.
     """
+    ensure_can(actor, Action.MANAGE_MEMBERS, group)
     email = email.strip().lower()
-    user = User.objects.filter(email__iexact=email, is_active=True).order_by("pk").first()
-    if user is not None:
-        if Membership.objects.filter(group=group, user=user).exists():
-            raise ValidationError(_("%(username)s is already a member of %(group)s.") % {"username": user.username,
-                                                                                       "group": group})
-        membership = Membership.objects.create(group=group, user=user, role=role)
-        record_change(actor=actor, obj=membership, action="membership.added", after=membership.to_dict())
-        return "added", membership
-
+    # Members' addresses are on the member list coordinators read, so this tells them nothing new.
+    if group.memberships.filter(user__email__iexact=email).exists():
+        raise ValidationError(_("Someone with this address is already a member of %(group)s.") % {"group": group})
+    if any(invitation.is_open for invitation in group.invitations.filter(email__iexact=email)):
+        raise ValidationError(_("This address is already invited; withdraw that invitation to send a new one."))
     invitation = Invitation.objects.create(group=group, email=email, role=role, invited_by=actor)
     record_change(
         actor=actor, obj=invitation, action="invitation.sent", after={"email": email, "role": role}
@@ -47,7 +45,7 @@ def invite_member(group, *, email, role, actor):
     # robust: a mail server that is down must not turn a saved invitation into an error page; it is logged,
     # and the coordinator still sees the open invitation.
     transaction.on_commit(lambda: _send_invitation(invitation.pk), robust=True)
-    return "invited", invitation
+    return invitation
 
 
 def _send_invitation(invitation_pk):
@@ -63,9 +61,24 @@ def _send_invitation(invitation_pk):
     )
 
 
+def ensure_addressee(invitation, user):
+    """
+    PermissionDenied unless `user` may answer `invitation`: anybody holding the link while signed out (it went to
+    that mailbox), or an account whose own verified address is the one invited, never another account that got
+    the link some other way.
+    """
+    from accounts.signin import has_verified_email
+
+    if getattr(user, "is_authenticated", False) and not has_verified_email(user, invitation.email):
+        raise PermissionDenied(_("This invitation was sent to another address. Sign out, then sign in as the "
+                                 "account with the invited address, or open the link signed out."))
+
+
 @transaction.atomic
 def accept_invitation(invitation, *, user):
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    """`user` joins the invitation's group with its role: their own decision, made through the e-mailed link."""
+    invitation = Invitation.objects.select_for_update().select_related("group").get(pk=invitation.pk)
+    ensure_addressee(invitation, user)
     if not invitation.is_open:
         raise ValidationError(_("This invitation has expired or was already used."))
     membership, created = Membership.objects.get_or_create(
@@ -81,9 +94,23 @@ def accept_invitation(invitation, *, user):
 
 
 @transaction.atomic
+def decline_invitation(invitation, *, user):
+    """
+    The invitee says no. The audit row names no actor: who declined would tell the group the account behind
+    the address, which is what declining keeps from it.
+    """
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    ensure_addressee(invitation, user)
+    record_change(actor=None, obj=invitation, action="invitation.declined",
+                  before={"email": invitation.email, "role": invitation.role})
+    invitation.delete()
+
+
+@transaction.atomic
 def change_role(membership, *, role, actor):
     role = Role(role)
     membership = Membership.objects.select_for_update().select_related("user", "group").get(pk=membership.pk)
+    ensure_can(actor, Action.MANAGE_MEMBERS, membership.group)
     if membership.role == role:
         return membership
     _ensure_a_coordinator_remains(membership, new_role=role)
@@ -99,6 +126,7 @@ def change_role(membership, *, role, actor):
 @transaction.atomic
 def remove_member(membership, *, actor):
     membership = Membership.objects.select_for_update().select_related("user", "group").get(pk=membership.pk)
+    ensure_can(actor, Action.MANAGE_MEMBERS, membership.group)
     _ensure_a_coordinator_remains(membership)
     record_change(actor=actor, obj=membership, action="membership.removed", before=membership.to_dict())
     membership.delete()
@@ -106,7 +134,20 @@ def remove_member(membership, *, actor):
 
 
 @transaction.atomic
+def leave_group(membership, *, actor):
+    """`actor` leaves the group of their own `membership`; any member may, except its last coordinator."""
+    membership = Membership.objects.select_for_update().select_related("user", "group").get(pk=membership.pk)
+    if membership.user_id != actor.pk:
+        raise PermissionDenied(_("Only the member themselves can leave a group; coordinators remove members."))
+    _ensure_a_coordinator_remains(membership)
+    record_change(actor=actor, obj=membership, action="membership.left", before=membership.to_dict())
+    membership.delete()
+    forget_roles(actor)
+
+
+@transaction.atomic
 def revoke_invitation(invitation, *, actor):
+    ensure_can(actor, Action.MANAGE_MEMBERS, invitation.group)
     record_change(actor=actor, obj=invitation, action="invitation.revoked",
                   before={"email": invitation.email, "role": invitation.role})
     invitation.delete()
@@ -124,6 +165,7 @@ def request_worker_check(group, *, actor):
                 status=WorkerCheck.Status.FAILED,
                 error=_("The job queue could not be reached: %(error)s") % {"error": exc})
 
+    ensure_can(actor, Action.CHECK_WORKER, group)
     with transaction.atomic():
         check = WorkerCheck.objects.create(group=group, requested_by=actor)
         transaction.on_commit(enqueue)
@@ -135,6 +177,7 @@ def set_two_factor_requirement(group, *, required, actor):
     """Require (or stop requiring) every member of `group` to sign in with a second factor."""
     from accounts.signin import has_second_factor
 
+    ensure_can(actor, Action.MANAGE_MEMBERS, group)
     group = Group.objects.select_for_update().get(pk=group.pk)
     if group.requires_two_factor == required:
         return group
@@ -152,10 +195,7 @@ def set_two_factor_requirement(group, *, required, actor):
 @transaction.atomic
 def set_listed_for_sharing(group, *, listed, actor):
     """List `group` among the groups others may share evidence with (its name shows to their coordinators), or not."""
-    from accounts.permissions import Action, can
-
-    if not can(actor, Action.MANAGE_MEMBERS, group):
-        raise PermissionDenied(_("Only the group's coordinators decide whether it is listed."))
+    ensure_can(actor, Action.MANAGE_MEMBERS, group)
     group = Group.objects.select_for_update().get(pk=group.pk)
     if group.listed_for_sharing == listed:
         return group

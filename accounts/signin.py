@@ -34,6 +34,31 @@ def has_second_factor(user):
     return Authenticator.objects.filter(user=user, type__in=SECOND_FACTORS).exists()
 
 
+def has_verified_email(user, email):
+    """
+    Whether `email` is `user`'s own, proven address: one allauth verified, or the account's address as staff or
+    an accepted invitation set it. An address someone typed into allauth's e-mail page without verifying it
+    (there is an unverified row for it) proves nothing, whatever the account's e-mail field says.
+    """
+    from allauth.account.models import EmailAddress
+
+    addresses = {address.email.lower(): address.verified for address in EmailAddress.objects.filter(user=user)}
+    email = email.strip().lower()
+    if email in addresses:
+        return addresses[email]
+    return bool(user.email) and user.email.strip().lower() == email
+
+
+def account_with_address_exists(email):
+    """Whether an active account has `email` as its own, proven address (see has_verified_email)."""
+    from django.db.models import Q
+
+    from accounts.models import User
+
+    candidates = User.objects.filter(Q(email__iexact=email) | Q(emailaddress__email__iexact=email), is_active=True)
+    return any(has_verified_email(user, email) for user in candidates.distinct())
+
+
 #
 # Client address
 #

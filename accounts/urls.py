@@ -15,11 +15,13 @@ urlpatterns = [
     path("groups/<slug:slug>/worker-checks/", views.worker_check_list, name="worker-check-list"),
     path("groups/<slug:slug>/two-factor/", views.group_two_factor, name="group-two-factor"),
     path("groups/<slug:slug>/sharing/", views.group_sharing, name="group-sharing"),
+    path("groups/<slug:slug>/leave/", views.group_leave, name="group-leave"),
     path("groups/<slug:slug>/audit/", views.audit_log, name="audit-log"),
     path("groups/<slug:slug>/audit/export.csv", views.audit_export, name="audit-export"),
     path("memberships/<int:pk>/role/", views.member_change_role, name="member-change-role"),
     path("memberships/<int:pk>/remove/", views.member_remove, name="member-remove"),
     path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation-revoke"),
     path("invitations/accept/<str:token>/", views.invitation_accept, name="invitation-accept"),
+    path("invitations/decline/<str:token>/", views.invitation_decline, name="invitation-decline"),
     path("worker-checks/<int:pk>/", views.worker_check_detail, name="worker-check-detail"),
 ]

@@ -1,12 +1,17 @@
+from urllib.parse import urlencode
+
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -23,7 +28,7 @@ from accounts.forms import (
 from accounts.models import AuditEntry, Group, Invitation, Membership, Role, WorkerCheck
 from accounts.permissions import Action, actions_of, can, role_in
 from accounts.scoping import get_for_user, get_for_writer
-from accounts.signin import SECOND_FACTORS
+from accounts.signin import SECOND_FACTORS, account_with_address_exists
 
 
 @login_required
@@ -95,15 +100,11 @@ def member_invite(request, slug):
     form = InviteMemberForm(request.POST)
     if form.is_valid():
         try:
-            outcome, obj = services.invite_member(group, actor=request.user, **form.cleaned_data)
+            invitation = services.invite_member(group, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error("email", exc)
         else:
-            if outcome == "added":
-                messages.success(request, _("%(username)s was added as %(role)s.") % {
-                    "username": obj.user.username, "role": obj.get_role_display().lower()})
-            else:
-                messages.success(request, _("An invitation was e-mailed to %(email)s.") % {"email": obj.email})
+            messages.success(request, _("An invitation was e-mailed to %(email)s.") % {"email": invitation.email})
             return redirect("member-list", group.slug)
     return _member_page(request, group, invite_form=form, status=400)
 
@@ -150,13 +151,33 @@ def invitation_revoke(request, pk):
     return redirect("member-list", invitation.group.slug)
 
 
-def invitation_accept(request, token):
-    # The token is the secret: whoever holds the link may use it once, before it expires.
+def _open_invitation(request, token):
+    """The invitation behind a link and the page to answer with, unless it cannot be answered (410, or 403 to
+    another signed-in account)."""
     invitation = get_object_or_404(Invitation.objects.select_related("group"), token=token)
     if not invitation.is_open:
-        return render(request, "accounts/invitation_closed.html", {"invitation": invitation}, status=410)
+        return invitation, render(request, "accounts/invitation_closed.html", {"invitation": invitation}, status=410)
+    try:
+        services.ensure_addressee(invitation, request.user)
+    except PermissionDenied as exc:
+        return invitation, render(request, "accounts/invitation_accept.html",
+                                  {"invitation": invitation, "refusal": exc}, status=403)
+    return invitation, None
+
+
+def invitation_accept(request, token):
+    # The token is the secret sent to the address: signed out, whoever holds the link answers for the address;
+    # signed in, only an account whose own verified address it is (services.ensure_addressee).
+    invitation, refused = _open_invitation(request, token)
+    if refused:
+        return refused
+    # Someone whose address has an account joins as that account, signed in, rather than making a second one.
+    # This tells the holder of the link, that is the owner of the mailbox, nothing they do not know.
+    sign_in_first = not request.user.is_authenticated and account_with_address_exists(invitation.email)
     form = None
     if request.method == "POST":
+        if sign_in_first:
+            return redirect_to_login(request.get_full_path())
         if request.user.is_authenticated:
             user = request.user
         else:
@@ -167,14 +188,43 @@ def invitation_accept(request, token):
             user = form.save(commit=False)
             user.email = invitation.email
             user.save()
+            # The link reached this address: it is proven, for the invitations it will receive later.
+            EmailAddress.objects.create(user=user, email=invitation.email, verified=True, primary=True)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         services.accept_invitation(invitation, user=user)
         remember_active_group(request, invitation.group)
         messages.success(request, _("Welcome to %(group)s.") % {"group": invitation.group})
         return redirect(invitation.group)
-    if not request.user.is_authenticated:
+    if not request.user.is_authenticated and not sign_in_first:
         form = AcceptInvitationForm()
-    return render(request, "accounts/invitation_accept.html", {"invitation": invitation, "form": form})
+    return render(request, "accounts/invitation_accept.html",
+                  {"invitation": invitation, "form": form, "sign_in_first": sign_in_first,
+                   "login_url": f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}"})
+
+
+@require_POST
+def invitation_decline(request, token):
+    invitation, refused = _open_invitation(request, token)
+    if refused:
+        return refused
+    services.decline_invitation(invitation, user=request.user)
+    messages.success(request, _("You declined the invitation to %(group)s.") % {"group": invitation.group})
+    return redirect("home" if request.user.is_authenticated else "login")
+
+
+@login_required
+@require_POST
+def group_leave(request, slug):
+    # One's own membership only (anyone else's is a 404), also in a group whose second factor one still owes:
+    # leaving takes nothing away from the group and must not wait for it.
+    membership = get_object_or_404(Membership.objects.select_related("group"), user=request.user, group__slug=slug)
+    try:
+        services.leave_group(membership, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(membership.group)
+    messages.success(request, _("You left %(group)s.") % {"group": membership.group})
+    return redirect("home")
 
 
 @login_required

@@ -20,7 +20,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 # Routes that hold no group data, or serve it only after the checks tested elsewhere.
-PUBLIC_ROUTES = {"login", "logout", "invitation-accept",
+PUBLIC_ROUTES = {"login", "logout", "invitation-accept", "invitation-decline",
                  # Anyone holding a briefing pack checks it; it reads nothing from the database.
                  "pack-verify",
                  # The language switcher: sets a cookie, reads nothing from the database.
@@ -159,6 +159,7 @@ OBJECT_ROUTES = {
     "api:pack-download": ("pack", lambda o: {"pk": o.pk}),
     "group-dashboard": ("group", lambda o: {"slug": o.slug}),
     "member-list": ("group", lambda o: {"slug": o.slug}),
+    "group-leave": ("group", lambda o: {"slug": o.slug}),
     "member-invite": ("group", lambda o: {"slug": o.slug}),
     "worker-check-list": ("group", lambda o: {"slug": o.slug}),
     "group-two-factor": ("group", lambda o: {"slug": o.slug}),
@@ -172,6 +173,7 @@ OBJECT_ROUTES = {
     "api:group-detail": ("group", lambda o: {"pk": o.pk}),
     "api:group-sharing": ("group", lambda o: {"pk": o.pk}),
     "api:membership-detail": ("membership", lambda o: {"pk": o.pk}),
+    "api:membership-leave": ("membership", lambda o: {"pk": o.pk}),
     "api:worker-check-detail": ("worker_check", lambda o: {"pk": o.pk}),
     "api:source-detail": ("source", lambda o: {"pk": o.pk}),
     "api:evidence-detail": ("record", lambda o: {"pk": o.pk}),

@@ -77,6 +77,7 @@ ANONYMOUS_MAY = {
 VIEWER_MAY_WRITE = {
     "switch-group": "changes the active group in the viewer's own session",
     "api:token": "issues the viewer's own API token",
+    "group-leave": "the viewer leaves the group: their own membership, which any member may end",
 }
 # Routes whose refusal of a viewer's write is not 403/405, with the status and why.
 VIEWER_WRITE_REFUSALS = {
@@ -84,6 +85,8 @@ VIEWER_WRITE_REFUSALS = {
     "evidence-import-confirm": 404,
     # Bulk changes check each record on its own and report the refused ones (tests/evidence/test_bulk.py).
     "api:evidence-bulk": 200,
+    # Only one's own membership can be left; anyone else's (here the coordinator's) is one the caller cannot name.
+    "api:membership-leave": 404,
 }
 # Pages that only read and answer every method like GET; a write to them changes nothing (which the test checks).
 # (A @require_safe on the view makes it a 405 and the entry here unnecessary.)

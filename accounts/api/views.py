@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, mixins, viewsets
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -67,7 +67,27 @@ class MembershipViewSet(
     filterset_fields = ["group__slug", "role"]
 
     def get_queryset(self):
+        if self.action == "leave":
+            # One's own memberships, those of groups whose second factor one still owes included: leaving takes
+            # nothing and must not wait for it. Anyone else's is a 404.
+            return Membership.objects.filter(user=self.request.user).select_related("user", "group")
         return Membership.objects.visible_to(self.request.user).select_related("user", "group")
+
+    def get_permissions(self):
+        if self.action == "leave":
+            return [IsAuthenticated()]  # any member leaves; leave_group refuses anyone else's membership
+        return super().get_permissions()
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def leave(self, request, pk=None):
+        """Leave the group of this membership, your own (its last coordinator cannot)."""
+        membership = self.get_object()
+        try:
+            services.leave_group(membership, actor=request.user)
+        except DjangoValidationError as exc:
+            raise DRFValidationError({"detail": exc.messages}) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def perform_update(self, serializer):
         try:

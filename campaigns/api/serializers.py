@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from accounts.api.fields import VisibleField
 from accounts.models import User
+from accounts.permissions import roles_by_group
 from campaigns import services
 from campaigns.models import (
     AskBatch,
@@ -51,7 +52,8 @@ class MemberField(serializers.SlugRelatedField):
                          **kwargs)
 
     def get_queryset(self):
-        groups = self.context["request"].user.memberships.values("group_id")
+        # The caller's groups as accounts.scoping counts them: not one whose second factor they still owe.
+        groups = list(roles_by_group(self.context["request"].user))
         return User.objects.filter(memberships__group__in=groups).distinct()
 
 

@@ -98,14 +98,21 @@ class TestMembers:
         assert b"alice" in response.content
         assert b"Add or invite" not in response.content
 
-    def test_coordinator_adds_an_existing_user_at_once(self, client_for, coordinator, group):
+    def test_an_existing_user_joins_only_by_accepting(self, client_for, coordinator, group,
+                                                      django_capture_on_commit_callbacks):
         newcomer = UserFactory(username="nina", email="nina@example.org")
-        response = client_for(coordinator).post(
-            reverse("member-invite", args=[group.slug]), {"email": "NINA@example.org", "role": "volunteer"}
-        )
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client_for(coordinator).post(
+                reverse("member-invite", args=[group.slug]), {"email": "NINA@example.org", "role": "volunteer"}
+            )
         assert response.status_code == 302
+        assert not Membership.objects.filter(user=newcomer, group=group).exists()
+        assert AuditEntry.objects.filter(group=group, action="invitation.sent", actor=coordinator).exists()
+        invitation = Invitation.objects.get(group=group, email="nina@example.org")
+        assert invitation.get_absolute_url() in mail.outbox[0].body
+
+        client_for(newcomer).post(invitation.get_absolute_url())
         assert Membership.objects.get(user=newcomer, group=group).role == Role.VOLUNTEER
-        assert AuditEntry.objects.filter(group=group, action="membership.added", actor=coordinator).exists()
 
     def test_coordinator_invites_a_new_address_by_email(self, client, client_for, coordinator, group,
                                                          django_capture_on_commit_callbacks):
