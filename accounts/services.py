@@ -31,7 +31,7 @@ def invite_member(group, *, email, role, actor):
     Returns ("added", membership) or ("invited", invitation).
     """
     email = email.strip().lower()
-    user = User.objects.filter(email__iexact=email, is_active=True).order_by("pk").first()
+    user = User.objects.filter(email__iexact=email, is_active=True).order_by("date_joined", "pk").first()
     if user is not None:
         if Membership.objects.filter(group=group, user=user).exists():
             raise ValidationError(_("%(username)s is already a member of %(group)s.") % {"username": user.username,
