@@ -110,7 +110,7 @@ class AskBatch(models.Model):
     objects = AskBatchQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-sent_on", "-pk"]
+        ordering = ["-sent_on", "-created_at", "-pk"]
         verbose_name = _("ask batch")
         verbose_name_plural = _("ask batches")
         constraints = [
@@ -251,7 +251,7 @@ class Interaction(OneChoiceLabelTranslated, models.Model):
     objects = InteractionQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-occurred_on", "-pk"]
+        ordering = ["-occurred_on", "-created_at", "-pk"]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.direction} on {self.occurred_on}"
@@ -357,7 +357,7 @@ class Task(models.Model):
     objects = TaskQuerySet.as_manager()
 
     class Meta:
-        ordering = [models.F("due_on").asc(nulls_last=True), "pk"]
+        ordering = [models.F("due_on").asc(nulls_last=True), "created_at", "pk"]
 
     def __str__(self):
         return self.title

@@ -227,10 +227,10 @@ def collect(pack, user, *, generated_at):
                         f"one pack. Narrow the scope (a target, a search) and make several.")
     records = list(
         records_qs.select_related("group").prefetch_related(
-            Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("pk")),
+            Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("captured_at", "pk")),
             Prefetch("institution_links", queryset=RecordInstitution.objects.select_related("institution")
                      .order_by("institution__name", "pk")),
-        ).order_by(F("event_start").desc(nulls_last=True), "-pk"))
+        ).order_by(F("event_start").desc(nulls_last=True), "-created_at", "-pk"))
     included = {record.pk for record in records}
 
     evidence, evidence_rows, withheld_sources, institutions, with_files = [], [], set(), {}, []
@@ -283,8 +283,8 @@ def collect(pack, user, *, generated_at):
     targets = list(targets_qs.select_related("institution", "owner", "campaign").prefetch_related(
         Prefetch("stance_changes", queryset=StanceChange.objects.select_related("changed_by", "interaction")
                  .order_by("changed_at", "pk")),
-        Prefetch("interactions", queryset=Interaction.objects.order_by("-occurred_on", "-pk")),
-        Prefetch("evidence_links", queryset=TargetEvidence.objects.order_by("pk")),
+        Prefetch("interactions", queryset=Interaction.objects.order_by("-occurred_on", "-created_at", "-pk")),
+        Prefetch("evidence_links", queryset=TargetEvidence.objects.order_by("added_at", "pk")),
     ).order_by("campaign__title", "priority", "institution__name", "pk"))
     target_dicts, target_rows = [], []
     for target in targets:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_change
+from accounts.ids import in_ascending_ids
 from accounts.models import Membership
 from accounts.permissions import Action, can, ensure_can
 from campaigns.models import (
@@ -296,7 +297,8 @@ def add_evidence_to_target(*, actor, target, records):
         raise ValidationError({"records": _("Only evidence you can see can be linked.")})
     linked = set(target.evidence_links.values_list("record_id", flat=True))
     new = [record for record in records if record.pk not in linked]
-    TargetEvidence.objects.bulk_create(TargetEvidence(target=target, record=record, added_by=actor) for record in new)
+    TargetEvidence.objects.bulk_create(in_ascending_ids(TargetEvidence(target=target, record=record, added_by=actor)
+                                                        for record in new))
     if new:
         record_change(actor=actor, obj=target, action="target.evidence_linked",
                       after={"evidence": sorted(record.pk for record in new)})

@@ -35,9 +35,9 @@ def due_items(user, today):
     """The user's targets and tasks due by the digest's horizon, overdue ones included, in their own groups only."""
     until = digest_until(today)
     targets = (Target.objects.visible_to(user).due_for(user, until)
-               .select_related("institution", "campaign").order_by("next_step_due", "pk"))
+               .select_related("institution", "campaign").order_by("next_step_due", "created_at", "pk"))
     tasks = (Task.objects.visible_to(user).due_for(user, until)
-             .select_related("campaign", "target__institution").order_by("due_on", "pk"))
+             .select_related("campaign", "target__institution").order_by("due_on", "created_at", "pk"))
     return list(targets), list(tasks)
 
 

@@ -216,9 +216,10 @@ def campaign_overdue(request, pk):
     today = timezone.localdate()
     return render(request, "campaigns/overdue.html", {
         "campaign": campaign, "today": today,
-        "targets": _targets(user).filter(campaign=campaign).overdue(today).order_by("next_step_due", "pk"),
+        "targets": _targets(user).filter(campaign=campaign).overdue(today)
+        .order_by("next_step_due", "created_at", "pk"),
         "tasks": Task.objects.visible_to(user).filter(campaign=campaign).overdue(today).for_list()
-        .order_by("due_on", "pk"),
+        .order_by("due_on", "created_at", "pk"),
     })
 
 
@@ -433,8 +434,8 @@ def my_work(request):
     until = today + timedelta(days=UPCOMING_DAYS)
     return render(request, "campaigns/my_work.html", {
         "today": today, "until": until,
-        "targets": _targets(user).due_for(user, until).order_by("next_step_due", "pk"),
-        "tasks": Task.objects.visible_to(user).due_for(user, until).for_list().order_by("due_on", "pk"),
+        "targets": _targets(user).due_for(user, until).order_by("next_step_due", "created_at", "pk"),
+        "tasks": Task.objects.visible_to(user).due_for(user, until).for_list().order_by("due_on", "created_at", "pk"),
         "undated_tasks": Task.objects.visible_to(user).open().filter(assignee=user, due_on__isnull=True)
         .for_list(),
     })

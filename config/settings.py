@@ -138,7 +138,8 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Random ids for new rows, so that no id tells one group how much another created (accounts/ids.py).
+DEFAULT_AUTO_FIELD = "accounts.ids.RandomIdField"
 AUTH_USER_MODEL = "accounts.User"
 
 AUTH_PASSWORD_VALIDATORS = [

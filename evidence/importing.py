@@ -325,7 +325,7 @@ class _Lookups:
         self.sectors_by_slug = {sector.slug: sector for sector in sectors}
         self.sectors_by_name = _by_name(sectors, "name")
         # The group was checked by the caller (the actor may log evidence in it); only its sources are reused.
-        sources = list(Source.objects.filter(group=group).order_by("pk"))
+        sources = list(Source.objects.filter(group=group).order_by("created_at", "pk"))  # the oldest first
         self.sources_by_url = {}
         self.sources_by_title = {}
         for source in sources:

@@ -485,7 +485,7 @@ class Citation(models.Model):
     captured_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["pk"]
+        ordering = ["captured_at", "pk"]
 
     def __str__(self):
         return f"{self.source} {self.locator}".strip()
@@ -509,7 +509,7 @@ class Attachment(models.Model):
     objects = GroupScopedQuerySet.as_manager()
 
     class Meta:
-        ordering = ["uploaded_at"]
+        ordering = ["uploaded_at", "pk"]
 
     def __str__(self):
         return self.original_name

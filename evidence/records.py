@@ -15,6 +15,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import record_change
+from accounts.ids import in_ascending_ids
 from accounts.models import Group
 from accounts.permissions import Action, ensure_can
 from evidence.attachments import check_upload
@@ -51,16 +52,17 @@ def _set_relations(record, *, group, institutions=None, citations=None, tags=Non
                 raise ValidationError({"institutions": _("A record can only name the shared directory's institutions "
                                                          "and its own group's.")})
         record.institution_links.all().delete()
-        RecordInstitution.objects.bulk_create(
+        RecordInstitution.objects.bulk_create(in_ascending_ids(
             RecordInstitution(record=record, institution=institution, role=role)
             for institution, role in dict.fromkeys(institutions)
-        )
+        ))
     if citations is not None:
         for citation in citations:
             if citation["source"].group_id != group.pk:
                 raise ValidationError({"citations": _("A record can only cite its own group's sources.")})
         record.citations.all().delete()
-        Citation.objects.bulk_create(Citation(record=record, captured_by=actor, **c) for c in citations)
+        Citation.objects.bulk_create(in_ascending_ids(Citation(record=record, captured_by=actor, **c)
+                                                      for c in citations))
     if tags is not None:
         record.tags.set([Tag.objects.get_or_create(group=group, name=name.strip())[0]
                          for name in dict.fromkeys(tags) if name.strip()])

@@ -11,6 +11,7 @@ from pathlib import Path
 from django.db import transaction
 from jsonschema import Draft202012Validator
 
+from accounts.ids import in_ascending_ids
 from evidence.models import (
     RESERVED_INSTITUTION_SLUGS,
     Citation,
@@ -373,8 +374,8 @@ def import_report_facts(data, *, group, report_slug):
             sector=sectors.get(fact.get("sector")), place=fact.get("location") or "",
             event_start=_first_day(fact.get("date")), language="en", report_fact=fact["id"],
         )
-        RecordInstitution.objects.bulk_create(
-            RecordInstitution(record=record, institution=institutions[slug]) for slug in fact.get("institutions", []))
+        RecordInstitution.objects.bulk_create(in_ascending_ids(
+            RecordInstitution(record=record, institution=institutions[slug]) for slug in fact.get("institutions", [])))
         Citation.objects.create(record=record, source=sources[fact["source"]],
                                 locator=f"p. {fact['page']}" if fact.get("page") else "")
         created += 1

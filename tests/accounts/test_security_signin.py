@@ -46,7 +46,7 @@ def sign_in(client, username, password=PASSWORD, address="127.0.0.1"):
 
 def actions_of(user):
     return list(AuditEntry.objects.filter(object_type="accounts.User", object_id=str(user.pk))
-                .order_by("pk").values_list("action", flat=True))
+                .order_by("created_at", "pk").values_list("action", flat=True))
 
 
 #

@@ -252,7 +252,7 @@ def test_pages_run_a_fixed_number_of_queries(client_for, campaigner, coordinator
     client = client_for(campaigner)
 
     def url():
-        first = Target.objects.filter(campaign=campaign).order_by("pk").first()
+        first = Target.objects.filter(campaign=campaign).order_by("created_at", "pk").first()
         return {
             "campaign-list": lambda: reverse("campaign-list"),
             "my-work": lambda: reverse("my-work"),
@@ -269,9 +269,9 @@ def test_pages_run_a_fixed_number_of_queries(client_for, campaigner, coordinator
     populate(campaign, 30, [campaigner, coordinator])
     if page == "batch-detail":  # one batch with many targets
         Target.objects.filter(campaign=campaign).update(batch=Target.objects.get(pk=Target.objects.filter(
-            campaign=campaign).order_by("pk").first().pk).batch)
+            campaign=campaign).order_by("created_at", "pk").first().pk).batch)
     if page == "target-detail":  # one target with many interactions, files, links and moves
-        first = Target.objects.filter(campaign=campaign).order_by("pk").first()
+        first = Target.objects.filter(campaign=campaign).order_by("created_at", "pk").first()
         for _ in range(20):
             interaction = InteractionFactory(target=first)
             InteractionAttachmentFactory(interaction=interaction)

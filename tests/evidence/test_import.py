@@ -100,7 +100,7 @@ def test_it_previews_a_csv_and_saves_nothing_until_confirmed(client_for, coordin
 
     assert response.status_code == 302 and response["Location"] == reverse("evidence-list")
     assert "3 records imported" in client.get(response["Location"]).content.decode()
-    imported = list(EvidenceRecord.objects.filter(group=group).order_by("pk"))
+    imported = list(EvidenceRecord.objects.filter(group=group).order_by("created_at", "pk"))
     assert [record.title for record in imported] == ["Classroom cameras in Hangzhou", "Tender for emotion cameras",
                                                      "Vendor brochure"]
     first = imported[0]
