@@ -10,7 +10,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('evidence', '0008_record_list_indexes'),
+        ('evidence', '0009_group_institutions_searched_privately'),
     ]
 
     operations = [
