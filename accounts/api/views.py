@@ -70,7 +70,7 @@ class MembershipViewSet(
         if self.action == "leave":
             # One's own memberships, those of groups whose second factor one still owes included: leaving takes
             # nothing and must not wait for it. Anyone else's is a 404.
-            return Membership.objects.filter(user=self.request.user).select_related("user", "group")
+            return Membership.objects.filter(user__pk=self.request.user.pk).select_related("user", "group")
         return Membership.objects.visible_to(self.request.user).select_related("user", "group")
 
     def get_permissions(self):
