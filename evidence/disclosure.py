@@ -26,6 +26,10 @@ Two questions, two places:
                      |                      | its own groups' only | only                |
   history, sharing   | yes                  | no                   | no                  | -
 
+Search follows the same lines: a record's text is indexed in a shared and a private part (protected sources'
+text and the names of institutions only its group sees are private: migrations 0005 and 0009 on PostgreSQL,
+EvidenceRecordQuerySet.search on SQLite), and a shared copy is matched by its shared part only.
+
 Staff are not members: `is_staff` adds nothing here; a staff account sees what its memberships give it.
 A briefing pack sees as a member of the pack's group (`Viewer.for_pack`), and with `redact_protected` (the
 default) also withholds its own group's protected sources and translators' names, as for a shared copy.

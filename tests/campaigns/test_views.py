@@ -279,6 +279,8 @@ def test_pages_run_a_fixed_number_of_queries(client_for, campaigner, coordinator
             StanceChangeFactory(target=first, changed_by=campaigner, interaction=interaction)
             record = EvidenceRecordFactory(group=campaign.group)
             RecordInstitution.objects.create(record=record, institution=first.institution)
+            # A move citing a record: the page asks the disclosure policy whether it is still visible.
+            StanceChangeFactory(target=first, changed_by=campaigner, evidence=record)
     many = count_queries(lambda: client.get(address))
     assert few == many, (page, few, many)
     assert many <= PAGE_QUERIES[page], (page, many)

@@ -5,11 +5,12 @@ from django.urls import reverse
 
 from accounts.audit import history_of
 from accounts.models import Role
-from evidence.models import EvidenceRecord
+from evidence.models import EvidenceRecord, RecordInstitution, Tag
 from tests.factories import (
     CitationFactory,
     EvidenceRecordFactory,
     GroupFactory,
+    InstitutionFactory,
     MembershipFactory,
     SourceFactory,
     UserFactory,
@@ -224,6 +225,13 @@ def test_evidence_lists_run_a_fixed_number_of_queries(api_for, coordinator, grou
     def add(n):
         for _ in range(n):
             CitationFactory(record=EvidenceRecordFactory(group=group))
+            # A shared copy with a translator, a tag and institutions: what the disclosure policy reads per row.
+            shared = EvidenceRecordFactory(status="verified", shared_with_everyone=True)
+            CitationFactory(record=shared, source=SourceFactory(group=shared.group), translator="Li Wei")
+            shared.tags.add(Tag.objects.create(group=shared.group, name="theirs"))
+            for added_by_group in (None, shared.group):
+                RecordInstitution.objects.create(
+                    record=shared, institution=InstitutionFactory(added_by_group=added_by_group))
 
     add(2)
     few = count_queries(lambda: api.get(reverse(url_name)))
