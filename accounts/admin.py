@@ -25,7 +25,6 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Group, User
 
@@ -51,12 +50,9 @@ class CountsDeletedRows:
 @admin.register(User)
 class DisentangleUserAdmin(CountsDeletedRows, UserAdmin):
     list_display = ["username", "email", "is_active", "is_staff", "last_login"]
-    fieldsets = (
-        (None, {"fields": ("username", "email")}),
-        (_("Personal info"), {"fields": ("first_name", "last_name")}),
-        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
-    )
+    # Django's own, without the password (set by its owner only) and with the address read-only (below).
+    fieldsets = tuple((title, {**options, "fields": tuple(name for name in options["fields"] if name != "password")})
+                      for title, options in UserAdmin.fieldsets)
     readonly_fields = ["email", "last_login", "date_joined"]
 
     def get_urls(self):

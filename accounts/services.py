@@ -2,8 +2,9 @@
 
 import csv
 import json
-from datetime import UTC
+from datetime import UTC, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -11,8 +12,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import record_change
-from accounts.models import Group, Invitation, Membership, Role, User, WorkerCheck
+from accounts.audit import record_account_event, record_change
+from accounts.models import ApiToken, Group, Invitation, Membership, Role, User, WorkerCheck
 from accounts.permissions import forget_roles
 
 
@@ -110,6 +111,51 @@ def revoke_invitation(invitation, *, actor):
     record_change(actor=actor, obj=invitation, action="invitation.revoked",
                   before={"email": invitation.email, "role": invitation.role})
     invitation.delete()
+
+
+#
+# API tokens. A token belongs to a person, not to a group, but it reads and writes in every group the person is in:
+# each group's audit log records that one was made or revoked, like a sign-in (record_account_event), and what
+# was done with it carries its id and name (accounts.audit).
+#
+
+
+@transaction.atomic
+def create_api_token(user, *, name, actor):
+    """A new token for `user`; returns (token, key). The key is not kept: show it now, once."""
+    if actor != user:
+        raise PermissionDenied(_("Only the owner of an account makes its API tokens."))
+    now = timezone.now()
+    user.api_tokens.filter(expires_at__lte=now).delete()  # expired ones only take up room in the owner's list
+    key = ApiToken.new_key()
+    token = ApiToken.objects.create(user=user, name=name, digest=ApiToken.digest_of(key),
+                                    expires_at=now + timedelta(days=settings.API_TOKEN_MAX_AGE_DAYS))
+    record_account_event(user=user, action="auth.api_token_created", actor=actor, details=token.to_dict())
+    return token, key
+
+
+@transaction.atomic
+def revoke_api_token(token, *, actor):
+    """The owner revokes one of their tokens."""
+    if actor != token.user:
+        raise PermissionDenied(_("Only the owner of an API token revokes it."))
+    record_account_event(user=token.user, action="auth.api_token_revoked", actor=actor,
+                         details={**token.to_dict(), "reason": "revoked"})
+    token.delete()
+
+
+@transaction.atomic
+def revoke_api_tokens(user, *, reason):
+    """
+    Every token of `user`, ended by what happened to the account (`reason`: password_changed, locked_out,
+    deactivated, left_all_groups), not by anyone's choice: the row has no actor.
+    """
+    tokens = list(user.api_tokens.values_list("pk", flat=True))
+    if not tokens:
+        return 0
+    record_account_event(user=user, action="auth.api_tokens_revoked", actor=None,
+                         details={"tokens": tokens, "reason": reason})
+    return ApiToken.objects.filter(pk__in=tokens).delete()[0]
 
 
 def request_worker_check(group, *, actor):

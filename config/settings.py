@@ -58,7 +58,6 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "allauth",
@@ -322,9 +321,12 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 #
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-        # DRF's token authentication, refusing members who still owe their group a second factor.
+        # Our hashed, expiring API tokens (accounts.models.ApiToken) in DRF's "Authorization: Token <key>" header,
+        # refusing members who still owe their group a second factor. First, because DRF answers a missing or bad
+        # credential with the first class's challenge: 401 with "WWW-Authenticate: Token" (a session has none, and
+        # would make it a 403, telling a script nothing about its expired key).
         "accounts.api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -410,6 +412,8 @@ LOGGING = {
 # Disentangle
 #
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
+# Days an API token works after it is made; then its owner makes a new one (the key is never shown again).
+API_TOKEN_MAX_AGE_DAYS = env.int("API_TOKEN_MAX_AGE_DAYS", default=30)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=25 * 1024 * 1024)
 # A confirmed import of more rows is saved by the worker (about 6 ms a row) rather than while the person waits.
 IMPORT_INLINE_MAX_ROWS = env.int("IMPORT_INLINE_MAX_ROWS", default=200)

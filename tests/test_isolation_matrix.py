@@ -79,6 +79,7 @@ ANONYMOUS_MAY = {
 VIEWER_MAY_WRITE = {
     "switch-group": "changes the active group in the viewer's own session",
     "api:token": "issues the viewer's own API token",
+    "api-token-list": "makes the viewer's own API token",
 }
 # Routes whose refusal of a viewer's write is not 403/405, with the status and why.
 VIEWER_WRITE_REFUSALS = {
@@ -86,6 +87,9 @@ VIEWER_WRITE_REFUSALS = {
     "evidence-import-confirm": 404,
     # Bulk changes check each record on its own and report the refused ones (tests/evidence/test_bulk.py).
     "api:evidence-bulk": 200,
+    # Another person's API token is a 404 whoever asks; a viewer revokes their own (tests/accounts/test_api_tokens.py).
+    "api-token-revoke": 404,
+    "api:api-token-detail": 404,
 }
 # Pages that only read and answer every method like GET; a write to them changes nothing (which the test checks).
 # (A @require_safe on the view makes it a 405 and the entry here unnecessary.)
