@@ -216,13 +216,15 @@ def set_listed_for_sharing(group, *, listed, actor):
 def export_audit_log(group, entries, *, actor, out):
     """Write `entries` to `out` as CSV, and record that the log was exported (itself a sensitive action)."""
     writer = csv.writer(out)
-    writer.writerow(["time (UTC)", "action", "actor", "object type", "object id", "object", "before", "after"])
+    writer.writerow(["time (UTC)", "action", "actor", "object type", "object id", "object", "before", "after",
+                     "API token"])
     count = 0
     for entry in entries.iterator(chunk_size=500):
         writer.writerow([
             entry.created_at.astimezone(UTC).isoformat(timespec="seconds"), entry.action,
             entry.actor.username if entry.actor else "", entry.object_type, entry.object_id,
             _spreadsheet_safe(entry.object_repr), _json_or_blank(entry.before), _json_or_blank(entry.after),
+            _spreadsheet_safe(f"{entry.via_token_name} ({entry.via_token_id})") if entry.via_token_id else "",
         ])
         count += 1
     record_change(actor=actor, obj=group, action="audit.exported", after={"entries": count})

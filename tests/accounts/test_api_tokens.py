@@ -100,6 +100,8 @@ class TestObtaining:
         page = APIClient()
         page.force_login(coordinator)
         assert "laptop" in page.get(reverse("audit-log", args=[group.slug])).content.decode()
+        exported = page.get(reverse("audit-export", args=[group.slug]), {"action": "membership.role_changed"})
+        assert exported.content.decode().splitlines()[1].endswith(f"laptop ({token.pk})")
 
 
 class TestListingAndRevoking:
