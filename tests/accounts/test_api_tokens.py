@@ -217,3 +217,19 @@ class TestStaffSeeNoKeys:
         for url in urls:
             body = client.get(url).content.decode()
             assert not [secret for secret in secrets_ if secret in body], url
+
+
+class TestQueryCounts:
+    def test_the_page_and_the_api_list_keep_a_fixed_number_of_queries(self, client_for, coordinator, count_queries):
+        from accounts import services
+
+        key = services.create_api_token(coordinator, name="first", actor=coordinator)[1]
+        api, page = with_key(key), client_for(coordinator)
+        api.get(reverse("api:api-token-list"))  # marks the key used, once a minute at most
+        few = (count_queries(lambda: page.get(reverse("api-token-list"))),
+               count_queries(lambda: api.get(reverse("api:api-token-list"))))
+        for n in range(40):
+            services.create_api_token(coordinator, name=f"token {n}", actor=coordinator)
+        many = (count_queries(lambda: page.get(reverse("api-token-list"))),
+                count_queries(lambda: api.get(reverse("api:api-token-list"))))
+        assert many == few
