@@ -1,8 +1,8 @@
 """
 Site staff administer accounts here: users (create, deactivate, make staff), the list of groups (create, rename,
-delete) and django-axes' lock-outs (to lift one). Staff are not members: no
-page here lists what a group records or who belongs to it, and none lets staff into a group or into a member's
-account. A stolen or coerced staff account must not open every group's evidence and contacts. So:
+delete) and django-axes' lock-outs (to lift one). Staff are not members: no page here lists what a group records
+or who belongs to it, and none lets staff into a group or into a member's account. A stolen or coerced staff
+account must not open every group's evidence and contacts. So:
 
 - Memberships and invitations are not registered: with them staff could make themselves a group's coordinator,
   or read an invitation's link and accept it. A new group's first coordinator (or a new one for a group that lost
