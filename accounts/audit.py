@@ -5,6 +5,12 @@ _OWN_GROUP = object()
 _THE_USER = object()
 
 
+def _token_used(actor):
+    """Which API token `actor` acted with, if any (accounts.api.authentication marks the user it returns)."""
+    token = getattr(actor, "api_token_used", None)
+    return {"via_token_id": token.pk, "via_token_name": token.name} if token is not None else {}
+
+
 def record_change(*, actor, obj, action, before=None, after=None, group=_OWN_GROUP):
     """
     Write one audit row; call it inside the transaction that makes the change. The row belongs to the object's
@@ -19,6 +25,7 @@ def record_change(*, actor, obj, action, before=None, after=None, group=_OWN_GRO
         object_repr=str(obj)[:200],
         before=before,
         after=after,
+        **_token_used(actor),
     )
 
 
@@ -48,4 +55,5 @@ def record_account_event(*, user, action, actor=_THE_USER, details=None):
         object_id=str(user.pk),
         object_repr=str(user)[:200],
         after=details,
+        **_token_used(actor),
     )

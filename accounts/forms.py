@@ -59,3 +59,10 @@ class TwoFactorPolicyForm(forms.Form):
         help_text=_("Members without an authenticator app or security key will be asked to set one up before "
         "they can use the site or the API."),
     )
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"), max_length=100,
+        help_text=_("What the token is for (a script, a computer), to tell it apart in this list."),
+    )

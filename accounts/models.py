@@ -1,3 +1,4 @@
+import hashlib
 import secrets
 from datetime import timedelta
 
@@ -20,6 +21,18 @@ class User(AbstractUser):
 
     def memberships_with_groups(self):
         return self.memberships.select_related("group").order_by("group__name")
+
+    def save(self, *args, **kwargs):
+        # Django sets _password in set_password() only (not when it rehashes a password it has just checked), for
+        # every way of changing one: the account page, a reset by e-mail, `manage.py changepassword`.
+        password_changed = self.pk is not None and self._password is not None
+        super().save(*args, **kwargs)
+        # A password change or a deactivation ends every API token, as it ends every session: a key taken from a
+        # script must not outlive the owner taking the account back (accounts.services.revoke_api_tokens).
+        if password_changed or not self.is_active:
+            from accounts.services import revoke_api_tokens
+
+            revoke_api_tokens(self, reason="password_changed" if password_changed else "deactivated")
 
 
 #
@@ -159,6 +172,10 @@ class AuditEntry(models.Model):
     object_repr = models.CharField(max_length=200)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
+    # The API token the actor used, when they acted through the API with one: its id and name as they were, kept
+    # after the token is revoked, so that a key used by someone else shows which key it was.
+    via_token_id = models.PositiveIntegerField(null=True, blank=True)
+    via_token_name = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     scope_path = "group"
@@ -170,6 +187,63 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.actor} {self.action} {self.object_repr}"
+
+
+#
+# API tokens
+#
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(expires_at__gt=timezone.now())
+
+    def for_key(self, key):
+        """The live token whose key is `key`, with its user, or None."""
+        return self.live().select_related("user").filter(digest=ApiToken.digest_of(key)).first()
+
+
+class ApiToken(models.Model):
+    """
+    A person's key to the API. Only a hash of the key is kept: the key is shown once, when it is made, and nobody
+    (staff included) can read it again. It expires, its owner revokes it, and it dies when the password changes,
+    the account is locked out or deactivated, or the person's last membership ends (accounts.receivers).
+    A plain SHA-256 is enough: the key is 256 random bits, not a password someone chose, so there is nothing to
+    guess from a fast hash, and the hash can be looked up directly (unique index) on every request.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.name} ({self.pk})"
+
+    @staticmethod
+    def digest_of(key):
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @staticmethod
+    def new_key():
+        return secrets.token_urlsafe(32)
+
+    def to_dict(self):
+        return {"token": self.pk, "name": self.name, "expires_at": self.expires_at.isoformat()}
+
+    def mark_used(self):
+        """Note the time of use, at most once a minute: an API script must not write a row on every request."""
+        now = timezone.now()
+        if self.last_used_at is None or now - self.last_used_at > timedelta(minutes=1):
+            ApiToken.objects.filter(pk=self.pk).update(last_used_at=now)
+            self.last_used_at = now
 
 
 #

@@ -10,9 +10,11 @@ from allauth.mfa.signals import authentication_failed, authenticator_added, auth
 from axes.signals import user_locked_out
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_login_failed
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
 from accounts.audit import record_account_event
+from accounts.models import Membership
 
 
 def _user_named(username):
@@ -48,9 +50,24 @@ def count_second_factor_failure(sender, request, user, authenticator, **kwargs):
 
 @receiver(user_locked_out, dispatch_uid="audit-locked-out")
 def audit_locked_out(sender, request, username, ip_address, **kwargs):
+    from accounts.services import revoke_api_tokens
+
     user = _user_named(username)
     if user is not None:
         record_account_event(user=user, action="auth.locked_out", actor=None)
+        # Someone is guessing this account's password: whatever API key it has may have been taken the same way.
+        revoke_api_tokens(user, reason="locked_out")
+
+
+# A signal, not accounts.services.remove_member: memberships also end when a group is deleted (cascading) or when
+# a member leaves, and a person in no group has no use for a key to the API.
+@receiver(post_delete, sender=Membership, dispatch_uid="api-tokens-end-with-last-membership")
+def end_api_tokens_with_last_membership(sender, instance, **kwargs):
+    from accounts.services import revoke_api_tokens
+
+    user = get_user_model().objects.filter(pk=instance.user_id).first()  # None when the user is being deleted
+    if user is not None and not user.memberships.exists():
+        revoke_api_tokens(user, reason="left_all_groups")
 
 
 @receiver(authenticator_added, dispatch_uid="audit-second-factor-added")

@@ -2,8 +2,9 @@
 
 import csv
 import json
-from datetime import UTC
+from datetime import UTC, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -11,8 +12,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import record_change
-from accounts.models import Group, Invitation, Membership, Role, WorkerCheck
+from accounts.audit import record_account_event, record_change
+from accounts.models import ApiToken, Group, Invitation, Membership, Role, WorkerCheck
 from accounts.permissions import Action, ensure_can, forget_roles
 
 
@@ -32,6 +33,20 @@ def invite_member(group, *, email, role, actor):
     the same either way, so inviting tells nothing about who has an account, under which name, or how it signs in.
     """
     ensure_can(actor, Action.MANAGE_MEMBERS, group)
+    return _invite(group, email=email, role=role, actor=actor)
+
+
+@transaction.atomic
+def invite_coordinator_by_operator(group, *, email):
+    """
+    The site operator's way (manage.py invite_coordinator) to give a group a coordinator: its first, or a new one
+    after it lost its last. Staff have no such page: a staff account is not a way into a group. The invitation is
+    e-mailed like any other and still has to be accepted by its addressee; the audit row names no actor.
+    """
+    return _invite(group, email=email, role=Role.COORDINATOR, actor=None)
+
+
+def _invite(group, *, email, role, actor):
     email = email.strip().lower()
     # Members' addresses are on the member list coordinators read, so this tells them nothing new.
     if group.memberships.filter(user__email__iexact=email).exists():
@@ -153,6 +168,51 @@ def revoke_invitation(invitation, *, actor):
     invitation.delete()
 
 
+#
+# API tokens. A token belongs to a person, not to a group, but it reads and writes in every group the person is in:
+# each group's audit log records that one was made or revoked, like a sign-in (record_account_event), and what
+# was done with it carries its id and name (accounts.audit).
+#
+
+
+@transaction.atomic
+def create_api_token(user, *, name, actor):
+    """A new token for `user`; returns (token, key). The key is not kept: show it now, once."""
+    if actor != user:
+        raise PermissionDenied(_("Only the owner of an account makes its API tokens."))
+    now = timezone.now()
+    user.api_tokens.filter(expires_at__lte=now).delete()  # expired ones only take up room in the owner's list
+    key = ApiToken.new_key()
+    token = ApiToken.objects.create(user=user, name=name, digest=ApiToken.digest_of(key),
+                                    expires_at=now + timedelta(days=settings.API_TOKEN_MAX_AGE_DAYS))
+    record_account_event(user=user, action="auth.api_token_created", actor=actor, details=token.to_dict())
+    return token, key
+
+
+@transaction.atomic
+def revoke_api_token(token, *, actor):
+    """The owner revokes one of their tokens."""
+    if actor != token.user:
+        raise PermissionDenied(_("Only the owner of an API token revokes it."))
+    record_account_event(user=token.user, action="auth.api_token_revoked", actor=actor,
+                         details={**token.to_dict(), "reason": "revoked"})
+    token.delete()
+
+
+@transaction.atomic
+def revoke_api_tokens(user, *, reason):
+    """
+    Every token of `user`, ended by what happened to the account (`reason`: password_changed, locked_out,
+    deactivated, left_all_groups), not by anyone's choice: the row has no actor.
+    """
+    tokens = list(user.api_tokens.values_list("pk", flat=True))
+    if not tokens:
+        return 0
+    record_account_event(user=user, action="auth.api_tokens_revoked", actor=None,
+                         details={"tokens": tokens, "reason": reason})
+    return ApiToken.objects.filter(pk__in=tokens).delete()[0]
+
+
 def request_worker_check(group, *, actor):
     """Create the row and hand its id to the worker once the row is committed."""
     from accounts.tasks import run_worker_check
@@ -210,13 +270,15 @@ def set_listed_for_sharing(group, *, listed, actor):
 def export_audit_log(group, entries, *, actor, out):
     """Write `entries` to `out` as CSV, and record that the log was exported (itself a sensitive action)."""
     writer = csv.writer(out)
-    writer.writerow(["time (UTC)", "action", "actor", "object type", "object id", "object", "before", "after"])
+    writer.writerow(["time (UTC)", "action", "actor", "object type", "object id", "object", "before", "after",
+                     "API token"])
     count = 0
     for entry in entries.iterator(chunk_size=500):
         writer.writerow([
             entry.created_at.astimezone(UTC).isoformat(timespec="seconds"), entry.action,
             entry.actor.username if entry.actor else "", entry.object_type, entry.object_id,
             _spreadsheet_safe(entry.object_repr), _json_or_blank(entry.before), _json_or_blank(entry.after),
+            _spreadsheet_safe(f"{entry.via_token_name} ({entry.via_token_id})") if entry.via_token_id else "",
         ])
         count += 1
     record_change(actor=actor, obj=group, action="audit.exported", after={"entries": count})

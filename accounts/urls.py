@@ -9,6 +9,9 @@ urlpatterns = [
     path("login/", allauth_views.LoginView.as_view(), name="login"),
     path("logout/", allauth_views.LogoutView.as_view(), name="logout"),
     path("switch-group/", views.switch_group, name="switch-group"),
+    # The person's own account pages, next to allauth's (under /accounts/).
+    path("accounts/api-tokens/", views.api_token_list, name="api-token-list"),
+    path("accounts/api-tokens/<int:pk>/revoke/", views.api_token_revoke, name="api-token-revoke"),
     path("groups/<slug:slug>/", views.group_dashboard, name="group-dashboard"),
     path("groups/<slug:slug>/members/", views.member_list, name="member-list"),
     path("groups/<slug:slug>/members/invite/", views.member_invite, name="member-invite"),

@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts import services
@@ -20,12 +21,13 @@ from accounts.context_processors import active_membership, remember_active_group
 from accounts.filters import AuditEntryFilterSet
 from accounts.forms import (
     AcceptInvitationForm,
+    ApiTokenForm,
     ChangeRoleForm,
     InviteMemberForm,
     SharingListingForm,
     TwoFactorPolicyForm,
 )
-from accounts.models import AuditEntry, Group, Invitation, Membership, Role, WorkerCheck
+from accounts.models import ApiToken, AuditEntry, Group, Invitation, Membership, Role, WorkerCheck
 from accounts.permissions import Action, actions_of, can, role_in
 from accounts.scoping import get_for_user, get_for_writer
 from accounts.signin import SECOND_FACTORS, account_with_address_exists
@@ -308,3 +310,33 @@ def audit_export(request, slug):
     response["Cache-Control"] = "private, no-store"
     services.export_audit_log(group, filterset.qs, actor=request.user, out=response)
     return response
+
+
+#
+# The signed-in person's own API tokens
+#
+
+
+@login_required
+@never_cache  # the answer to a POST holds a key that is shown once: no copy in any cache
+def api_token_list(request):
+    form, new_key, status = ApiTokenForm(request.POST or None), None, 200
+    if request.method == "POST":
+        if form.is_valid():
+            _token, new_key = services.create_api_token(request.user, name=form.cleaned_data["name"],
+                                                        actor=request.user)
+            form = ApiTokenForm()
+        else:
+            status = 400
+    tokens = ApiToken.objects.live().filter(user=request.user)
+    return render(request, "accounts/api_tokens.html", {"form": form, "tokens": tokens, "new_key": new_key},
+                  status=status)
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, pk):
+    token = get_object_or_404(ApiToken.objects.filter(user=request.user), pk=pk)
+    services.revoke_api_token(token, actor=request.user)
+    messages.success(request, _("The API token “%(name)s” was revoked.") % {"name": token.name})
+    return redirect("api-token-list")

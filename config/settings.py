@@ -48,7 +48,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -58,7 +58,6 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "allauth",
@@ -323,10 +322,13 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 #
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-        # DRF's token authentication; a group requiring a second factor the member lacks is left out by
-        # accounts.scoping, as for a session.
+        # Our hashed, expiring API tokens (accounts.models.ApiToken) in DRF's "Authorization: Token <key>" header;
+        # a group requiring a second factor the member lacks is left out by accounts.scoping, as for a session.
+        # First, because DRF answers a missing or bad credential with the first class's challenge: 401 with
+        # "WWW-Authenticate: Token" (a session has none, and would make it a 403, telling a script nothing about
+        # its expired key).
         "accounts.api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -414,6 +416,8 @@ LOGGING = {
 # Disentangle
 #
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
+# Days an API token works after it is made; then its owner makes a new one (the key is never shown again).
+API_TOKEN_MAX_AGE_DAYS = env.int("API_TOKEN_MAX_AGE_DAYS", default=30)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=25 * 1024 * 1024)
 # A confirmed import of more rows is saved by the worker (about 6 ms a row) rather than while the person waits.
 IMPORT_INLINE_MAX_ROWS = env.int("IMPORT_INLINE_MAX_ROWS", default=200)

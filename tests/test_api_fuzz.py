@@ -8,10 +8,10 @@ the schema. A new endpoint is fuzzed as soon as it is in the schema.
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from rest_framework.authtoken.models import Token
 from schemathesis import checks
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
+from accounts import services
 from tests.factories import (
     AttachmentFactory,
     CitationFactory,
@@ -47,7 +47,7 @@ def alice_token(coordinator, group, other_group, outsider):
         record.institution_links.create(institution=hikvision, role="vendor")
         CitationFactory(record=record, source=SourceFactory(group=owner, url="https://example.org/a"))
         AttachmentFactory(group=owner, record=record)
-    return Token.objects.create(user=coordinator).key
+    return services.create_api_token(coordinator, name="fuzz", actor=coordinator)[1]
 
 
 def test_it_answers_generated_requests_without_server_errors_or_schema_violations(api_schema, alice_token):

@@ -6,6 +6,7 @@ route with an object in its URL fails here until it is added to OBJECT_ROUTES wi
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accounts import services
 from accounts.models import Invitation, Membership, WorkerCheck
 from evidence.models import EvidenceImport
 from tests.factories import (
@@ -46,6 +47,8 @@ LIST_ROUTES = {
     "api:evidence-bulk", "api:group-partners",
     "evidence-list", "evidence-create", "evidence-import", "evidence-bulk",
     "pack-create-search", "api:pack-list",
+    # The signed-in person's own API tokens (tests/accounts/test_api_tokens.py).
+    "api-token-list", "api:api-token-list",
 }
 # Shared reference data (reports, the institution directory): every signed-in member reads it, nobody else.
 SHARED_ROUTES = {
@@ -94,6 +97,8 @@ def beta_objects(other_group, outsider):
         # An institution the group added for itself while logging evidence: not in the shared directory.
         "institution": institution,
         "audit_entry": AuditEntryFactory(group=other_group, actor=outsider, object_repr=f"{other_group.name} entry"),
+        # Not group data (a person's own), but addressed by id: anyone else's is a 404 like a missing one.
+        "api_token": services.create_api_token(outsider, name=f"{other_group.name} token", actor=outsider)[0],
     }
 
 
@@ -175,6 +180,8 @@ OBJECT_ROUTES = {
     "api:membership-detail": ("membership", lambda o: {"pk": o.pk}),
     "api:membership-leave": ("membership", lambda o: {"pk": o.pk}),
     "api:worker-check-detail": ("worker_check", lambda o: {"pk": o.pk}),
+    "api-token-revoke": ("api_token", lambda o: {"pk": o.pk}),
+    "api:api-token-detail": ("api_token", lambda o: {"pk": o.pk}),
     "api:source-detail": ("source", lambda o: {"pk": o.pk}),
     "api:evidence-detail": ("record", lambda o: {"pk": o.pk}),
     "api:evidence-submit": ("record", lambda o: {"pk": o.pk}),

@@ -17,14 +17,16 @@ is covered here too, and one added to the site but not there fails a test that s
 - (d) Every page, API answer, search, export and download Alpha's coordinator can reach (with search terms in
   the query string) holds no trace of a marker planted in every text field of every row of group Beta.
 - (e) The Django admin. Decision: the admin is for site staff, and site staff administer accounts, not group
-  content. Non-staff users, however senior in their groups, are sent to sign in. Staff see users, groups, their
-  memberships and invitations (to set up a group and its first coordinator, or to recover one that lost its
-  coordinators), the background-job checks and django-axes' lock-outs, and nothing a group records: no evidence,
-  sources, files, campaigns, targets, interactions, tasks, imports or audit entries. The people we protect are
-  under state surveillance; one stolen or coerced staff account must not open every group's evidence and
-  contacts. Support on a group's data happens with one of its members, or by inviting staff into the group,
-  which its coordinators see in the member list and the audit log. ADMIN_GROUP_MODELS lists the group models
-  staff may see, each with its reason; registering any other group-data model in the admin fails here.
+  content, and are not members. Non-staff users, however senior in their groups, are sent to sign in. Staff see
+  users, the list of groups and django-axes' lock-outs, and nothing a group records or who belongs to it: no
+  memberships, invitations (an invitation's link is a way in), evidence, sources, files, campaigns, targets,
+  interactions, tasks, imports, worker checks or audit entries, and the admin's "view on site" shortcut is gone
+  (config/admin.py). The people we protect are under state surveillance; one stolen or coerced staff account must
+  not open every group's evidence and contacts. Support on a group's data happens with one of its members, or by
+  inviting staff into the group, which its coordinators see in the member list and the audit log; a group's
+  first coordinator is invited from the shell (`manage.py invite_coordinator`). ADMIN_GROUP_MODELS lists the
+  group models staff may see, each with its reason; registering any other group-data model in the admin fails
+  here (tests/accounts/test_admin.py has the ways in that were found).
 """
 
 import re
@@ -78,6 +80,7 @@ VIEWER_MAY_WRITE = {
     "switch-group": "changes the active group in the viewer's own session",
     "api:token": "issues the viewer's own API token",
     "group-leave": "the viewer leaves the group: their own membership, which any member may end",
+    "api-token-list": "makes the viewer's own API token",
 }
 # Routes whose refusal of a viewer's write is not 403/405, with the status and why.
 VIEWER_WRITE_REFUSALS = {
@@ -87,6 +90,9 @@ VIEWER_WRITE_REFUSALS = {
     "api:evidence-bulk": 200,
     # Only one's own membership can be left; anyone else's (here the coordinator's) is one the caller cannot name.
     "api:membership-leave": 404,
+    # Another person's API token is a 404 whoever asks; a viewer revokes their own (tests/accounts/test_api_tokens.py).
+    "api-token-revoke": 404,
+    "api:api-token-detail": 404,
 }
 # Pages that only read and answer every method like GET; a write to them changes nothing (which the test checks).
 # (A @require_safe on the view makes it a 405 and the entry here unnecessary.)
@@ -99,10 +105,7 @@ WRITE_BODY_OVERRIDES = {
 }
 # Group-data models the Django admin may show site staff, with why (see the module docstring).
 ADMIN_GROUP_MODELS = {
-    "accounts.Group": "staff create groups and see which exist",
-    "accounts.Membership": "staff appoint a group's first coordinator, or a new one when none is left",
-    "accounts.Invitation": "staff invite a new group's first coordinator",
-    "accounts.WorkerCheck": "whether background jobs run; holds no group content",
+    "accounts.Group": "staff create groups and see which exist; no members listed (accounts/admin.py)",
 }
 # Search terms are sent to every list route under each of these names.
 SEARCH_PARAMETERS = ["q", "search", "name", "title", "group", "group__slug", "institution", "tag", "source"]

@@ -1,9 +1,9 @@
 from allauth.mfa.utils import is_mfa_enabled
+from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
-from rest_framework.authtoken.serializers import AuthTokenSerializer
 
-from accounts.models import Group, Membership, Role, User, WorkerCheck
+from accounts.models import ApiToken, Group, Membership, Role, User, WorkerCheck
 from accounts.permissions import role_in
 
 
@@ -67,29 +67,35 @@ class WorkerCheckSerializer(serializers.ModelSerializer):
             self.fields["group"].queryset = Group.objects.visible_to(request.user)
 
 
-class TokenRequestSerializer(AuthTokenSerializer):
+class TokenRequestSerializer(serializers.Serializer):
     """
     Username and password, and for an account with two-factor sign-in a current code from its authenticator app
     (or an unused recovery code): a token must not be easier to get than a signed-in session.
     """
 
+    username = serializers.CharField(write_only=True, max_length=150)
+    password = serializers.CharField(write_only=True, max_length=4096, trim_whitespace=False,
+                                     style={"input_type": "password"})
     code = serializers.CharField(required=False, allow_blank=True, write_only=True,
                                  help_text="For accounts with two-factor sign-in: a code from the authenticator app "
                                  "or a recovery code.")
+    name = serializers.CharField(required=False, max_length=100, default="API", write_only=True,
+                                 help_text="What the token is for (a script, a machine), to tell it apart in your "
+                                 "list.")
 
     def validate(self, attrs):
         from accounts.signin import lockout_message
 
         request = self.context["request"]
-        try:
-            attrs = super().validate(attrs)
-        except serializers.ValidationError:
+        # Through the authentication backends, so that django-axes counts a failure and refuses a locked account.
+        user = authenticate(request=request, username=attrs["username"], password=attrs["password"])
+        if user is None:
             if getattr(request, "axes_locked_out", False):
-                raise exceptions.Throttled(detail=lockout_message(request)) from None
-            raise
+                raise exceptions.Throttled(detail=lockout_message(request))
+            raise exceptions.AuthenticationFailed(_("Unable to sign in with this username and password."))
         # A group requiring a second factor this account lacks is left out of what the token reaches
         # (accounts.scoping), not the account's other groups.
-        user = attrs["user"]
+        attrs["user"] = user
         if is_mfa_enabled(user):
             if not attrs.get("code"):
                 raise serializers.ValidationError(
@@ -101,3 +107,26 @@ class TokenRequestSerializer(AuthTokenSerializer):
             if not form.is_valid():
                 raise serializers.ValidationError({"code": form.errors["code"]})
         return attrs
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    """One of your API tokens, as listed: never its key, which was shown once when it was made."""
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "created_at", "last_used_at", "expires_at"]
+        read_only_fields = fields
+
+
+class NewApiTokenSerializer(ApiTokenSerializer):
+    """A token just made, with its key: the only time the key is shown."""
+
+    token = serializers.SerializerMethodField(help_text="The key, for the header `Authorization: Token <key>`. "
+                                              "It is not stored and cannot be shown again.")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = ["token", *ApiTokenSerializer.Meta.fields]
+        read_only_fields = fields
+
+    def get_token(self, token) -> str:
+        return self.context["key"]

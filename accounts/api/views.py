@@ -2,24 +2,26 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status, viewsets
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts import services
 from accounts.api.serializers import (
+    ApiTokenSerializer,
     GroupSerializer,
     MembershipSerializer,
     MeSerializer,
+    NewApiTokenSerializer,
     SharePartnerSerializer,
     SharingListingSerializer,
     TokenRequestSerializer,
     WorkerCheckSerializer,
 )
-from accounts.models import Group, Membership, WorkerCheck
+from accounts.models import ApiToken, Group, Membership, WorkerCheck
 from accounts.permissions import Action, GroupRolePermission, can
 
 
@@ -130,7 +132,35 @@ class MeView(generics.RetrieveAPIView):
         return self.request.user
 
 
-class ObtainTokenView(ObtainAuthToken):
-    """An API token for a username and password, plus `code` for accounts with two-factor sign-in."""
+class ObtainTokenView(APIView):
+    """
+    A new API token for a username and password, plus `code` for accounts with two-factor sign-in. Each call
+    makes a new token; its key is in this answer only (it is stored hashed). It expires at `expires_at`; list and
+    revoke your tokens at /api/tokens/.
+    """
 
+    permission_classes = []
     serializer_class = TokenRequestSerializer
+
+    @extend_schema(request=TokenRequestSerializer, responses=NewApiTokenSerializer)
+    def post(self, request):
+        body = TokenRequestSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        user = body.validated_data["user"]
+        token, key = services.create_api_token(user, name=body.validated_data["name"], actor=user)
+        return Response(NewApiTokenSerializer(token, context={"key": key}).data)
+
+
+class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
+                      viewsets.GenericViewSet):
+    """Your own API tokens (never their keys). DELETE revokes one. Make one with POST /api/auth/token/."""
+
+    serializer_class = ApiTokenSerializer
+
+    def get_queryset(self):
+        # A person's own tokens only: anyone else's is a 404, like a missing one. (By pk: the schema generator
+        # calls this with an anonymous user, whose pk is None and who has none.)
+        return ApiToken.objects.live().filter(user_id=self.request.user.pk)
+
+    def perform_destroy(self, instance):
+        services.revoke_api_token(instance, actor=self.request.user)

@@ -13,9 +13,9 @@ from django.core.cache import cache
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts import services
 from accounts.models import AuditEntry, Group, Role
 from accounts.signin import client_ip
 from tests.factories import (
@@ -191,10 +191,10 @@ class TestGroupRequirement:
         assert api.get(reverse("api:group-list")).json()["results"] == []
 
     def test_the_token_api_refuses_with_a_reason(self, viewer, group):
-        token = Token.objects.create(user=viewer)
+        _token, key = services.create_api_token(viewer, name="script", actor=viewer)
         Group.objects.filter(pk=group.pk).update(requires_two_factor=True)
         api = APIClient()
-        api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         response = api.get(reverse("api:group-detail", args=[group.pk]))
         assert response.status_code == 403
         assert "Alpha Watch requires two-factor sign-in" in response.json()["detail"]
