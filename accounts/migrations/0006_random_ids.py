@@ -10,10 +10,15 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_group_listed_for_sharing'),
+        ('accounts', '0005_hash_plain_api_tokens'),
     ]
 
     operations = [
+        migrations.AlterField(
+            model_name='apitoken',
+            name='id',
+            field=accounts.ids.RandomIdField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID'),
+        ),
         migrations.AlterField(
             model_name='auditentry',
             name='id',
