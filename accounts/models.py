@@ -174,7 +174,7 @@ class AuditEntry(models.Model):
     after = models.JSONField(null=True, blank=True)
     # The API token the actor used, when they acted through the API with one: its id and name as they were, kept
     # after the token is revoked, so that a key used by someone else shows which key it was.
-    via_token_id = models.PositiveIntegerField(null=True, blank=True)
+    via_token_id = models.PositiveBigIntegerField(null=True, blank=True)
     via_token_name = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='auditentry',
             name='via_token_id',
-            field=models.PositiveIntegerField(blank=True, null=True),
+            field=models.PositiveBigIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
             model_name='auditentry',

@@ -82,10 +82,13 @@ class TestObtaining:
         ApiToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
         assert with_key(key).get(reverse("api:group-list")).status_code == 401
 
-    def test_its_creation_and_use_are_in_the_groups_audit_log_without_the_key(self, coordinator, viewer, group):
+    def test_its_creation_is_an_account_event_and_its_use_is_in_the_groups_audit_log_without_the_key(
+            self, coordinator, viewer, group):
         key = key_of("alice", name="laptop")
         token = ApiToken.objects.get(user=coordinator)
-        created = AuditEntry.objects.get(group=group, action="auth.api_token_created")
+        # Like a sign-in, making a token concerns the person, not one of their groups: no group's log shows it.
+        assert not AuditEntry.objects.filter(group=group, action="auth.api_token_created").exists()
+        created = AuditEntry.objects.get(group=None, action="auth.api_token_created")
         assert created.actor == coordinator
         assert created.after["name"] == "laptop" and created.after["token"] == token.pk
         assert key not in database_text()
@@ -138,7 +141,9 @@ class TestListingAndRevoking:
         token = ApiToken.objects.get(user=coordinator)
         assert client.post(reverse("api-token-revoke", args=[token.pk])).status_code == 302
         assert not works(key)
-        assert AuditEntry.objects.filter(group=group, action="auth.api_token_revoked").exists()
+        # An account event, like its creation: in no group's log.
+        assert AuditEntry.objects.filter(group=None, action="auth.api_token_revoked", actor=coordinator).exists()
+        assert not AuditEntry.objects.filter(group=group, action="auth.api_token_revoked").exists()
 
     def test_a_name_that_is_too_long_is_refused_with_a_message(self, client_for, coordinator):
         response = client_for(coordinator).post(reverse("api-token-list"), {"name": "x" * 500})

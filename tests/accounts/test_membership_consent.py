@@ -67,7 +67,7 @@ class TestInvitingAnExistingAddress:
 
         def answer(email):
             response = invite(client, other_group, email, django_capture_on_commit_callbacks)
-            entry = AuditEntry.objects.filter(group=other_group).latest("pk")
+            entry = AuditEntry.objects.filter(group=other_group).latest("created_at")
             invitation = Invitation.objects.get(group=other_group, email=email)
             message = mail.outbox[-1]
             blank = {email: "ADDRESS", invitation.token: "TOKEN"}
