@@ -20,6 +20,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import record_change
+
 # Detected type -> the extension the stored file gets.
 ALLOWED_TYPES = {
     "application/pdf": ".pdf",
@@ -203,15 +205,18 @@ def check_upload(uploaded_file):
                        display_name=display_name(uploaded_file.name))
 
 
-def download_response(attachment):
+def download_response(attachment, *, actor):
     """
-    An uploaded file (an evidence or interaction attachment) as a download; 404 if storage has lost it. Nothing in
+    An uploaded file (an evidence or interaction attachment) as a download for `actor`, who has already been allowed
+    to see it; 404 if storage has lost it. Every download is written to the group's audit log, whichever kind of
+    file it is: who read a letter from a ministry matters as much as who read a piece of evidence. Nothing in
     between keeps a copy, and a file opened in the browser after all runs nothing.
     """
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:
-        raise Http404("The file is missing from storage.") from exc
+        raise Http404("The file is missing from storage.") from exc  # before the audit row: nothing was read
+    record_change(actor=actor, obj=attachment, action="attachment.downloaded")
     response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
                             content_type=attachment.content_type)
     response["X-Content-Type-Options"] = "nosniff"
