@@ -431,12 +431,14 @@ def pptx_with_remote_picture():
                                             'TargetMode="External"/>')])
 
 
-def odt(*, add=()):
+def odt(*, add=(), content=""):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.text", compress_type=zipfile.ZIP_STORED)
         archive.writestr("content.xml", '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:'
-                         'xmlns:office:1.0"><office:body><office:text/></office:body></office:document-content>')
+                         'xmlns:office:1.0" xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" '
+                         'xmlns:xlink="http://www.w3.org/1999/xlink"><office:body><office:text>'
+                         f'{content}</office:text></office:body></office:document-content>')
         archive.writestr("META-INF/manifest.xml", '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:'
                          'opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" '
                          'manifest:media-type="application/vnd.oasis.opendocument.text"/></manifest:manifest>')
@@ -450,8 +452,32 @@ def odt_with_macros():
                     ("Basic/script-lc.xml", "<library:libraries/>")])
 
 
+def docx_with_dde_field():
+    """A field that runs a program, its code split over runs the way Word writes it."""
+    base = docx("FIELD")
+    archive = zipfile.ZipFile(io.BytesIO(base))
+    document = archive.read("word/document.xml").decode()
+    field = ('<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> DD'
+             '</w:instrText></w:r><w:r><w:instrText>EAUTO c:\\windows\\system32\\cmd.exe "/k calc"</w:instrText>'
+             '</w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>')
+    document = document.replace("<w:t>FIELD</w:t></w:r>", "<w:t>FIELD</w:t></w:r>" + field, 1)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as copy:
+        for entry in archive.infolist():
+            copy.writestr(entry, document if entry.filename == "word/document.xml" else archive.read(entry))
+    return buffer.getvalue()
+
+
+def odt_with_remote_picture():
+    return odt(content='<draw:frame><draw:image xlink:href="' + BEACON + '/pixel.png" xlink:type="simple"/>'
+                       '</draw:frame>')
+
+
 # name -> (file name, a function making it, the reason every attachment endpoint gives)
 ACTIVE_FILES = {
+    "docx with a dde field": ("minutes.docx", docx_with_dde_field, "contains macros"),
+    "odt with a picture on another server": ("minutes.odt", odt_with_remote_picture,
+                                             "fetches content from the internet"),
     "pdf that opens an address and posts its form when opened": ("notice.pdf", pdf_beacon,
                                                                  "runs actions when it is opened"),
     "pdf whose page opens an address when shown": ("notice.pdf", pdf_page_beacon, "runs actions when it is opened"),
