@@ -422,7 +422,8 @@ def task_complete(request, pk):
 @login_required
 @require_safe
 def interaction_attachment_download(request, pk):
-    return download_response(get_for_user(InteractionAttachment.objects.all(), request.user, pk=pk))
+    return download_response(get_for_user(InteractionAttachment.objects.all(), request.user, pk=pk),
+                             actor=request.user)
 
 
 @login_required

@@ -419,6 +419,10 @@ INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 # Days an API token works after it is made; then its owner makes a new one (the key is never shown again).
 API_TOKEN_MAX_AGE_DAYS = env.int("API_TOKEN_MAX_AGE_DAYS", default=30)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=25 * 1024 * 1024)
+# Uploaded PDFs and office documents are opened by a child process (evidence/inspector.py) with these limits; a file
+# that needs more is refused. An ordinary 25 MB document needs well under a second and 200 MB.
+UPLOAD_CHECK_SECONDS = env.int("UPLOAD_CHECK_SECONDS", default=20)
+UPLOAD_CHECK_MEMORY_MB = env.int("UPLOAD_CHECK_MEMORY_MB", default=512)
 # A confirmed import of more rows is saved by the worker (about 6 ms a row) rather than while the person waits.
 IMPORT_INLINE_MAX_ROWS = env.int("IMPORT_INLINE_MAX_ROWS", default=200)
 # Uploads above this go to a temporary file instead of memory.

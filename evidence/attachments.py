@@ -1,17 +1,19 @@
 """
 Checks on uploaded evidence files. The type is read from the content, never from the name or the browser's
 claim; only types a campaigner needs are taken; archives are opened only as far as their table of contents;
-PDFs with scripts or launch actions are refused.
+PDFs and office documents with active content (scripts, macros, actions that reach out, embedded files and objects)
+are refused, as found by evidence/inspector.py in a child process with time and memory limits.
 """
 
 import hashlib
-import io
-import re
+import json
+import logging
+import subprocess
+import sys
 import zipfile
 from dataclasses import dataclass
-from pathlib import PurePosixPath, PureWindowsPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
-import pikepdf
 import puremagic
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,6 +21,9 @@ from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
+
+from accounts.audit import record_change
+from evidence.inspector import REASONS
 
 # Detected type -> the extension the stored file gets.
 ALLOWED_TYPES = {
@@ -34,6 +39,8 @@ ALLOWED_TYPES = {
     "application/vnd.oasis.opendocument.text": ".odt",
     "application/vnd.oasis.opendocument.spreadsheet": ".ods",
 }
+_PACKAGE_TYPES = {content_type for content_type in ALLOWED_TYPES if "officedocument" in content_type
+                  or "opendocument" in content_type}
 _OOXML_PARTS = {
     "word/": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xl/": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -109,71 +116,91 @@ def detect_type(uploaded_file):
     return None
 
 
-# PDF names that make a reader run a script or another program: on opening the file (/OpenAction, /AA) or on a
-# click (/A), the action is one of these. People open campaigners' evidence on machines the state targets, so a
-# PDF that carries any is refused rather than stored: no reader's sandbox is trusted to contain it.
-PDF_ACTIVE_NAMES = {"/JS", "/JavaScript", "/Launch"}
-_PDF_NAME = re.compile(rb"/(?:[A-Za-z0-9]|#[0-9A-Fa-f]{2})+")
+# Why a PDF or office document was refused, by the reason evidence/inspector.py gives. People open campaigners'
+# evidence on machines the state targets, and the sender of a file learns who opened it from a beacon, so a file
+# with any active content is refused rather than stored with a warning: no reader's sandbox is trusted to contain it.
 PDF_REFUSED = _("This PDF contains a script or starts another program (%(names)s), which could attack the computer "
                 "of whoever opens it, so it was refused. Print it to a new PDF, or upload a screenshot, and try again.")
+REFUSALS = {
+    "script": PDF_REFUSED,
+    "automatic": _("This PDF runs actions when it is opened or read (it would %(what)s), which would tell its sender "
+                   "who opened it, and when, so it was refused. Print it to a new PDF, or upload a screenshot, and "
+                   "try again."),
+    "sends": _("This PDF can send what is typed into it, or open files elsewhere (%(names)s), which would tell its "
+               "sender who opened it, so it was refused. Print it to a new PDF and try again."),
+    "xfa": _("This PDF is an XFA form, which runs scripts of its own, so it was refused. Print it to a new PDF and "
+             "try again."),
+    "macros": _("This document contains macros or commands that run when it is opened (%(names)s), so it was "
+                "refused. Save it again without macros (as .docx, .xlsx or .pptx), or as a PDF, and try again."),
+    "external": _("This document fetches content from the internet when it is opened (%(names)s), which would tell "
+                  "its sender who opened it, and when, so it was refused. Save it as a PDF, or remove the linked "
+                  "picture or template, and try again."),
+    "password": _("This PDF is locked with a password, so it cannot be checked; upload it without the password."),
+    "bomb": _("This archive unpacks to far more than its size; it was refused."),
+    "limits": _("This file could not be checked within the time and memory allowed, so it was refused. If it is an "
+                "ordinary document, save it again, or as a PDF, and try again."),
+}
+REFUSALS_BY_KIND = {
+    ("pdf", "embedded"): _("This PDF carries other files inside it (%(names)s), which could attack the computer of "
+                           "whoever opens them, so it was refused. Print it to a new PDF and try again."),
+    ("pdf", "damaged"): _("This PDF is damaged and could not be checked, so it was refused."),
+    ("package", "embedded"): _("This document contains embedded objects or controls (%(names)s), which can run "
+                               "programs on the computer of whoever opens it, so it was refused. Remove them, or "
+                               "save the document as a PDF, and try again."),
+    ("package", "damaged"): _("This document is damaged and could not be checked, so it was refused."),
+}
+# What an automatic PDF action would do, by its type.
+AUTOMATIC_ACTIONS = {
+    "/URI": _("open a web address"),
+    "/SubmitForm": _("send the form to an address"),
+    "/GoToR": _("open another file"),
+    "/GoToE": _("open another file"),
+    "/ImportData": _("open another file"),
+    "/Launch": _("start another program"),
+    "/JavaScript": _("run a script"),
+}
+INSPECTOR = Path(__file__).with_name("inspector.py")
+logger = logging.getLogger(__name__)
 
 
-def _decoded_pdf_name(token):
-    # In a PDF name "#4A" is "J": /J#61vaScript is /JavaScript spelt so that a plain search misses it.
-    return re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), token).decode("latin-1")
-
-
-def _active_in(obj, seen):
-    """The first script or launch name in a PDF object and everything it refers to (each object once)."""
-    stack = [obj]
-    while stack:
-        obj = stack.pop()
-        if not isinstance(obj, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream)):
-            continue  # numbers, strings, names: nothing inside
-        if obj.is_indirect:
-            if obj.objgen in seen:
-                continue
-            seen.add(obj.objgen)
-        if isinstance(obj, pikepdf.Stream):
-            obj = obj.stream_dict
-        if isinstance(obj, pikepdf.Dictionary):
-            found = PDF_ACTIVE_NAMES & set(obj.keys())
-            if found:
-                return sorted(found)[0]
-            kind = obj.get("/S")
-            if isinstance(kind, pikepdf.Name) and str(kind) in PDF_ACTIVE_NAMES:
-                return str(kind)
-            stack.extend(obj.values())
-        elif isinstance(obj, pikepdf.Array):
-            stack.extend(obj)
-    return None
-
-
-def _pdf_active_content(data):
-    """The first script or launch action in a PDF, or None. Checks the bytes and every object qpdf finds."""
-    names = set()
-    for token in _PDF_NAME.findall(data):
-        name = _decoded_pdf_name(token) if b"#" in token else token.decode("latin-1")
-        if name in PDF_ACTIVE_NAMES:
-            return name
-        names.add(name)
-    # Dictionaries can hide in compressed object streams, where the bytes show nothing; qpdf opens those.
+def _run_inspector(data, kind):
+    """The inspector's verdict on `data`, or "limits" if it ran out of time or memory (or died otherwise)."""
+    command = [sys.executable, "-I", str(INSPECTOR), kind, str(settings.UPLOAD_CHECK_MEMORY_MB * 1024 * 1024),
+               str(settings.UPLOAD_CHECK_SECONDS)]
     try:
-        with pikepdf.open(io.BytesIO(data)) as pdf:
-            seen = set()
-            for obj in pdf.objects:
-                found = _active_in(obj, seen)
-                if found:
-                    return found
-    except pikepdf.PasswordError as exc:
-        raise ValidationError(_("This PDF is locked with a password, so it cannot be checked; upload it without "
-                              "the password.")) from exc
-    except pikepdf.PdfError as exc:
-        # Without object streams the bytes, searched above, are all there is; with them, what qpdf cannot read
-        # is not known to be harmless.
-        if "/ObjStm" in names:
-            raise ValidationError(_("This PDF is damaged and could not be checked, so it was refused.")) from exc
-    return None
+        # No environment: the child needs none, and the site's secrets are no business of a parser of hostile files.
+        finished = subprocess.run(command, input=data, capture_output=True, timeout=settings.UPLOAD_CHECK_SECONDS,
+                                  env={}, check=False)
+    except subprocess.TimeoutExpired:
+        return {"refused": "limits", "names": []}
+    try:
+        verdict = json.loads(finished.stdout)
+    except ValueError:
+        verdict = None
+    if finished.returncode != 0 or not isinstance(verdict, dict) or verdict.get("refused", "") not in (None, *REASONS):
+        # Killed at a limit (out of memory, SIGXCPU) or broken; the log says which for whoever looks after the site.
+        logger.warning("Upload check ended with %s: %s", finished.returncode, finished.stderr[-2000:])
+        return {"refused": "limits", "names": []}
+    return verdict
+
+
+def inspect_content(uploaded_file, content_type):
+    """Raise ValidationError saying why if a PDF or office document has active content; other types have none."""
+    if content_type == "application/pdf":
+        kind = "pdf"
+    elif content_type in _PACKAGE_TYPES:
+        kind = "package"
+    else:
+        return
+    uploaded_file.seek(0)
+    verdict = _run_inspector(uploaded_file.read(), kind)
+    reason = verdict["refused"]
+    if reason is None:
+        return
+    names = [str(name)[:80] for name in verdict.get("names", [])]
+    message = REFUSALS_BY_KIND.get((kind, reason)) or REFUSALS[reason]
+    what = ", ".join(dict.fromkeys(str(AUTOMATIC_ACTIONS.get(name, _("do something by itself"))) for name in names))
+    raise ValidationError(message % {"names": ", ".join(names), "what": what})
 
 
 def check_upload(uploaded_file):
@@ -188,11 +215,7 @@ def check_upload(uploaded_file):
     if content_type is None:
         raise ValidationError(_("This kind of file is not accepted. Upload a PDF, an image (PNG, JPEG, GIF, WebP), "
                               "an office document or plain text."))
-    if content_type == "application/pdf":
-        uploaded_file.seek(0)
-        active = _pdf_active_content(uploaded_file.read())
-        if active:
-            raise ValidationError(PDF_REFUSED % {"names": active})
+    inspect_content(uploaded_file, content_type)
     digest = hashlib.sha256()
     uploaded_file.seek(0)
     for chunk in uploaded_file.chunks():
@@ -203,15 +226,18 @@ def check_upload(uploaded_file):
                        display_name=display_name(uploaded_file.name))
 
 
-def download_response(attachment):
+def download_response(attachment, *, actor):
     """
-    An uploaded file (an evidence or interaction attachment) as a download; 404 if storage has lost it. Nothing in
+    An uploaded file (an evidence or interaction attachment) as a download for `actor`, who has already been allowed
+    to see it; 404 if storage has lost it. Every download is written to the group's audit log, whichever kind of
+    file it is: who read a letter from a ministry matters as much as who read a piece of evidence. Nothing in
     between keeps a copy, and a file opened in the browser after all runs nothing.
     """
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:
-        raise Http404("The file is missing from storage.") from exc
+        raise Http404("The file is missing from storage.") from exc  # before the audit row: nothing was read
+    record_change(actor=actor, obj=attachment, action="attachment.downloaded")
     response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
                             content_type=attachment.content_type)
     response["X-Content-Type-Options"] = "nosniff"

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts.audit import history_of, record_change
+from accounts.audit import history_of
 from accounts.context_processors import active_membership
 from accounts.forms import add_service_errors
 from accounts.models import Group, Membership
@@ -661,9 +661,7 @@ def attachment_upload(request, pk):
 def attachment_download(request, pk):
     # Attachment.objects.visible_to is the group's own members: receivers of a shared copy get no files.
     attachment = get_for_user(Attachment.objects.all(), request.user, pk=pk)
-    response = download_response(attachment)  # first: a file storage has lost is a 404, not a logged download
-    record_change(actor=request.user, obj=attachment, action="attachment.downloaded")
-    return response
+    return download_response(attachment, actor=request.user)
 
 
 #

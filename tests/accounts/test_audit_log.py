@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEntry
-from tests.factories import AttachmentFactory, AuditEntryFactory
+from tests.factories import AttachmentFactory, AuditEntryFactory, InteractionAttachmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -108,6 +108,20 @@ class TestWhatIsRecorded:
     def test_a_refused_download_records_nothing(self, client_for, outsider, group):
         attachment = AttachmentFactory(group=group, record__group=group)
         assert client_for(outsider).get(reverse("attachment-download", args=[attachment.pk])).status_code == 404
+        assert not AuditEntry.objects.filter(action="attachment.downloaded").exists()
+
+    def test_downloading_an_interaction_file_is_recorded_like_an_evidence_file(self, client_for, campaigner, group):
+        attachment = InteractionAttachmentFactory(interaction__target__campaign__group=group)
+        response = client_for(campaigner).get(reverse("interaction-attachment-download", args=[attachment.pk]))
+        assert response.status_code == 200
+        entry = AuditEntry.objects.get(action="attachment.downloaded")
+        assert entry.actor == campaigner and entry.group == group and entry.object_id == str(attachment.pk)
+        assert entry.object_type == "campaigns.InteractionAttachment"
+
+    def test_a_refused_interaction_file_download_records_nothing(self, client_for, outsider, group):
+        attachment = InteractionAttachmentFactory(interaction__target__campaign__group=group)
+        response = client_for(outsider).get(reverse("interaction-attachment-download", args=[attachment.pk]))
+        assert response.status_code == 404
         assert not AuditEntry.objects.filter(action="attachment.downloaded").exists()
 
     def test_role_changes_appear_in_the_log(self, client_for, coordinator, viewer, group):
