@@ -11,20 +11,20 @@ Two questions, two places:
   of a record        | member of the owner  | another group        | account in no group | public
                      | (any role)           | (a shared copy)      | (staff included)    |
   -------------------+----------------------+----------------------+---------------------+-------
-  the row            | every record of the  | verified, not        | shared with every   | none
-                     | group                | protected, shared    | group only          |
-                     |                      | with it or with all  |                     |
-  title, summary,    | yes                  | yes                  | yes                 | -
+  the row            | every record of the  | verified, not        | none                | none
+                     | group                | protected, shared    | (the site's groups, |
+                     |                      | with it or with all  | not its accounts)   |
+  title, summary,    | yes                  | yes                  | -                   | -
   facts, status      |                      |                      |                     |
-  sources, excerpts  | all, protected too   | unprotected only     | unprotected only    | -
-  translator's name  | yes                  | no                   | no                  | -
-  files              | yes                  | no                   | no                  | -
-  tags               | yes                  | no                   | no                  | -
-  people's names     | yes (logged, sub-    | no: "a member of the | no                  | -
+  sources, excerpts  | all, protected too   | unprotected only     | -                   | -
+  translator's name  | yes                  | no                   | -                   | -
+  files              | yes                  | no                   | -                   | -
+  tags               | yes                  | no                   | -                   | -
+  people's names     | yes (logged, sub-    | no: "a member of the | -                   | -
                      | mitted, decided by)  | group that logged it"|                     |
-  institutions       | all it names         | the directory's and  | the directory's     | -
-                     |                      | its own groups' only | only                |
-  history, sharing   | yes                  | no                   | no                  | -
+  institutions       | all it names         | the directory's and  | -                   | -
+                     |                      | its own groups' only |                     |
+  history, sharing   | yes                  | no                   | -                   | -
 
 Search follows the same lines: a record's text is indexed in a shared and a private part (protected sources'
 text and the names of institutions only its group sees are private: migrations 0005 and 0009 on PostgreSQL,

@@ -66,14 +66,19 @@ class EvidenceRecordQuerySet(GroupScopedQuerySet):
     def visible_to(self, user):
         """
         The records of the user's groups, plus verified, unprotected records another group shared with one of
-        them or with everyone. Protected fields of shared records are redacted where they are shown.
+        them or with every group. Protected fields of shared records are redacted where they are shown
+        (evidence/disclosure.py).
+        "Every group" means the groups on the site, not every account: an account that acts in no group (site
+        staff, someone removed from their last group, or whose only group waits for their second factor) sees no
+        group's records at all.
         """
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         my_groups = self._member_group_ids(user)
         shared_with_mine = self.model.shared_with.through.objects.filter(group_id__in=my_groups)
         shared = models.Q(status="verified", protected=False) & (
-            models.Q(shared_with_everyone=True) | models.Q(pk__in=shared_with_mine.values("evidencerecord_id"))
+            (models.Q(shared_with_everyone=True) & models.Exists(my_groups))
+            | models.Q(pk__in=shared_with_mine.values("evidencerecord_id"))
         )
         return self.filter(models.Q(group__in=my_groups) | shared)
 

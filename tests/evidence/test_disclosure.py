@@ -7,6 +7,7 @@ checks them through the public surface.
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.urls import reverse
 
 from campaigns.models import BriefingPack, StanceChange
 from evidence import disclosure
@@ -73,12 +74,16 @@ def test_another_group_sees_a_shared_copy_without_what_stays_in_the_group(record
     assert len(shown.withheld_source_ids) == 1 and shown.withheld_fields == 2  # a translator, an institution
 
 
-def test_staff_are_not_members(record):
+def test_staff_are_not_members(record, client_for, api_for):
     staff = UserFactory(username="sam", is_staff=True, is_superuser=True)
     viewer = disclosure.viewer_of(staff)
     assert viewer.kind == "account" and not viewer.owns(record)
-    # Staff see a record shared with every group as any account does, and no more.
-    assert EvidenceRecord.objects.visible_to(staff).filter(pk=record.pk).exists()
+    # A record shared with every group is shared with the groups, not with accounts that act in none: staff see
+    # it no more than a missing one.
+    assert not EvidenceRecord.objects.visible_to(staff).filter(pk=record.pk).exists()
+    assert client_for(staff).get(record.get_absolute_url()).status_code == 404
+    assert api_for(staff).get(reverse("api:evidence-detail", args=[record.pk])).status_code == 404
+    assert api_for(staff).get(reverse("api:evidence-list"), {"q": record.title}).json()["count"] == 0
     shown = disclosure.disclose(viewer, record)
     assert shown.shared_copy and source_titles(shown) == ["Open news"] and institution_names(shown) == ["Hikvision"]
     assert shown.tags == [] and shown.decided_by is None and not shown.files
