@@ -8,6 +8,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from accounts import services
 from accounts.api.serializers import (
@@ -70,6 +71,8 @@ class MembershipViewSet(
         return Membership.objects.visible_to(self.request.user).select_related("user", "group")
 
     def perform_update(self, serializer):
+        if "role" not in serializer.validated_data:  # a PATCH naming nothing changes nothing
+            return
         try:
             serializer.instance = services.change_role(
                 serializer.instance, role=serializer.validated_data["role"], actor=self.request.user
@@ -114,3 +117,5 @@ class ObtainTokenView(ObtainAuthToken):
     """An API token for a username and password, plus `code` for accounts with two-factor sign-in."""
 
     serializer_class = TokenRequestSerializer
+    # ObtainAuthToken names its own parsers; this keeps the JSON one the API's, with its depth limit.
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
