@@ -3,12 +3,19 @@ Bounded inputs (issue 13, findings 11, 12 and 15's oversized body): whatever the
 answer is a clear refusal, never a server error.
 """
 
+import io
 import json
+import zipfile
 
 import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http.multipartparser import MultiPartParser
 from django.urls import reverse
 
 from accounts.models import Membership
+from campaigns.packs import MANIFEST_FORMAT
+from tests.factories import EvidenceRecordFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +94,105 @@ def test_it_says_why_an_oversized_form_is_refused_in_the_sites_layout(client_for
     page = response.content.decode()
     assert "larger than" in page
     assert "site-header" in page  # the site's layout, not a bare "Bad Request"
+
+
+#
+# The public verify page: a size cap read from Content-Length, and a zip bomb costs little
+#
+
+
+def zip_of(files):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def verify(client, content, **extra):
+    return client.post(reverse("pack-verify"), {"file": SimpleUploadedFile("pack.zip", content)}, **extra)
+
+
+def test_the_verify_page_refuses_an_upload_past_its_size_before_reading_it(client, settings, monkeypatch):
+    settings.PACK_VERIFY_MAX_BYTES = 10_000
+
+    def must_not_read(*args, **kwargs):
+        raise AssertionError("the upload was read")
+
+    monkeypatch.setattr(MultiPartParser, "parse", must_not_read)
+    response = verify(client, b"x" * 20_000)
+    assert response.status_code == 413
+    assert "The file is larger than 9.8\xa0KB" in response.content.decode()
+
+
+def test_the_verify_page_stops_unpacking_a_zip_bomb_early(client):
+    bomb = b"\0" * (20 * 1024 * 1024)  # 20 MB of zeros: about 20 KB deflated
+    manifest = {"format": MANIFEST_FORMAT, "files": [{"name": "bomb.bin", "sha256": "0" * 64, "size": len(bomb)}]}
+    upload = zip_of({"manifest.json": json.dumps(manifest).encode(), "bomb.bin": bomb})
+    assert len(upload) < 100_000
+
+    page = verify(client, upload).content.decode()
+    assert "The ZIP unpacks to more than the verify page reads." in page
+
+
+#
+# Throttling: generous rates from settings (raised for the test suite), lowered here to see them work
+#
+
+
+@pytest.fixture
+def low_rates(settings):
+    cache.clear()
+    settings.THROTTLE_RATES = {"api_member": "3/minute", "api_anonymous": "2/minute", "upload": "1/hour",
+                               "verify": "2/hour"}
+    yield settings
+    cache.clear()
+
+
+def test_it_throttles_the_api_per_user(api_for, coordinator, viewer, low_rates):
+    alice, vera = api_for(coordinator), api_for(viewer)
+    for _ in range(3):
+        assert alice.get(reverse("api:me")).status_code == 200
+    response = alice.get(reverse("api:me"))
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert vera.get(reverse("api:me")).status_code == 200  # each user has their own count
+
+
+def test_it_throttles_anonymous_api_requests_per_address(client, low_rates):
+    low_rates.TRUSTED_PROXY_COUNT = 1
+    ask = {"username": "nobody", "password": "wrong"}
+    for _ in range(2):
+        assert client.post("/api/auth/token/", ask, HTTP_X_FORWARDED_FOR="203.0.113.5").status_code == 400
+    response = client.post("/api/auth/token/", ask, HTTP_X_FORWARDED_FOR="203.0.113.5")
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert client.post("/api/auth/token/", ask, HTTP_X_FORWARDED_FOR="203.0.113.6").status_code == 400
+
+
+def test_it_throttles_the_verify_page_per_address(client, low_rates):
+    low_rates.TRUSTED_PROXY_COUNT = 1
+    for _ in range(2):
+        assert verify(client, b"not a pack", HTTP_X_FORWARDED_FOR="203.0.113.5").status_code == 400
+    response = verify(client, b"not a pack", HTTP_X_FORWARDED_FOR="203.0.113.5")
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "Too many uploads from here for now." in response.content.decode()
+    assert client.get(reverse("pack-verify"), HTTP_X_FORWARDED_FOR="203.0.113.5").status_code == 200
+    assert verify(client, b"not a pack", HTTP_X_FORWARDED_FOR="203.0.113.6").status_code == 400
+
+
+def test_it_throttles_uploads_per_user(client_for, api_for, volunteer, group, low_rates):
+    record = EvidenceRecordFactory(group=group)
+    page = client_for(volunteer)
+    url = reverse("attachment-upload", args=[record.pk])
+    assert page.post(url, {"file": SimpleUploadedFile("memo.txt", b"A memo.")}).status_code == 302
+    response = page.post(url, {"file": SimpleUploadedFile("memo2.txt", b"Another memo.")})
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+
+    api = api_for(volunteer)
+    response = api.post(reverse("api:evidence-attachments", args=[record.pk]),
+                        {"file": SimpleUploadedFile("memo3.txt", b"A third memo.")}, format="multipart")
+    assert response.status_code == 429
+    assert api.get(reverse("api:evidence-attachments", args=[record.pk])).status_code == 200

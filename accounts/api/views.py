@@ -117,5 +117,7 @@ class ObtainTokenView(ObtainAuthToken):
     """An API token for a username and password, plus `code` for accounts with two-factor sign-in."""
 
     serializer_class = TokenRequestSerializer
-    # ObtainAuthToken names its own parsers; this keeps the JSON one the API's, with its depth limit.
+    # ObtainAuthToken names its own parsers and no throttles: these are the API's, with the JSON depth limit and
+    # the count per address.
     parser_classes = api_settings.DEFAULT_PARSER_CLASSES
+    throttle_classes = api_settings.DEFAULT_THROTTLE_CLASSES
