@@ -196,3 +196,47 @@ def test_it_throttles_uploads_per_user(client_for, api_for, volunteer, group, lo
                         {"file": SimpleUploadedFile("memo3.txt", b"A third memo.")}, format="multipart")
     assert response.status_code == 429
     assert api.get(reverse("api:evidence-attachments", args=[record.pk])).status_code == 200
+
+
+#
+# Text length: every long text members type is at most LONG_TEXT_MAX_LENGTH characters
+#
+
+TOO_LONG = "x" * 20_001
+LENGTH_ERROR = "Ensure this field has no more than 20000 characters."
+
+
+def test_it_refuses_a_too_long_summary_in_the_record_form(client_for, volunteer, group):
+    response = client_for(volunteer).post(reverse("evidence-create"), {
+        "group": group.pk, "title": "Cameras", "summary": TOO_LONG, "kind": "deployment"})
+    assert response.status_code in (200, 400)
+    assert "Ensure this value has at most 20000 characters (it has 20001)." in response.content.decode()
+
+
+def test_it_refuses_too_long_texts_in_the_api_with_field_errors(api_for, volunteer, coordinator, group):
+    from tests.factories import SourceFactory
+
+    source = SourceFactory(group=group)
+    response = api_for(volunteer).post(reverse("api:evidence-list"), {
+        "group": group.slug, "title": "Cameras", "summary": TOO_LONG, "kind": "deployment",
+        "citations": [{"source": source.pk, "excerpt": "ok", "translation": TOO_LONG}]}, format="json")
+    assert response.status_code == 400
+    errors = response.json()
+    assert errors["summary"] == [LENGTH_ERROR]
+    assert errors["citations"]["0"]["translation"] == [LENGTH_ERROR]
+
+    response = api_for(coordinator).post(reverse("api:campaign-list"), {
+        "group": group.slug, "title": "Schools", "goal": TOO_LONG}, format="json")
+    assert response.status_code == 400
+    assert response.json()["goal"] == [LENGTH_ERROR]
+
+
+def test_it_names_a_too_long_excerpt_as_a_row_error_when_importing(client_for, volunteer, group):
+    from tests.evidence.test_import import HEADER, csv_file
+
+    row = f"Cameras,Cameras were installed.,deployment,,,A source,https://example.org/a,{TOO_LONG},,"
+    response = client_for(volunteer).post(reverse("evidence-import"), {"file": csv_file(row, header=HEADER),
+                                                                        "group": group.pk})
+    preview = response.context["preview"]
+    assert preview.valid_rows == []
+    assert preview.invalid_rows[0].errors == ["excerpt: too long (20001 characters; at most 20000)."]
