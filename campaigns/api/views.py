@@ -139,7 +139,8 @@ class InteractionViewSet(RecheckedWrites, mixins.CreateModelMixin, viewsets.Read
     @extend_schema(methods=["get"], responses=InteractionAttachmentSerializer(many=True))
     @extend_schema(methods=["post"], request={"multipart/form-data": AttachmentUploadSerializer},
                    responses={201: InteractionAttachmentSerializer})
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser],
+    # One list, not pages (pagination_class=None also keeps the schema from describing pages).
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser], pagination_class=None,
             throttle_classes=[*api_settings.DEFAULT_THROTTLE_CLASSES, UploadRateThrottle])
     def attachments(self, request, pk=None):
         """The interaction's files. POST a `file` to add one; a refused file says why."""

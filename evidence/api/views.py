@@ -216,7 +216,8 @@ class EvidenceRecordViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, vi
     @extend_schema(methods=["get"], responses=AttachmentSerializer(many=True))
     @extend_schema(methods=["post"], request={"multipart/form-data": AttachmentUploadSerializer},
                    responses={201: AttachmentSerializer})
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser],
+    # One list, not pages (pagination_class=None also keeps the schema from describing pages).
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser], pagination_class=None,
             throttle_classes=[*api_settings.DEFAULT_THROTTLE_CLASSES, UploadRateThrottle])
     def attachments(self, request, pk=None):
         """The record's files (its own group only). POST a `file` to add one; refused files say why."""

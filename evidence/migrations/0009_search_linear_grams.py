@@ -14,7 +14,7 @@ to a bounded length, so that no record is too long to save.
   grams) could not be found past that point anyway, and the fields members type are limited to 20,000 characters
   each (evidence/models.py); only a record citing many long excerpts reaches the cap, and its first 30,000
   characters are found. Worst case, the shared and the protected document each of 30,000 Han characters giving
-  30,000 distinct grams (6 bytes and a position each, 8 more for the protected '~p'), stay near 0.9 MB, under the
+  30,000 distinct grams (6 bytes and a position each, 2 more for the protected '~p'), stay near 0.9 MB, under the
   limit (tests/evidence/test_search_bounds.py saves records past the cap).
 """
 
