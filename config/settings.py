@@ -455,11 +455,8 @@ PACK_VERIFY_MAX_RATIO = env.int("PACK_VERIFY_MAX_RATIO", default=20)
 # requests, per user (else address) for uploads, per address on the public verify page. Generous: a member
 # working fast or a script doing bulk work stays well under them; a flood does not.
 THROTTLE_RATES = {
-    scope: env_rate(name, default)
-    for scope, name, default in [
-        ("api_member", "API_RATE_PER_USER", "1200/minute"),
-        ("api_anonymous", "API_RATE_PER_ADDRESS", "120/minute"),
-        ("upload", "UPLOAD_RATE_PER_USER", "300/hour"),
-        ("verify", "PACK_VERIFY_RATE_PER_ADDRESS", "30/hour"),
-    ]
+    "api_member": env_rate("API_RATE_PER_USER", "1200/minute"),
+    "api_anonymous": env_rate("API_RATE_PER_ADDRESS", "120/minute"),
+    "upload": env_rate("UPLOAD_RATE_PER_USER", "300/hour"),
+    "verify": env_rate("PACK_VERIFY_RATE_PER_ADDRESS", "30/hour"),
 }
