@@ -13,6 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import OneChoiceLabelTranslated
 from accounts.scoping import GroupScopedQuerySet
 
+# The most characters a member may type into one long text (a summary, excerpt, translation, note, ask): about ten
+# pages, more than any field needs, and a bound on what a request, a page, a pack and the search index must hold.
+# Short texts (titles, names) have their own max_length.
+LONG_TEXT_MAX_LENGTH = 20_000
+
 
 class User(AbstractUser):
     """A person with a login. What they may see and do comes from their memberships, never from this row."""
@@ -64,7 +69,7 @@ class Group(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=LONG_TEXT_MAX_LENGTH)
     # Set by a coordinator (services.set_two_factor_requirement): members without a second factor see and do
     # nothing of this group until they add one; their other groups are not affected (accounts.scoping).
     requires_two_factor = models.BooleanField(default=False)

@@ -7,7 +7,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Group, User
+from accounts.models import LONG_TEXT_MAX_LENGTH, Group, User
 from campaigns.models import BriefingPack, Campaign, Interaction, Target, Task
 from evidence.models import EvidenceRecord, Institution, Recommendation
 
@@ -93,7 +93,7 @@ class TargetAddForm(forms.Form):
     institutions = forms.ModelMultipleChoiceField(
         queryset=Institution.objects.none(), widget=forms.SelectMultiple(attrs={"size": 10}),
         label=_("Institutions"), help_text=_("Hold Ctrl (Cmd on a Mac) to choose several."))
-    ask = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Ask"),
+    ask = forms.CharField(max_length=LONG_TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}), label=_("Ask"),
                           help_text=_("What each of them is asked to do."))
     priority = forms.TypedChoiceField(choices=Target.Priority.choices, coerce=int, initial=Target.Priority.MEDIUM,
                                       label=_("Priority"))
@@ -154,7 +154,8 @@ class AdvanceForm(forms.Form):
                                          empty_label="—", label=_("Justified by the interaction"))
     evidence = forms.ModelChoiceField(queryset=EvidenceRecord.objects.none(), required=False,
                                       empty_label="—", label=_("or by the evidence record"))
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Note"),
+    note = forms.CharField(max_length=LONG_TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                           label=_("Note"),
                            help_text=_("What they said or did, in a sentence."))
 
     def __init__(self, *args, target, user, **kwargs):
@@ -204,7 +205,8 @@ class InteractionForm(forms.ModelForm):
     files = MultipleFileField(label=_("Files"))
     move_to = forms.ChoiceField(required=False, label=_("Move the target to"),
                                 help_text=_("Optional: this interaction is then the justification of the move."))
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Why it moves"))
+    note = forms.CharField(required=False, max_length=LONG_TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2}),
+                           label=_("Why it moves"))
 
     class Meta:
         model = Interaction

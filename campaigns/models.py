@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import OneChoiceLabelTranslated
+from accounts.models import LONG_TEXT_MAX_LENGTH
 from accounts.scoping import GroupScopedQuerySet
 from campaigns.querysets import (
     AskBatchQuerySet,
@@ -50,14 +51,16 @@ class Campaign(OneChoiceLabelTranslated, models.Model):
 
     group = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, related_name="campaigns")
     title = models.CharField(max_length=200)
-    goal = models.TextField(help_text=_("What the campaign wants to achieve, in a sentence or two."))
+    goal = models.TextField(max_length=LONG_TEXT_MAX_LENGTH,
+                            help_text=_("What the campaign wants to achieve, in a sentence or two."))
     recommendations = models.ManyToManyField("evidence.Recommendation", blank=True, related_name="campaigns")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNING, db_index=True)
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
     lead = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                              related_name="+")
-    public_summary = models.TextField(blank=True, help_text=_("What the group may say about it in public."))
+    public_summary = models.TextField(blank=True, max_length=LONG_TEXT_MAX_LENGTH,
+                                      help_text=_("What the group may say about it in public."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -99,7 +102,7 @@ class AskBatch(models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="batches")
     title = models.CharField(max_length=200)
-    ask = models.TextField()
+    ask = models.TextField(max_length=LONG_TEXT_MAX_LENGTH)
     sent_on = models.DateField(_("sent on"))
     reply_due = models.DateField(_("reply due"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
@@ -162,7 +165,7 @@ class Target(OneChoiceLabelTranslated, models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="targets")
     institution = models.ForeignKey("evidence.Institution", on_delete=models.PROTECT, related_name="targets")
-    ask = models.TextField(help_text=_("What this institution is asked to do."))
+    ask = models.TextField(max_length=LONG_TEXT_MAX_LENGTH, help_text=_("What this institution is asked to do."))
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.IDENTIFIED, db_index=True)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.MEDIUM)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
@@ -241,8 +244,8 @@ class Interaction(OneChoiceLabelTranslated, models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     direction = models.CharField(max_length=10, choices=Direction.choices)
     occurred_on = models.DateField(_("date"))
-    summary = models.TextField()
-    outcome = models.TextField(blank=True)
+    summary = models.TextField(max_length=LONG_TEXT_MAX_LENGTH)
+    outcome = models.TextField(blank=True, max_length=LONG_TEXT_MAX_LENGTH)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -274,7 +277,7 @@ class StanceChange(OneChoiceLabelTranslated, models.Model):
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     changed_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=LONG_TEXT_MAX_LENGTH)
     interaction = models.ForeignKey(Interaction, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="stance_changes")
     evidence = models.ForeignKey("evidence.EvidenceRecord", on_delete=models.PROTECT, null=True, blank=True,

@@ -68,8 +68,7 @@ STORAGE_FOLDER = "packs"
 # A run still RUNNING this long after it started has lost its worker for good (a dead worker's message comes back
 # within a minute and claims the row again, which restarts this clock).
 STALE_AFTER = timedelta(minutes=10)
-# The verify page reads at most this much from an uploaded ZIP (a zip bomb only costs CPU up to here).
-VERIFY_MAX_UNPACKED = 4 * 1024**3
+# The verify page refuses a ZIP of more files than this; how much it unpacks is in settings (PACK_VERIFY_MAX_*).
 VERIFY_MAX_MEMBERS = 20_000
 # Cells of a spreadsheet that start like a formula are prefixed with a quote, so Excel or LibreOffice show them
 # as text instead of running them (CSV injection).
@@ -630,7 +629,12 @@ def _verify_zip(upload):
         listed = {}
         for entry in manifest["files"]:
             listed[entry["name"]] = entry
-        budget = VERIFY_MAX_UNPACKED
+        # What hashing may unpack: a zip bomb (a few MB inflating to gigabytes) costs only this much CPU. The sizes
+        # the ZIP declares are checked first, then the bytes actually read, since a declared size can lie.
+        budget = min(settings.PACK_VERIFY_MAX_UNPACKED_BYTES, settings.PACK_VERIFY_MAX_RATIO * max(upload.size, 1))
+        if sum(info.file_size for name, info in names.items() if name in listed) > budget:
+            result.problem = gettext("The ZIP unpacks to more than the verify page reads.")
+            return result
         for name, entry in listed.items():
             info = names.get(name)
             if info is None:

@@ -7,6 +7,7 @@ a refused form is shown again with its errors and status 400.
 from datetime import timedelta
 from itertools import chain
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -47,6 +48,8 @@ from campaigns.models import (
     Task,
 )
 from campaigns.querysets import linked_evidence, suggested_evidence
+from config.api import UploadRateThrottle, VerifyRateThrottle
+from config.limits import request_limits
 from evidence import disclosure
 from evidence.attachments import download_response
 from evidence.models import EvidenceRecord, Institution
@@ -321,6 +324,7 @@ def target_advance(request, pk):
 
 
 @login_required
+@request_limits(throttle=UploadRateThrottle)
 def interaction_create(request, pk):
     user = request.user
     target = get_for_writer(_targets(user), user, Action.LOG_INTERACTION, pk=pk)
@@ -577,6 +581,7 @@ def _zip_response(handle, pack):
     return response
 
 
+@request_limits(throttle=VerifyRateThrottle, max_bytes=lambda: settings.PACK_VERIFY_MAX_BYTES)
 def pack_verify(request):
     """
     Public: anyone holding a pack checks it here, signed in or not. The answer says only whether this site signed

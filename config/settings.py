@@ -28,6 +28,15 @@ def env_secret(name, default=environ.Env.NOTSET):
     return env.str(name, default=default)
 
 
+def env_rate(name, default):
+    """A request rate for config/api.py's throttles: '<count>/<second|minute|hour|day>', failing loudly."""
+    rate = env.str(name, default=default)
+    count, _, period = rate.partition("/")
+    if not count.isdigit() or period not in ("second", "minute", "hour", "day"):
+        raise ImproperlyConfigured(f"{name} must be like 600/minute (per second, minute, hour or day), not {rate!r}")
+    return rate
+
+
 DJANGO_ENV = env.str("DJANGO_ENV", default="development")
 if DJANGO_ENV not in ("development", "production"):
     raise ImproperlyConfigured(f"DJANGO_ENV must be 'development' or 'production', not {DJANGO_ENV!r}")
@@ -79,9 +88,11 @@ MIDDLEWARE = [
     # else the browser's Accept-Language, else LANGUAGE_CODE. No /en/ or /zh-hans/ prefixes in the paths.
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "accounts.middleware.RejectNulCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Size and rate limits of uploads, then NUL characters: both before anything reads the body.
+    "config.limits.RequestLimitsMiddleware",
+    "accounts.middleware.RejectNulCharactersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -331,6 +342,13 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON with a depth limit (config/api.py); forms and files as DRF's defaults.
+    "DEFAULT_PARSER_CLASSES": [
+        "config.api.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["config.api.MemberRateThrottle", "config.api.AddressRateThrottle"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=50),
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -435,5 +453,22 @@ PACK_MAX_AGE_DAYS = env.int("PACK_MAX_AGE_DAYS", default=7)
 PACK_MAX_RECORDS = 2000
 # Runs of one pack's task that may die with their worker before the pack is marked failed, not tried again.
 PACK_MAX_ATTEMPTS = 3
-# The largest file the public verify page accepts.
-PACK_VERIFY_MAX_BYTES = 2 * 1024**3
+# The largest upload the public verify page reads, refused from its Content-Length before any of it is read. A
+# pack's text (2,000 records at most) is a few megabytes; only packs with many files come near this, and those are
+# checked by uploading their manifest.json (the signature) and comparing the files with sha256sum.
+PACK_VERIFY_MAX_BYTES = env.int("PACK_VERIFY_MAX_BYTES", default=200 * 1024 * 1024)
+# Verifying a ZIP unpacks its files to hash them: at most this many bytes in all, and at most this many times the
+# size of the upload, so that a small zip bomb costs little CPU (a pack's files are mostly PDFs, DOCX and XLSX,
+# already compressed, and its CSV and JSON compress a few times over).
+PACK_VERIFY_MAX_UNPACKED_BYTES = env.int("PACK_VERIFY_MAX_UNPACKED_BYTES", default=1024**3)
+PACK_VERIFY_MAX_RATIO = env.int("PACK_VERIFY_MAX_RATIO", default=20)
+
+# Requests counted in Django's cache (config/api.py): per signed-in user on the API, per address for anonymous API
+# requests, per user (else address) for uploads, per address on the public verify page. Generous: a member
+# working fast or a script doing bulk work stays well under them; a flood does not.
+THROTTLE_RATES = {
+    "api_member": env_rate("API_RATE_PER_USER", "1200/minute"),
+    "api_anonymous": env_rate("API_RATE_PER_ADDRESS", "120/minute"),
+    "upload": env_rate("UPLOAD_RATE_PER_USER", "300/hour"),
+    "verify": env_rate("PACK_VERIFY_RATE_PER_ADDRESS", "30/hour"),
+}

@@ -37,6 +37,10 @@ def pytest_load_initial_conftests(early_config, parser, args):
         port = embedded_redis.free_port()
         _server = embedded_redis.start(port, _server_dir, persist=False)
         os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+    # The suite sends thousands of requests a minute as a few users from one address: no throttling but where a
+    # test lowers settings.THROTTLE_RATES to see it (tests/test_bounded_inputs.py).
+    for name in ("API_RATE_PER_USER", "API_RATE_PER_ADDRESS", "UPLOAD_RATE_PER_USER", "PACK_VERIFY_RATE_PER_ADDRESS"):
+        os.environ.setdefault(name, "1000000/minute")
     # Each pytest process gets its own queue, so its worker runs its tasks and nobody else's.
     os.environ["CELERY_TASK_DEFAULT_QUEUE"] = f"test-{worker_id or 'main'}-{os.getpid()}"
     return (yield)

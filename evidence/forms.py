@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Group
+from accounts.models import LONG_TEXT_MAX_LENGTH, Group
 from accounts.permissions import Action
 from accounts.scoping import LARGEST_ID
 from evidence.models import (
@@ -115,8 +115,8 @@ class RelationshipForm(forms.Form):
     kind = forms.ChoiceField(choices=Relationship.Kind.choices, label=_("Kind of link"))
     other = forms.ModelChoiceField(queryset=Institution.objects.none(), label=_("Other institution"),
                                    empty_label=_("Choose an institution"))
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Note"),
-                           help_text=_("What the source says, in your own words."))
+    note = forms.CharField(required=False, max_length=LONG_TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2}),
+                           label=_("Note"), help_text=_("What the source says, in your own words."))
     source = forms.CharField(required=False, max_length=300, label=_("Source"),
                              help_text=_("Where this is reported, e.g. a report page."))
 
@@ -367,11 +367,13 @@ class CitationRowForm(forms.Form):
     new_protected = forms.BooleanField(required=False, label=_("Protected"),
                                        help_text=_("Never shown outside the group (e.g. it names a person at risk)."))
     locator = forms.CharField(max_length=120, required=False, label=_("Page, section or timestamp"))
-    excerpt = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label=_("Excerpt"),
+    excerpt = forms.CharField(required=False, max_length=LONG_TEXT_MAX_LENGTH,
+                              widget=forms.Textarea(attrs={"rows": 3}), label=_("Excerpt"),
                               help_text=_("In the original language."))
     excerpt_language = forms.CharField(max_length=20, required=False, label=_("Language of the excerpt"),
                                        help_text=_("e.g. zh"))
-    translation = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label=_("Translation"))
+    translation = forms.CharField(required=False, max_length=LONG_TEXT_MAX_LENGTH,
+                                  widget=forms.Textarea(attrs={"rows": 3}), label=_("Translation"))
     translator = forms.CharField(max_length=120, required=False, label=_("Translator"))
     on_duplicate = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -464,7 +466,8 @@ def citation_formset(*, sources, data=None, citations=(), prefix="citations"):
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Why is it rejected?"),
+    reason = forms.CharField(max_length=LONG_TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}),
+                             label=_("Why is it rejected?"),
                              help_text=_("Say what needs fixing; the person who logged it reads this."))
 
 

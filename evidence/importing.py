@@ -460,9 +460,9 @@ def _source(row, values, lookups):
     published_on = _date(row, values, "source_published_on")
     citation = {
         "locator": _text(row, values, "locator", model=Citation),
-        "excerpt": _text(row, values, "excerpt", model=None),
+        "excerpt": _text(row, values, "excerpt", model=Citation),
         "excerpt_language": _text(row, values, "excerpt_language", model=Citation),
-        "translation": _text(row, values, "translation", model=None),
+        "translation": _text(row, values, "translation", model=Citation),
         "translator": _text(row, values, "translator", model=Citation),
     }
     if not url and not title:

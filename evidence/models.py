@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import OneChoiceLabelTranslated
+from accounts.models import LONG_TEXT_MAX_LENGTH
 from accounts.scoping import GroupScopedQuerySet
 from evidence.querysets import EvidenceRecordQuerySet, InstitutionQuerySet
 
@@ -132,7 +133,7 @@ class Institution(OneChoiceLabelTranslated, models.Model):
     products = models.JSONField(default=list, blank=True)
     people = models.JSONField(default=list, blank=True)
     website = models.URLField(blank=True)
-    summary = models.TextField(blank=True)
+    summary = models.TextField(blank=True, max_length=LONG_TEXT_MAX_LENGTH)
     parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children")
     investigated = models.BooleanField(default=False, help_text=_("One of the companies the report investigates"))
     report_table = models.CharField(max_length=40, blank=True)
@@ -190,7 +191,7 @@ class Relationship(OneChoiceLabelTranslated, models.Model):
     source_institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="relationships_out")
     target_institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="relationships_in")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=LONG_TEXT_MAX_LENGTH)
     source = models.CharField(max_length=300, blank=True, help_text=_("Where this is reported, e.g. a report page"))
     report = models.ForeignKey(Report, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     page = models.PositiveIntegerField(null=True, blank=True)
@@ -337,7 +338,7 @@ class EvidenceRecord(OneChoiceLabelTranslated, models.Model):
 
     group = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, related_name="evidence_records")
     title = models.CharField(max_length=300)
-    summary = models.TextField()
+    summary = models.TextField(max_length=LONG_TEXT_MAX_LENGTH)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     sector = models.ForeignKey(Sector, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     recommendations = models.ManyToManyField(Recommendation, blank=True, related_name="evidence_records")
@@ -352,7 +353,7 @@ class EvidenceRecord(OneChoiceLabelTranslated, models.Model):
     language = models.CharField(max_length=20, blank=True)
     protected = models.BooleanField(default=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
-    decision_reason = models.TextField(blank=True)
+    decision_reason = models.TextField(blank=True, max_length=LONG_TEXT_MAX_LENGTH)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                      related_name="+")
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -476,9 +477,9 @@ class Citation(models.Model):
     record = models.ForeignKey(EvidenceRecord, on_delete=models.CASCADE, related_name="citations")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
     locator = models.CharField(max_length=120, blank=True, help_text=_("Page, section or timestamp"))
-    excerpt = models.TextField(blank=True)
+    excerpt = models.TextField(blank=True, max_length=LONG_TEXT_MAX_LENGTH)
     excerpt_language = models.CharField(max_length=20, blank=True)
-    translation = models.TextField(blank=True)
+    translation = models.TextField(blank=True, max_length=LONG_TEXT_MAX_LENGTH)
     translator = models.CharField(max_length=120, blank=True)
     captured_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")

@@ -29,6 +29,8 @@ from accounts.forms import add_service_errors
 from accounts.models import Group, Membership
 from accounts.permissions import Action, can, can_in_any_group
 from accounts.scoping import get_for_user, get_for_writer
+from config.api import UploadRateThrottle
+from config.limits import request_limits
 from evidence import disclosure, importing, records, services
 from evidence.attachments import display_name, download_response
 from evidence.filters import EvidenceRecordFilterSet, InstitutionFilterSet
@@ -637,6 +639,7 @@ def evidence_share(request, pk):
 
 @login_required
 @require_POST
+@request_limits(throttle=UploadRateThrottle)
 def attachment_upload(request, pk):
     record = get_for_writer(EvidenceRecord.objects.all(), request.user, Action.LOG_EVIDENCE, pk=pk)
     form = AttachmentForm(request.POST, request.FILES)
@@ -710,6 +713,7 @@ def _remember_import(request, entry):
 
 
 @login_required
+@request_limits(throttle=UploadRateThrottle)
 def evidence_import(request):
     groups = _import_groups(request.user)
     if request.method != "POST":

@@ -104,9 +104,12 @@ def is_one_shot(name, compose):
 
 
 def settings_variables():
-    """Every environment variable settings.py reads: env.<type>("NAME"), env("NAME"), env_secret("NAME")."""
+    """
+    Every environment variable settings.py reads: env.<type>("NAME"), env("NAME"), env_rate("NAME"),
+    env_secret("NAME").
+    """
     source = SETTINGS_FILE.read_text()
-    names = set(re.findall(r"\benv(?:\.\w+)?\(\s*[\"']([A-Z][A-Z0-9_]*)[\"']", source))
+    names = set(re.findall(r"\benv(?:\.\w+|_rate)?\(\s*[\"']([A-Z][A-Z0-9_]*)[\"']", source))
     for name in re.findall(r"\benv_secret\(\s*[\"']([A-Z][A-Z0-9_]*)[\"']", source):
         names |= {name, f"{name}_FILE"}
     return names

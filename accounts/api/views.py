@@ -92,6 +92,8 @@ class MembershipViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def perform_update(self, serializer):
+        if "role" not in serializer.validated_data:  # a PATCH naming nothing changes nothing
+            return
         try:
             serializer.instance = services.change_role(
                 serializer.instance, role=serializer.validated_data["role"], actor=self.request.user

@@ -7,7 +7,7 @@ from django.utils.translation import gettext
 from rest_framework import serializers
 
 from accounts.api.fields import VisibleField
-from accounts.models import User
+from accounts.models import LONG_TEXT_MAX_LENGTH, User
 from accounts.permissions import roles_by_group
 from campaigns import services
 from campaigns.models import (
@@ -165,7 +165,7 @@ class TargetSerializer(serializers.ModelSerializer):
 
 class AdvanceSerializer(serializers.Serializer):
     to_status = serializers.ChoiceField(choices=Target.Status.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=LONG_TEXT_MAX_LENGTH)
     interaction = VisibleField(Interaction, required=False, allow_null=True, default=None)
     evidence = VisibleField(EvidenceRecord, required=False, allow_null=True, default=None)
 
@@ -199,7 +199,7 @@ class InteractionSerializer(serializers.ModelSerializer):
     attachments = InteractionAttachmentSerializer(many=True, read_only=True)
     move_to = serializers.ChoiceField(choices=Target.Status.choices, required=False, write_only=True,
                                       help_text="Also move the target to this status, justified by this interaction.")
-    note = serializers.CharField(required=False, allow_blank=True, write_only=True)
+    note = serializers.CharField(required=False, allow_blank=True, write_only=True, max_length=LONG_TEXT_MAX_LENGTH)
 
     class Meta:
         model = Interaction

@@ -15,6 +15,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
+from rest_framework.settings import api_settings
 
 from accounts.models import Group
 from accounts.permissions import Action, GroupRolePermission, can
@@ -39,6 +40,7 @@ from campaigns.filters import (
     TaskFilterSet,
 )
 from campaigns.models import AskBatch, BriefingPack, Campaign, Interaction, InteractionAttachment, Target, Task
+from config.api import UploadRateThrottle
 from evidence.api.serializers import AttachmentUploadSerializer
 
 
@@ -137,7 +139,9 @@ class InteractionViewSet(RecheckedWrites, mixins.CreateModelMixin, viewsets.Read
     @extend_schema(methods=["get"], responses=InteractionAttachmentSerializer(many=True))
     @extend_schema(methods=["post"], request={"multipart/form-data": AttachmentUploadSerializer},
                    responses={201: InteractionAttachmentSerializer})
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser])
+    # One list, not pages (pagination_class=None also keeps the schema from describing pages).
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser], pagination_class=None,
+            throttle_classes=[*api_settings.DEFAULT_THROTTLE_CLASSES, UploadRateThrottle])
     def attachments(self, request, pk=None):
         """The interaction's files. POST a `file` to add one; a refused file says why."""
         interaction = self.get_object()

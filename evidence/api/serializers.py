@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from accounts.api.fields import VisibleField
-from accounts.models import Group
+from accounts.models import LONG_TEXT_MAX_LENGTH, Group
 from accounts.permissions import Action, ensure_can
 from accounts.scoping import LARGEST_ID
 from campaigns.models import Target
@@ -96,9 +96,9 @@ class InstitutionSerializer(serializers.ModelSerializer):
     sectors = serializers.SlugRelatedField(slug_field="slug", many=True, queryset=Sector.objects.all(),
                                            required=False)
     parent = VisibleInstitutionField(directory_only=True, allow_null=True, required=False)
-    aliases = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
-    products = serializers.ListField(child=serializers.CharField(max_length=300), required=False)
-    people = serializers.ListField(child=serializers.CharField(max_length=300), required=False)
+    aliases = serializers.ListField(child=serializers.CharField(max_length=200), required=False, max_length=100)
+    products = serializers.ListField(child=serializers.CharField(max_length=300), required=False, max_length=100)
+    people = serializers.ListField(child=serializers.CharField(max_length=300), required=False, max_length=100)
     only_for_group = GroupChoiceField(
         source="added_by_group", required=False, allow_null=True,
         help_text="A group of yours, for an institution only that group sees (any member who logs evidence may add "
@@ -289,7 +289,7 @@ def _django_errors_as_400(function, *args, **kwargs):
 
 
 class RejectSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=LONG_TEXT_MAX_LENGTH)
 
 
 class ShareSerializer(serializers.Serializer):

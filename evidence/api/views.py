@@ -8,8 +8,10 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
+from rest_framework.settings import api_settings
 
 from accounts.permissions import Action, GroupRolePermission, can, can_in_any_group
+from config.api import UploadRateThrottle
 from evidence import records, services
 from evidence.api.serializers import (
     AttachmentSerializer,
@@ -214,7 +216,9 @@ class EvidenceRecordViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, vi
     @extend_schema(methods=["get"], responses=AttachmentSerializer(many=True))
     @extend_schema(methods=["post"], request={"multipart/form-data": AttachmentUploadSerializer},
                    responses={201: AttachmentSerializer})
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser])
+    # One list, not pages (pagination_class=None also keeps the schema from describing pages).
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser], pagination_class=None,
+            throttle_classes=[*api_settings.DEFAULT_THROTTLE_CLASSES, UploadRateThrottle])
     def attachments(self, request, pk=None):
         """The record's files (its own group only). POST a `file` to add one; refused files say why."""
         record = self.get_object()
