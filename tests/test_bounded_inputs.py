@@ -163,11 +163,11 @@ def test_it_throttles_anonymous_api_requests_per_address(client, low_rates):
     low_rates.TRUSTED_PROXY_COUNT = 1
     ask = {"username": "nobody", "password": "wrong"}
     for _ in range(2):
-        assert client.post("/api/auth/token/", ask, HTTP_X_FORWARDED_FOR="203.0.113.5").status_code == 400
+        assert client.post("/api/auth/token/", ask, HTTP_X_FORWARDED_FOR="203.0.113.5").status_code == 401
     response = client.post("/api/auth/token/", ask, HTTP_X_FORWARDED_FOR="203.0.113.5")
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
-    assert client.post("/api/auth/token/", ask, HTTP_X_FORWARDED_FOR="203.0.113.6").status_code == 400
+    assert client.post("/api/auth/token/", ask, HTTP_X_FORWARDED_FOR="203.0.113.6").status_code == 401
 
 
 def test_it_throttles_the_verify_page_per_address(client, low_rates):
