@@ -1,6 +1,5 @@
 """Changes to groups and memberships. Each is one transaction that also writes its audit row."""
 
-import csv
 import json
 from datetime import UTC
 
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import record_change
 from accounts.models import Group, Invitation, Membership, Role, User, WorkerCheck
 from accounts.permissions import forget_roles
+from config.spreadsheets import CsvWriter
 
 
 def _ensure_a_coordinator_remains(membership, new_role=None):
@@ -169,14 +169,14 @@ def set_listed_for_sharing(group, *, listed, actor):
 
 def export_audit_log(group, entries, *, actor, out):
     """Write `entries` to `out` as CSV, and record that the log was exported (itself a sensitive action)."""
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     writer.writerow(["time (UTC)", "action", "actor", "object type", "object id", "object", "before", "after"])
     count = 0
     for entry in entries.iterator(chunk_size=500):
         writer.writerow([
             entry.created_at.astimezone(UTC).isoformat(timespec="seconds"), entry.action,
             entry.actor.username if entry.actor else "", entry.object_type, entry.object_id,
-            _spreadsheet_safe(entry.object_repr), _json_or_blank(entry.before), _json_or_blank(entry.after),
+            entry.object_repr, _json_or_blank(entry.before), _json_or_blank(entry.after),
         ])
         count += 1
     record_change(actor=actor, obj=group, action="audit.exported", after={"entries": count})
@@ -184,9 +184,4 @@ def export_audit_log(group, entries, *, actor, out):
 
 
 def _json_or_blank(value):
-    return "" if value is None else _spreadsheet_safe(json.dumps(value, ensure_ascii=False, sort_keys=True))
-
-
-def _spreadsheet_safe(text):
-    # A cell starting with = + - @ is run as a formula by spreadsheet programs; names come from members.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)

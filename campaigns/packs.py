@@ -28,7 +28,6 @@ a local scratch folder, saves it to private storage through Django's storage API
 to its final name when complete, and only then marks the row READY. No request and no Celery here.
 """
 
-import csv
 import hashlib
 import json
 import logging
@@ -54,6 +53,7 @@ from django.utils.translation import gettext
 
 from accounts.permissions import Action, can
 from campaigns.models import BriefingPack, Interaction, StanceChange, Target, TargetEvidence
+from config.spreadsheets import CsvWriter, xlsx_row
 
 logger = logging.getLogger(__name__)
 
@@ -70,11 +70,6 @@ STALE_AFTER = timedelta(minutes=10)
 # The verify page reads at most this much from an uploaded ZIP (a zip bomb only costs CPU up to here).
 VERIFY_MAX_UNPACKED = 4 * 1024**3
 VERIFY_MAX_MEMBERS = 20_000
-# Cells of a spreadsheet that start like a formula are prefixed with a quote, so Excel or LibreOffice show them
-# as text instead of running them (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_NOT_XML = str.maketrans({c: None for c in [*range(0, 9), 11, 12, *range(14, 32)]})
-XLSX_MAX_CELL = 32_767
 
 # Errors that go away by themselves (the database or the storage briefly unreachable): the task tries again later.
 TRANSIENT_ERRORS = (OperationalError, ConnectionError, TimeoutError)
@@ -399,21 +394,13 @@ TARGET_COLUMNS = ["id", "url", "campaign", "campaign_url", "institution", "insti
                   "last_interaction"]
 
 
-def neutralise(value):
-    """A cell's text as a spreadsheet must show it: never a formula."""
-    if value is None:
-        return ""
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def write_csv(path, columns, rows):
     # UTF-8 with a byte-order mark, or Excel reads the Chinese text as Latin-1.
     with open(path, "w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.writer(handle)
+        writer = CsvWriter(handle)
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([neutralise(row.get(column)) for column in columns])
+            writer.writerow([row.get(column) for column in columns])
 
 
 def write_xlsx(path, title, columns, rows):
@@ -423,7 +410,7 @@ def write_xlsx(path, title, columns, rows):
     sheet = workbook.create_sheet(title)
     sheet.append(columns)
     for row in rows:
-        sheet.append([neutralise(row.get(column)).translate(_NOT_XML)[:XLSX_MAX_CELL] for column in columns])
+        sheet.append(xlsx_row([row.get(column) for column in columns]))
     workbook.save(path)
 
 
