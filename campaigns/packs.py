@@ -47,12 +47,13 @@ from django.db.models import F, Prefetch, Q
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.crypto import constant_time_compare
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext
 
 from accounts.permissions import Action, can
 from campaigns.models import BriefingPack, Interaction, StanceChange, Target, TargetEvidence
+from config import signatures
 from config.spreadsheets import CsvWriter, xlsx_row
 
 logger = logging.getLogger(__name__)
@@ -60,9 +61,7 @@ logger = logging.getLogger(__name__)
 MANIFEST_FORMAT = "disentangle-briefing-pack"
 MANIFEST_VERSION = 1
 MANIFEST_NAME = "manifest.json"
-SIGNATURE_ALGORITHM = "HMAC-SHA256"
 SIGNATURE_SALT = "disentangle.campaigns.packs.manifest"
-SIGNATURE_KEY = "the site's key: salted_hmac(SECRET_KEY, salt 'disentangle.campaigns.packs.manifest')"
 STORAGE_FOLDER = "packs"
 # A run still RUNNING this long after it started has lost its worker for good (a dead worker's message comes back
 # within a minute and claims the row again, which restarts this clock).
@@ -528,29 +527,12 @@ def build_manifest(content, entries, *, pack, generated_at):
     }
 
 
-def _canonical(manifest):
-    unsigned = {key: value for key, value in manifest.items() if key != "signature"}
-    return json.dumps(unsigned, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _mac(manifest, secret):
-    return salted_hmac(SIGNATURE_SALT, _canonical(manifest), secret=secret, algorithm="sha256").hexdigest()
-
-
 def sign(manifest):
-    return {**manifest, "signature": {"algorithm": SIGNATURE_ALGORITHM, "key": SIGNATURE_KEY,
-                                      "value": _mac(manifest, settings.SECRET_KEY)}}
+    return signatures.sign(manifest, salt=SIGNATURE_SALT)
 
 
 def signature_is_valid(manifest):
-    signature = manifest.get("signature") if isinstance(manifest, dict) else None
-    if not isinstance(signature, dict) or signature.get("algorithm") != SIGNATURE_ALGORITHM:
-        return False
-    value = signature.get("value")
-    if not isinstance(value, str):
-        return False
-    return any(constant_time_compare(value, _mac(manifest, secret))
-               for secret in [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])])
+    return signatures.signature_is_valid(manifest, salt=SIGNATURE_SALT)
 
 
 @dataclass
