@@ -24,8 +24,9 @@ them only inside the group) and the names of institutions another group keeps to
 The build runs in the worker (campaigns.tasks.build_briefing_pack). It claims the row with a conditional update
 and a fresh token; only the holder of the current token reports progress or finishes, so a run whose claim was
 taken over (its worker was presumed dead and the message handed out again) changes nothing. It writes the ZIP in
-a local scratch folder, saves it to private storage through Django's storage API under a temporary name, moves it
-to its final name when complete, and only then marks the row READY. No request and no Celery here.
+a local scratch folder (config.scratch, swept if the worker is killed), saves it to private storage through
+Django's storage API under a temporary name, moves it to its final name when complete, and only then marks the row
+READY. No request and no Celery here.
 """
 
 import hashlib
@@ -33,7 +34,6 @@ import json
 import logging
 import os
 import secrets
-import tempfile
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -53,7 +53,7 @@ from django.utils.translation import gettext
 
 from accounts.permissions import Action, can
 from campaigns.models import BriefingPack, Interaction, StanceChange, Target, TargetEvidence
-from config import signatures
+from config import scratch, signatures
 from config.spreadsheets import CsvWriter, xlsx_row
 
 logger = logging.getLogger(__name__)
@@ -463,7 +463,7 @@ def write_pack(content, folder, progress, *, pack, generated_at):
     def local(name):
         return os.path.join(folder, name)
 
-    render_pdf(content.briefing, local("briefing.pdf"))
+    render_pdf(content.briefing, local("briefing.pdf"), scratch=folder)
     files.append(("briefing.pdf", local("briefing.pdf")))
     progress.step("pdf")
     render_docx(content.briefing, local("briefing.docx"))
@@ -734,8 +734,10 @@ def build(pack_id):
     if pack is None:
         return None
     storage = private_storage()
-    # Nothing of a pack that is not ready is kept: whatever an earlier run left (a partial upload) goes.
+    # Nothing of a pack that is not ready is kept: whatever an earlier run left (a partial upload, its scratch
+    # folder if its worker was killed) goes.
     remove_files(storage, pack.pk)
+    scratch.sweep(f"pack-{pack.pk}-", older_than=None)
     stored = []
     try:
         user = pack.requested_by
@@ -746,8 +748,8 @@ def build(pack_id):
         # Steps: read, PDF, DOCX, two tables, each attachment, manifest, stored.
         progress = Progress(pack.pk, token, total=7 + len(content.attachments))
         progress.step("collected")
-        with tempfile.TemporaryDirectory(prefix="briefing-pack-") as scratch:
-            zip_path = write_pack(content, scratch, progress, pack=pack, generated_at=generated_at)
+        with scratch.folder(f"pack-{pack.pk}-{token}") as folder:
+            zip_path = write_pack(content, folder, progress, pack=pack, generated_at=generated_at)
             digest, size = file_digest(zip_path)
             with open(zip_path, "rb") as handle:
                 stored.append(storage.save(f"{_folder(pack.pk)}/partial-{token}.zip", File(handle)))

@@ -307,6 +307,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Jobs' scratch files (config.scratch), swept by the next run and the hourly clean-up if a worker is killed.
+SCRATCH_DIR = env.str("SCRATCH_DIR", default=str(VAR_DIR / "scratch"))
 # Periodic jobs, run by `celery -A config beat` (started by `make run` and the compose file's beat service).
 CELERY_BEAT_SCHEDULE = {
     "delete-stale-import-uploads": {"task": "evidence.tasks.delete_stale_import_uploads", "schedule": 3600},
