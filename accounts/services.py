@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import record_change
 from accounts.models import Group, Invitation, Membership, Role, User, WorkerCheck
 from accounts.permissions import forget_roles
+from config.celery import enqueue
 from config.spreadsheets import CsvWriter
 
 
@@ -116,17 +117,14 @@ def request_worker_check(group, *, actor):
     """Create the row and hand its id to the worker once the row is committed."""
     from accounts.tasks import run_worker_check
 
-    def enqueue():
-        try:
-            run_worker_check.delay(check.pk)
-        except Exception as exc:  # the broker is unreachable: say so on the row instead of waiting forever
-            WorkerCheck.objects.filter(pk=check.pk).update(
-                status=WorkerCheck.Status.FAILED,
-                error=_("The job queue could not be reached: %(error)s") % {"error": exc})
+    def fail(reason):  # the broker is unreachable: say so on the row instead of waiting forever
+        WorkerCheck.objects.filter(pk=check.pk).update(status=WorkerCheck.Status.FAILED, error=reason)
 
     with transaction.atomic():
         check = WorkerCheck.objects.create(group=group, requested_by=actor)
-        transaction.on_commit(enqueue)
+        transaction.on_commit(lambda: enqueue(run_worker_check, check.pk, fail=fail))
+    # Sent (or failed) once committed: what the caller shows is the row as it is now, not as it was created.
+    check.refresh_from_db()
     return check
 
 

@@ -300,11 +300,15 @@ if not CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < CELERY_VISIBILITY_
     raise ImproperlyConfigured(
         "CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < CELERY_VISIBILITY_TIMEOUT must hold, or a task "
         "still running is handed to a second worker.")
+# A request that starts a job waits at most this long on a dead Redis before the job's row says it failed
+# (config.celery.enqueue sends without retries).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
     "unacked_restore_interval": CELERY_UNACKED_RESTORE_INTERVAL,
     # Scan Redis at every sweep, not every tenth (kombu's default throttle).
     "unacked_restore_throttle": 1,
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Jobs' scratch files (config.scratch), swept by the next run and the hourly clean-up if a worker is killed.
