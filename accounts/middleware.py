@@ -46,8 +46,13 @@ class IdleSessionTimeoutMiddleware:
                     "You were signed out after %(minutes)s minute without activity.",
                     "You were signed out after %(minutes)s minutes without activity.", minutes) % {"minutes": minutes})
             elif not isinstance(last, int) or now - last >= ACTIVITY_RESOLUTION:
-                request.session[LAST_ACTIVITY_KEY] = now
+                mark_active(request.session, now)
         return self.get_response(request)
+
+
+def mark_active(session, now=None):
+    """Start the idle clock again; signing in starts it (accounts.receivers), so a first request writes nothing."""
+    session[LAST_ACTIVITY_KEY] = int(time.time()) if now is None else now
 
 
 def two_factor_missing(user):
