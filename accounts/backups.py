@@ -7,6 +7,20 @@ The archive holds `manifest.json`, `data.json` (Django's JSON serialisation, row
 the members' password hashes and every protected source. Sharing with other groups is not kept (those groups are
 not in the archive); the shared reference data the group's rows point to (the report, the directory) is, so that an
 empty site can take it, and rows the site already has are left as they are.
+
+The manifest is signed with the site's key (config.signatures: an HMAC keyed with salted_hmac on SECRET_KEY and a
+salt of its own, the same scheme as briefing packs, so that the change to public-key signatures another issue plans
+replaces both at once). The hashes alone proved nothing: anyone can edit data.json and recompute them. A restore
+refuses an unsigned archive or one whose signature does not match, before reading anything else, so only an
+archive this site wrote (or a site with the same SECRET_KEY, e.g. the rebuilt server) can be restored. Why not a
+dedicated BACKUP_SIGNING_KEY: SECRET_KEY must be kept for a disaster restore anyway (sessions, packs), rotating it
+keeps old archives valid through SECRET_KEY_FALLBACKS, and a second key would be one more secret to lose. The
+cost: a site with another SECRET_KEY cannot restore the archive, which is the point.
+
+Nobody becomes site staff through an archive: the export writes every account as a plain one (no staff or
+superuser flag, no site permissions or permission groups), and the restore clears those again whatever the archive
+says (an archive signed by an older version may carry them), and reports how many it cleared. Refusing such an
+archive instead would make a group whose coordinator is also site staff impossible to restore.
 """
 
 import datetime
@@ -27,9 +41,14 @@ from django.utils import timezone
 
 from accounts.audit import record_change
 from accounts.models import AuditEntry, Group, Invitation, Membership, WorkerCheck
+from config import signatures
 
 FORMAT = "disentangle-group-backup"
 VERSION = 1
+SIGNATURE_SALT = "disentangle.accounts.backups.manifest"
+# What makes an account more than a member; never written to an archive nor taken from one.
+SITE_POWERS = {"is_staff": False, "is_superuser": False}
+SITE_POWER_RELATIONS = ("groups", "user_permissions")
 
 
 class BackupError(Exception):
@@ -156,13 +175,23 @@ class ExportSummary:
     files: int = 0
 
 
-def _without_other_groups(group, serialized):
-    """Keep sharing out of the archive: it names other groups, which a restore cannot have."""
+def _without_other_groups_or_site_powers(group, serialized):
+    """
+    Keep sharing out of the archive: it names other groups, which a restore cannot have. And site powers: an
+    archive makes members, never staff.
+    """
+    user_label = get_user_model()._meta.label_lower
     for entry in serialized:
         if entry["model"] == "evidence.evidencerecord":
             entry["fields"]["shared_with"] = []
             entry["fields"]["shared_with_everyone"] = False
+        elif entry["model"] == user_label:
+            entry["fields"].update(SITE_POWERS, **{name: [] for name in SITE_POWER_RELATIONS})
     return serialized
+
+
+def sign_manifest(manifest):
+    return signatures.sign(manifest, salt=SIGNATURE_SALT)
 
 
 class _ExactJSONEncoder(DjangoJSONEncoder):
@@ -181,7 +210,8 @@ def export_group(group, destination):
     people = _people(group, owned)
     rows = [*shared, *people, *_second_factors(people), *owned]
     data = serializers.serialize("json", rows, use_natural_foreign_keys=True, cls=_ExactJSONEncoder)
-    data = json.dumps(_without_other_groups(group, json.loads(data)), ensure_ascii=False, indent=1).encode()
+    data = json.dumps(_without_other_groups_or_site_powers(group, json.loads(data)), ensure_ascii=False,
+                      indent=1).encode()
 
     summary = ExportSummary()
     for row in rows:
@@ -207,7 +237,7 @@ def export_group(group, destination):
             "data": {"path": "data.json", "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)},
             "files": files,
         }
-        archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+        archive.writestr("manifest.json", json.dumps(sign_manifest(manifest), ensure_ascii=False, indent=1))
     summary.files = len(files)
     # A copy of everything the group has left the site: its coordinators see that in the audit log.
     record_change(actor=None, obj=group, action="group.exported", group=group,
@@ -234,8 +264,14 @@ def _read_archive(source):
             manifest = json.loads(archive.read("manifest.json"))
         except (KeyError, ValueError) as exc:
             raise BackupError("The archive has no readable manifest.json.") from exc
-        if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
             raise BackupError("The archive is not a group backup of this version.")
+        # Before anything else is read: a hash proves nothing that whoever changed the data could not recompute.
+        if not signatures.is_signed(manifest):
+            raise BackupError("The archive is not signed. Nothing was restored.")
+        if not signatures.signature_is_valid(manifest, salt=SIGNATURE_SALT):
+            raise BackupError("The archive's signature does not match: it was not written by this site, or it was "
+                              "changed since. Nothing was restored.")
         wanted = [manifest["data"], *manifest.get("files", [])]
         contents, damaged = {}, []
         for entry in wanted:
@@ -284,6 +320,20 @@ class RestoreSummary:
     dropped_links: int = 0
     dropped_moves: int = 0
     unlinked_moves: int = 0
+    # Accounts the archive marked as site staff or superusers, or with site permissions: restored as plain ones.
+    powers_cleared: int = 0
+
+
+def _as_plain_account(item):
+    """Clear what would make a restored account more than a member; True if the archive asked for any of it."""
+    user = item.object
+    asked = any(getattr(user, name) for name in SITE_POWERS) or any(
+        item.m2m_data.get(name) for name in SITE_POWER_RELATIONS)
+    for name, value in SITE_POWERS.items():
+        setattr(user, name, value)
+    for name in SITE_POWER_RELATIONS:
+        item.m2m_data[name] = []
+    return asked
 
 
 def import_group(source):
@@ -327,6 +377,8 @@ def import_group(source):
                 if existing is not None or (model is User and User.objects.filter(username=obj.username).exists()):
                     raise BackupError(f"This site already has {model._meta.verbose_name} “{obj}”; restore onto a site "
                                       f"without the group.")
+                if model is User:
+                    summary.powers_cleared += _as_plain_account(item)
                 item.save()
                 restored_models.add(model)
             _reset_sequences(restored_models)

@@ -1,10 +1,53 @@
+import time
+
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.scoping import SecondFactorOwed
+
+# When the session was last used (seconds since the epoch), and how stale that may get before it is written again.
+LAST_ACTIVITY_KEY = "last_activity"
+ACTIVITY_RESOLUTION = 60
+
+
+class IdleSessionTimeoutMiddleware:
+    """
+    Sign out a session unused for longer than SESSION_IDLE_TIMEOUT seconds: a computer left signed in (in an
+    office, a café, a seized laptop) stops showing the group's data. The next request finds the person signed out;
+    pages then ask them to sign in again (coming back to the page they wanted), the API answers as to anyone.
+
+    The last use is kept in the session and written at most once a minute, not on every request as
+    SESSION_SAVE_EVERY_REQUEST would (one UPDATE per request, HTMX partials and progress polls included); the
+    timeout is therefore exact to within a minute. Progress polls do count as use, but they stop when their job
+    finishes, within a minute or so. Token-authenticated API calls have no session and are not concerned.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            last = request.session.get(LAST_ACTIVITY_KEY)
+            if isinstance(last, int) and now - last > settings.SESSION_IDLE_TIMEOUT:
+                logout(request)
+                minutes = settings.SESSION_IDLE_TIMEOUT // 60
+                messages.info(request, ngettext(
+                    "You were signed out after %(minutes)s minute without activity.",
+                    "You were signed out after %(minutes)s minutes without activity.", minutes) % {"minutes": minutes})
+            elif not isinstance(last, int) or now - last >= ACTIVITY_RESOLUTION:
+                mark_active(request.session, now)
+        return self.get_response(request)
+
+
+def mark_active(session, now=None):
+    """Start the idle clock again; signing in starts it (accounts.receivers), so a first request writes nothing."""
+    session[LAST_ACTIVITY_KEY] = int(time.time()) if now is None else now
 
 
 class SecondFactorOwedMiddleware:

@@ -9,6 +9,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.signals import authentication_failed, authenticator_added, authenticator_removed, authenticator_reset
 from axes.signals import user_locked_out
 from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in as session_signed_in
 from django.contrib.auth.signals import user_login_failed
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
@@ -28,6 +29,14 @@ def _user_named(username):
 @receiver(user_logged_in, dispatch_uid="audit-signed-in")
 def audit_signed_in(sender, request, user, **kwargs):
     record_account_event(user=user, action="auth.signed_in")
+
+
+@receiver(session_signed_in, dispatch_uid="start-the-idle-clock")
+def start_the_idle_clock(sender, request, user, **kwargs):
+    from accounts.middleware import mark_active
+
+    if request is not None and hasattr(request, "session"):
+        mark_active(request.session)
 
 
 @receiver(user_login_failed, dispatch_uid="audit-sign-in-failed")

@@ -1,6 +1,5 @@
 """Changes to groups and memberships. Each is one transaction that also writes its audit row."""
 
-import csv
 import json
 from datetime import UTC, timedelta
 
@@ -15,6 +14,8 @@ from django.utils.translation import gettext as _
 from accounts.audit import record_account_event, record_change
 from accounts.models import ApiToken, Group, Invitation, Membership, Role, WorkerCheck
 from accounts.permissions import Action, ensure_can, forget_roles
+from config.celery import enqueue
+from config.spreadsheets import CsvWriter
 
 
 def _ensure_a_coordinator_remains(membership, new_role=None):
@@ -217,18 +218,15 @@ def request_worker_check(group, *, actor):
     """Create the row and hand its id to the worker once the row is committed."""
     from accounts.tasks import run_worker_check
 
-    def enqueue():
-        try:
-            run_worker_check.delay(check.pk)
-        except Exception as exc:  # the broker is unreachable: say so on the row instead of waiting forever
-            WorkerCheck.objects.filter(pk=check.pk).update(
-                status=WorkerCheck.Status.FAILED,
-                error=_("The job queue could not be reached: %(error)s") % {"error": exc})
+    def fail(reason):  # the broker is unreachable: say so on the row instead of waiting forever
+        WorkerCheck.objects.filter(pk=check.pk).update(status=WorkerCheck.Status.FAILED, error=reason)
 
     ensure_can(actor, Action.CHECK_WORKER, group)
     with transaction.atomic():
         check = WorkerCheck.objects.create(group=group, requested_by=actor)
-        transaction.on_commit(enqueue)
+        transaction.on_commit(lambda: enqueue(run_worker_check, check.pk, fail=fail))
+    # Sent (or failed) once committed: what the caller shows is the row as it is now, not as it was created.
+    check.refresh_from_db()
     return check
 
 
@@ -269,7 +267,7 @@ def set_listed_for_sharing(group, *, listed, actor):
 
 def export_audit_log(group, entries, *, actor, out):
     """Write `entries` to `out` as CSV, and record that the log was exported (itself a sensitive action)."""
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     writer.writerow(["time (UTC)", "action", "actor", "object type", "object id", "object", "before", "after",
                      "API token"])
     count = 0
@@ -277,8 +275,8 @@ def export_audit_log(group, entries, *, actor, out):
         writer.writerow([
             entry.created_at.astimezone(UTC).isoformat(timespec="seconds"), entry.action,
             entry.actor.username if entry.actor else "", entry.object_type, entry.object_id,
-            _spreadsheet_safe(entry.object_repr), _json_or_blank(entry.before), _json_or_blank(entry.after),
-            _spreadsheet_safe(f"{entry.via_token_name} ({entry.via_token_id})") if entry.via_token_id else "",
+            entry.object_repr, _json_or_blank(entry.before), _json_or_blank(entry.after),
+            f"{entry.via_token_name} ({entry.via_token_id})" if entry.via_token_id else "",
         ])
         count += 1
     record_change(actor=actor, obj=group, action="audit.exported", after={"entries": count})
@@ -286,9 +284,4 @@ def export_audit_log(group, entries, *, actor, out):
 
 
 def _json_or_blank(value):
-    return "" if value is None else _spreadsheet_safe(json.dumps(value, ensure_ascii=False, sort_keys=True))
-
-
-def _spreadsheet_safe(text):
-    # A cell starting with = + - @ is run as a formula by spreadsheet programs; names come from members.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)

@@ -24,17 +24,16 @@ them only inside the group) and the names of institutions another group keeps to
 The build runs in the worker (campaigns.tasks.build_briefing_pack). It claims the row with a conditional update
 and a fresh token; only the holder of the current token reports progress or finishes, so a run whose claim was
 taken over (its worker was presumed dead and the message handed out again) changes nothing. It writes the ZIP in
-a local scratch folder, saves it to private storage through Django's storage API under a temporary name, moves it
-to its final name when complete, and only then marks the row READY. No request and no Celery here.
+a local scratch folder (config.scratch, swept if the worker is killed), saves it to private storage through
+Django's storage API under a temporary name, moves it to its final name when complete, and only then marks the row
+READY. No request and no Celery here.
 """
 
-import csv
 import hashlib
 import json
 import logging
 import os
 import secrets
-import tempfile
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -48,12 +47,14 @@ from django.db.models import F, Prefetch, Q
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.crypto import constant_time_compare
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext
 
 from accounts.permissions import Action, can
 from campaigns.models import BriefingPack, Interaction, StanceChange, Target, TargetEvidence
+from config import scratch, signatures
+from config.spreadsheets import CsvWriter, xlsx_row
 from evidence import disclosure
 
 logger = logging.getLogger(__name__)
@@ -61,20 +62,13 @@ logger = logging.getLogger(__name__)
 MANIFEST_FORMAT = "disentangle-briefing-pack"
 MANIFEST_VERSION = 1
 MANIFEST_NAME = "manifest.json"
-SIGNATURE_ALGORITHM = "HMAC-SHA256"
 SIGNATURE_SALT = "disentangle.campaigns.packs.manifest"
-SIGNATURE_KEY = "the site's key: salted_hmac(SECRET_KEY, salt 'disentangle.campaigns.packs.manifest')"
 STORAGE_FOLDER = "packs"
 # A run still RUNNING this long after it started has lost its worker for good (a dead worker's message comes back
 # within a minute and claims the row again, which restarts this clock).
 STALE_AFTER = timedelta(minutes=10)
 # The verify page refuses a ZIP of more files than this; how much it unpacks is in settings (PACK_VERIFY_MAX_*).
 VERIFY_MAX_MEMBERS = 20_000
-# Cells of a spreadsheet that start like a formula are prefixed with a quote, so Excel or LibreOffice show them
-# as text instead of running them (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_NOT_XML = str.maketrans({c: None for c in [*range(0, 9), 11, 12, *range(14, 32)]})
-XLSX_MAX_CELL = 32_767
 
 # Errors that go away by themselves (the database or the storage briefly unreachable): the task tries again later.
 TRANSIENT_ERRORS = (OperationalError, ConnectionError, TimeoutError)
@@ -392,21 +386,13 @@ TARGET_COLUMNS = ["id", "url", "campaign", "campaign_url", "institution", "insti
                   "last_interaction"]
 
 
-def neutralise(value):
-    """A cell's text as a spreadsheet must show it: never a formula."""
-    if value is None:
-        return ""
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def write_csv(path, columns, rows):
     # UTF-8 with a byte-order mark, or Excel reads the Chinese text as Latin-1.
     with open(path, "w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.writer(handle)
+        writer = CsvWriter(handle)
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([neutralise(row.get(column)) for column in columns])
+            writer.writerow([row.get(column) for column in columns])
 
 
 def write_xlsx(path, title, columns, rows):
@@ -416,7 +402,7 @@ def write_xlsx(path, title, columns, rows):
     sheet = workbook.create_sheet(title)
     sheet.append(columns)
     for row in rows:
-        sheet.append([neutralise(row.get(column)).translate(_NOT_XML)[:XLSX_MAX_CELL] for column in columns])
+        sheet.append(xlsx_row([row.get(column) for column in columns]))
     workbook.save(path)
 
 
@@ -470,7 +456,7 @@ def write_pack(content, folder, progress, *, pack, generated_at):
     def local(name):
         return os.path.join(folder, name)
 
-    render_pdf(content.briefing, local("briefing.pdf"))
+    render_pdf(content.briefing, local("briefing.pdf"), scratch=folder)
     files.append(("briefing.pdf", local("briefing.pdf")))
     progress.step("pdf")
     render_docx(content.briefing, local("briefing.docx"))
@@ -534,29 +520,12 @@ def build_manifest(content, entries, *, pack, generated_at):
     }
 
 
-def _canonical(manifest):
-    unsigned = {key: value for key, value in manifest.items() if key != "signature"}
-    return json.dumps(unsigned, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _mac(manifest, secret):
-    return salted_hmac(SIGNATURE_SALT, _canonical(manifest), secret=secret, algorithm="sha256").hexdigest()
-
-
 def sign(manifest):
-    return {**manifest, "signature": {"algorithm": SIGNATURE_ALGORITHM, "key": SIGNATURE_KEY,
-                                      "value": _mac(manifest, settings.SECRET_KEY)}}
+    return signatures.sign(manifest, salt=SIGNATURE_SALT)
 
 
 def signature_is_valid(manifest):
-    signature = manifest.get("signature") if isinstance(manifest, dict) else None
-    if not isinstance(signature, dict) or signature.get("algorithm") != SIGNATURE_ALGORITHM:
-        return False
-    value = signature.get("value")
-    if not isinstance(value, str):
-        return False
-    return any(constant_time_compare(value, _mac(manifest, secret))
-               for secret in [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])])
+    return signatures.signature_is_valid(manifest, salt=SIGNATURE_SALT)
 
 
 @dataclass
@@ -763,8 +732,10 @@ def build(pack_id):
     if pack is None:
         return None
     storage = private_storage()
-    # Nothing of a pack that is not ready is kept: whatever an earlier run left (a partial upload) goes.
+    # Nothing of a pack that is not ready is kept: whatever an earlier run left (a partial upload, its scratch
+    # folder if its worker was killed) goes.
     remove_files(storage, pack.pk)
+    scratch.sweep(f"pack-{pack.pk}-", older_than=None)
     stored = []
     try:
         user = pack.requested_by
@@ -775,8 +746,8 @@ def build(pack_id):
         # Steps: read, PDF, DOCX, two tables, each attachment, manifest, stored.
         progress = Progress(pack.pk, token, total=7 + len(content.attachments))
         progress.step("collected")
-        with tempfile.TemporaryDirectory(prefix="briefing-pack-") as scratch:
-            zip_path = write_pack(content, scratch, progress, pack=pack, generated_at=generated_at)
+        with scratch.folder(f"pack-{pack.pk}-{token}") as folder:
+            zip_path = write_pack(content, folder, progress, pack=pack, generated_at=generated_at)
             digest, size = file_digest(zip_path)
             with open(zip_path, "rb") as handle:
                 stored.append(storage.save(f"{_folder(pack.pk)}/partial-{token}.zip", File(handle)))

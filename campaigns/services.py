@@ -420,11 +420,10 @@ def _pack_scope(group, actor, scope, campaign, target, institution, search_query
 def _enqueue_pack(pack_id):
     from campaigns import packs
     from campaigns.tasks import build_briefing_pack
+    from config.celery import enqueue
 
-    try:
-        build_briefing_pack.delay(pack_id)
-    except Exception as exc:  # the broker is unreachable: say so on the row, which can be retried later
-        packs.fail(pack_id, _("The job queue could not be reached: %(error)s") % {"error": exc})
+    # The broker unreachable: the row says so, and can be retried later.
+    enqueue(build_briefing_pack, pack_id, fail=lambda reason: packs.fail(pack_id, reason))
 
 
 @transaction.atomic

@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from campaigns import packs
 from campaigns.models import DigestDelivery, Target, Task
+from config import scratch
 
 logger = logging.getLogger(__name__)
 
@@ -109,5 +110,9 @@ def build_briefing_pack(self, pack_id):
 
 @shared_task
 def prune_expired_packs():
-    """Celery beat's hourly clean-up of expired packs (campaigns.packs.prune); safe to run any time, twice."""
+    """
+    Celery beat's hourly clean-up of expired packs (campaigns.packs.prune), and of the scratch files killed jobs
+    left behind (config.scratch.sweep); safe to run any time, twice.
+    """
+    scratch.sweep()
     return packs.prune()

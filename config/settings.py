@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "config.limits.RequestLimitsMiddleware",
     "accounts.middleware.RejectNulCharactersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.IdleSessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -310,13 +311,19 @@ if not CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < CELERY_VISIBILITY_
     raise ImproperlyConfigured(
         "CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < CELERY_VISIBILITY_TIMEOUT must hold, or a task "
         "still running is handed to a second worker.")
+# A request that starts a job waits at most this long on a dead Redis before the job's row says it failed
+# (config.celery.enqueue sends without retries).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
     "unacked_restore_interval": CELERY_UNACKED_RESTORE_INTERVAL,
     # Scan Redis at every sweep, not every tenth (kombu's default throttle).
     "unacked_restore_throttle": 1,
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Jobs' scratch files (config.scratch), swept by the next run and the hourly clean-up if a worker is killed.
+SCRATCH_DIR = env.str("SCRATCH_DIR", default=str(VAR_DIR / "scratch"))
 # Periodic jobs, run by `celery -A config beat` (started by `make run` and the compose file's beat service).
 CELERY_BEAT_SCHEDULE = {
     "delete-stale-import-uploads": {"task": "evidence.tasks.delete_stale_import_uploads", "schedule": 3600},
@@ -384,6 +391,10 @@ SPECTACULAR_SETTINGS = {
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# A session unused for this long is signed out (accounts.middleware.IdleSessionTimeoutMiddleware).
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=30) * 60
+if SESSION_IDLE_TIMEOUT < 60:
+    raise ImproperlyConfigured("SESSION_IDLE_TIMEOUT_MINUTES must be at least 1.")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -417,6 +428,10 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
+    # __Host-: browsers accept these cookies only if Secure, for Path=/ and without Domain, so neither a sibling
+    # subdomain nor a plain-http page can set or overwrite them. Development over http keeps the plain names.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 LOGGING = {
     "version": 1,

@@ -17,11 +17,12 @@ from config import embedded_redis
 _server = None
 _server_dir = None
 _media_dir = None
+_scratch_dir = None
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_load_initial_conftests(early_config, parser, args):
-    global _server, _server_dir, _media_dir
+    global _server, _server_dir, _media_dir, _scratch_dir
     worker_id = os.environ.get("PYTEST_XDIST_WORKER")
     inherited = os.environ.get("MEDIA_ROOT") == os.environ.get("DISENTANGLE_TEST_MEDIA_ROOT")
     if "MEDIA_ROOT" not in os.environ or (worker_id is not None and inherited):
@@ -31,6 +32,10 @@ def pytest_load_initial_conftests(early_config, parser, args):
         _media_dir = tempfile.mkdtemp(prefix="disentangle-test-media-")
         os.environ["MEDIA_ROOT"] = _media_dir
         os.environ["DISENTANGLE_TEST_MEDIA_ROOT"] = _media_dir
+    # Jobs' scratch folders: one folder per pytest process too, since a pack's run sweeps the folders of earlier
+    # runs of its id, and pack 1 of one xdist worker's database is not pack 1 of another's.
+    _scratch_dir = tempfile.mkdtemp(prefix="disentangle-test-scratch-")
+    os.environ["SCRATCH_DIR"] = _scratch_dir
     if worker_id is None and "REDIS_URL" not in os.environ:
         # xdist workers inherit this environment, so they all talk to the one server started here.
         _server_dir = Path(tempfile.mkdtemp(prefix="disentangle-test-redis-"))
@@ -47,6 +52,8 @@ def pytest_load_initial_conftests(early_config, parser, args):
 
 
 def pytest_unconfigure(config):
+    if _scratch_dir is not None:
+        shutil.rmtree(_scratch_dir, ignore_errors=True)
     if _media_dir is not None:
         shutil.rmtree(_media_dir, ignore_errors=True)
     if _server is not None:

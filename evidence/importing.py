@@ -596,16 +596,16 @@ def queue_import(group, *, actor, stored_file, file_name, only_valid_rows, row_c
                                             file_name=file_name, only_valid_rows=only_valid_rows,
                                             row_count=row_count)
         transaction.on_commit(lambda: _enqueue(job.pk))
+    job.refresh_from_db()  # failed already, if the queue could not be reached
     return job
 
 
 def _enqueue(import_id):
+    from config.celery import enqueue
     from evidence.tasks import import_evidence
 
-    try:
-        import_evidence.delay(import_id)
-    except Exception as exc:  # the broker is unreachable: say so on the row, which can be retried later
-        _fail(import_id, _("The job queue could not be reached: %(error)s") % {"error": exc})
+    # The broker unreachable: the row says so, and can be retried later.
+    enqueue(import_evidence, import_id, fail=lambda reason: _fail(import_id, reason))
 
 
 def _fail(import_id, error):

@@ -4,6 +4,7 @@ volunteers and vera only reads. bob coordinates "Beta Rights", another group; to
 """
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -175,3 +176,20 @@ def wait_for():
         pytest.fail(f"Timed out after {timeout}s: {message}")
 
     return wait
+
+
+@pytest.fixture
+def dead_broker(monkeypatch):
+    """The job queue is down: Celery's broker is an address where nothing listens."""
+    from config.celery import app
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"redis://127.0.0.1:{port}/0"
+    monkeypatch.setattr(app.conf, "broker_url", url)
+    monkeypatch.setattr(app.conf, "result_backend", url)
+    # The connection pools are made again from broker_url (what Celery does after a fork), and put back after.
+    monkeypatch.setattr(app, "_pool", None)
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)
+    return url

@@ -75,7 +75,8 @@ print(json.dumps({
     "status": [page.status_code, signed_in.status_code, plain.status_code],
     "headers": dict(page.headers),
     "redirect": plain.get("Location", ""),
-    "cookies": {name: {"secure": bool(c["secure"]), "httponly": bool(c["httponly"]), "samesite": c["samesite"]}
+    "cookies": {name: {"secure": bool(c["secure"]), "httponly": bool(c["httponly"]), "samesite": c["samesite"],
+                       "path": c["path"], "domain": c["domain"]}
                 for response in (page, signed_in) for name, c in response.cookies.items()},
 }))
 """
@@ -109,6 +110,18 @@ def test_production_responses_carry_the_security_headers(tmp_path):
     assert not any("unsafe" in source for sources in policy.values() for source in sources)
 
     cookies = seen["cookies"]
-    assert {"csrftoken", "sessionid"} <= set(cookies)
+    # __Host-: only a secure page of this very host sets them, for the whole site (Path=/, no Domain).
+    assert {"__Host-csrftoken", "__Host-sessionid"} <= set(cookies)
+    assert not {"csrftoken", "sessionid"} & set(cookies)
     for name, flags in cookies.items():
         assert flags["secure"] and flags["httponly"], name
+        if name.startswith("__Host-"):
+            assert flags["path"] == "/" and not flags["domain"], name
+
+
+def test_development_over_plain_http_keeps_cookies_a_browser_accepts(client, db):
+    from django.conf import settings
+
+    response = client.get("/login/")
+    assert settings.CSRF_COOKIE_NAME in response.cookies and not settings.CSRF_COOKIE_NAME.startswith("__Host-")
+    assert not settings.SESSION_COOKIE_NAME.startswith("__Host-") and not settings.SESSION_COOKIE_SECURE

@@ -220,6 +220,12 @@ class BriefingPackViewSet(RecheckedWrites, mixins.CreateModelMixin, viewsets.Rea
         return (BriefingPack.objects.visible_to(user).select_related("group", "requested_by", "institution")
                 .order_by("-created_at", "-pk"))
 
+    def perform_create(self, serializer):
+        super().perform_create(serializer)
+        # The pack went to the worker when the transaction committed, just now; if the queue could not be reached
+        # the row has failed already, with the reason: answer with that, not with the row as it was created.
+        serializer.instance.refresh_from_db()
+
     def filter_queryset(self, queryset):
         # Lists show only the packs of groups the caller coordinates; one pack of another role's group is a 403.
         if self.action == "list":

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 from . import labels_for
@@ -41,9 +41,12 @@ class RenderError(RuntimeError):
     """Typst failed on a part of the briefing (a bug in the template, never a property of the user's data)."""
 
 
-def render_pdf(briefing, out_path, *, evidence_per_part=EVIDENCE_PER_PART, isolate=True):
+def render_pdf(briefing, out_path, *, evidence_per_part=EVIDENCE_PER_PART, isolate=True, scratch=None):
     """
     Write the briefing (see campaigns.briefing.Briefing) as a PDF to out_path and return out_path.
+
+    Its temporary files (parts, the children's inputs: the briefing's text) go in a folder inside `scratch`
+    (default: the system's temporary directory); a pack passes its own scratch folder, swept if the worker is killed.
 
     Deterministic: the same briefing gives the same bytes (the creation date is the briefing's generated_at).
     `isolate=False` compiles in this process (faster for tests, but Typst's caches then stay in the process).
@@ -51,9 +54,9 @@ def render_pdf(briefing, out_path, *, evidence_per_part=EVIDENCE_PER_PART, isola
     out_path = Path(out_path)
     briefing = _normalised(briefing)
     evidence = briefing["evidence"]
-    compile_part = _compile_in_child if isolate else _compile_here
-    with tempfile.TemporaryDirectory(prefix="briefing-pdf-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="briefing-pdf-", dir=scratch) as tmp:
         tmp = Path(tmp)
+        compile_part = partial(_compile_in_child, scratch=tmp) if isolate else _compile_here
         if len(evidence) <= evidence_per_part:
             compile_part(_inputs(briefing, front=True, evidence=evidence, index=True), out_path)
             return out_path
@@ -163,9 +166,9 @@ def _compile_here(inputs, out_path):
         raise RenderError(f"{error.message}\n{error.diagnostic}") from error
 
 
-def _compile_in_child(inputs, out_path):
+def _compile_in_child(inputs, out_path, *, scratch):
     # The inputs go through a file, not the command line (they can be megabytes).
-    with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8", delete=False) as handle:
+    with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8", delete=False, dir=scratch) as handle:
         json.dump(inputs, handle, ensure_ascii=False)
     try:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT),

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEntry
-from tests.factories import AttachmentFactory, AuditEntryFactory, InteractionAttachmentFactory
+from tests.factories import AttachmentFactory, AuditEntryFactory, InteractionAttachmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +95,17 @@ class TestAuditExport:
         assert rows[1][7] == '{"role": "viewer"}'
         export = AuditEntry.objects.get(action="audit.exported")
         assert export.actor == coordinator and export.group == group and export.after == {"entries": 1}
+
+
+    # Names a member can choose (the username validator allows + - @) and text an entry can carry.
+    @pytest.mark.parametrize("name", ["+1+9-961a", "-2+3", "@SUM(1+1)", "=cmd|' /C calc'!A0", "\tplain", "\rplain"])
+    def test_it_leaves_no_cell_a_spreadsheet_would_run(self, client_for, coordinator, group, name):
+        AuditEntryFactory(group=group, actor=UserFactory(username=name), action="auth.signed_in",
+                          object_type=name, object_id=name, object_repr=name, before={"x": name})
+        response = client_for(coordinator).get(reverse("audit-export", args=[group.slug]))
+        header, *rows = list(csv.reader(io.StringIO(response.content.decode(), newline="")))
+        assert rows and all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for cell in row)
+        assert [row[2] for row in rows] == ["'" + name]  # shown as typed, behind the quote that makes it text
 
 
 class TestWhatIsRecorded:

@@ -4,6 +4,7 @@ Backups: alice's group Alpha Watch is exported with `manage.py export_group`, th
 byte for byte: nothing was lost. A damaged archive or a clash restores nothing.
 """
 
+import hashlib
 import io
 import json
 import zipfile
@@ -12,6 +13,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from django.core.files.storage import storages
 from django.core.management import CommandError, call_command
+from django.db.models import Q
 
 from accounts.audit import record_change
 from accounts.models import AuditEntry, Group, Membership, User
@@ -231,3 +233,94 @@ def test_it_says_why_a_file_is_not_an_archive(tmp_path, db, content, message):
 def test_it_names_an_unknown_group(db, tmp_path):
     with pytest.raises(CommandError, match="No group has the short name “nobody”"):
         call_command("export_group", "nobody", str(tmp_path / "x.zip"))
+
+
+def repacked(destination, manifest, data, files):
+    with zipfile.ZipFile(destination, "w") as archive:
+        archive.writestr("manifest.json", json.dumps(manifest))
+        archive.writestr("data.json", data)
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return destination
+
+
+def rewritten(path, destination, change):
+    """The archive at `path` with its data changed by `change` and the manifest's hash of it recomputed."""
+    manifest, data, files = archive_contents(path)
+    data = json.dumps(change(json.loads(data))).encode()
+    manifest["data"]["sha256"] = hashlib.sha256(data).hexdigest()
+    manifest["data"]["size"] = len(data)
+    return repacked(destination, manifest, data, files)
+
+
+def make_vera_a_superuser(rows):
+    for row in rows:
+        if row["model"] == "accounts.user" and row["fields"]["username"] == "vera":
+            row["fields"].update(is_staff=True, is_superuser=True)
+    return rows
+
+
+@pytest.mark.usefixtures("listed_other_group")
+def test_it_refuses_an_archive_whose_data_was_changed_and_its_hash_recomputed(alpha_with_everything, tmp_path):
+    original = tmp_path / "alpha.zip"
+    call_command("export_group", "alpha-watch", str(original), stdout=open("/dev/null", "w"))
+    forged = rewritten(original, tmp_path / "forged.zip", make_vera_a_superuser)
+    wipe_the_site()
+    with pytest.raises(CommandError, match="The archive's signature does not match: it was not written by this "
+                                           "site, or it was changed since. Nothing was restored."):
+        call_command("import_group", str(forged))
+    assert not Group.objects.exists() and not User.objects.exists()
+
+
+@pytest.mark.usefixtures("listed_other_group")
+def test_it_refuses_an_unsigned_archive(alpha_with_everything, tmp_path):
+    original = tmp_path / "alpha.zip"
+    call_command("export_group", "alpha-watch", str(original), stdout=open("/dev/null", "w"))
+    manifest, data, files = archive_contents(original)
+    manifest.pop("signature", None)
+    archive = repacked(tmp_path / "unsigned.zip", manifest, data, files)
+    wipe_the_site()
+    with pytest.raises(CommandError, match="The archive is not signed. Nothing was restored."):
+        call_command("import_group", str(archive))
+    assert not Group.objects.exists()
+
+
+@pytest.mark.usefixtures("listed_other_group")
+def test_staff_and_superusers_come_back_as_plain_members(alpha_with_everything, tmp_path):
+    from django.contrib.auth.models import Group as PermissionGroup
+    from django.contrib.auth.models import Permission
+
+    vera = User.objects.get(username="vera")
+    vera.is_staff = vera.is_superuser = True
+    vera.save()
+    vera.user_permissions.add(Permission.objects.get(codename="change_user"))
+    vera.groups.add(PermissionGroup.objects.create(name="Site editors"))
+    archive = tmp_path / "alpha.zip"
+    call_command("export_group", "alpha-watch", str(archive), stdout=open("/dev/null", "w"))
+    _, data, _ = archive_contents(archive)
+    assert all((row["fields"]["is_staff"], row["fields"]["is_superuser"], row["fields"]["user_permissions"],
+                row["fields"]["groups"]) == (False, False, [], []) for row in json.loads(data)
+               if row["model"] == "accounts.user")
+    wipe_the_site()
+    call_command("import_group", str(archive), stdout=open("/dev/null", "w"))
+    vera = User.objects.get(username="vera")
+    assert vera.is_active and not vera.is_staff and not vera.is_superuser
+    assert not vera.user_permissions.exists() and not vera.groups.exists()
+    assert not User.objects.filter(Q(is_staff=True) | Q(is_superuser=True)).exists()
+
+
+@pytest.mark.usefixtures("listed_other_group")
+def test_a_signed_archive_naming_a_superuser_still_restores_a_plain_member(alpha_with_everything, tmp_path):
+    """An archive signed with the site's key (an older version's export, or a key-holder's edit) makes no staff."""
+    from accounts.backups import sign_manifest
+
+    original = tmp_path / "alpha.zip"
+    call_command("export_group", "alpha-watch", str(original), stdout=open("/dev/null", "w"))
+    manifest, data, files = archive_contents(rewritten(original, tmp_path / "forged.zip", make_vera_a_superuser))
+    archive = repacked(tmp_path / "resigned.zip", sign_manifest(manifest), data, files)
+    wipe_the_site()
+    output = io.StringIO()
+    call_command("import_group", str(archive), stdout=output)
+    vera = User.objects.get(username="vera")
+    assert not vera.is_staff and not vera.is_superuser
+    assert "1 account(s) were marked as site staff or superusers in the archive" in output.getvalue()

@@ -304,14 +304,8 @@ def test_passing_errors_put_the_pack_back_in_the_queue_for_a_retry(coordinator, 
     assert pack.status == "failed" and "server closed the connection" in pack.error
 
 
-def test_an_unreachable_queue_fails_the_pack_with_the_reason(coordinator, group, pack_campaign, monkeypatch,
+def test_an_unreachable_queue_fails_the_pack_with_the_reason(coordinator, group, pack_campaign, dead_broker,
                                                              django_capture_on_commit_callbacks):
-    from kombu.exceptions import OperationalError
-
-    def broker_down(*args, **kwargs):
-        raise OperationalError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
-
-    monkeypatch.setattr(build_briefing_pack, "delay", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         pack = services.request_pack(group, actor=coordinator, scope="campaign", campaign=pack_campaign.campaign)
     pack.refresh_from_db()

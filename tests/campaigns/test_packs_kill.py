@@ -185,3 +185,22 @@ def test_killing_the_whole_worker_mid_pack_and_starting_another_completes_the_pa
     assert_complete_and_intact(pack)
     pack.refresh_from_db()
     assert pack.attempts == 2
+
+
+def test_a_killed_runs_scratch_files_are_removed_by_the_next_run(
+        start_worker, pause_file, kill_queue, pack_campaign, coordinator, tmp_path):
+    scratch = tmp_path / "scratch"
+    env = {**FAST_RESTORE, "SCRATCH_DIR": str(scratch)}
+    worker = start_worker("first", step="zip", pause_file=pause_file, env=env)
+    pack = queue_pack(pack_campaign, coordinator, kill_queue)
+    wait_until(lambda: BriefingPack.objects.get(pk=pack.pk).progress_done == 5, 60, "the pack was half-built",
+               worker)
+    kill_tree(worker.pid)
+    # The briefing's text, in the scratch directory, under a name that says whose it is.
+    [left] = [path for path in scratch.iterdir() if path.name.startswith(f"disentangle-pack-{pack.pk}-")]
+    assert (left / "briefing.pdf").exists() and (left / "evidence.csv").exists()
+    pause_file.unlink()
+
+    second = start_worker("second", step="zip", pause_file=pause_file, env=env)
+    wait_until(lambda: BriefingPack.objects.get(pk=pack.pk).status == "ready", 60, "the pack completed", second)
+    assert list(scratch.iterdir()) == []
