@@ -444,8 +444,8 @@ def test_a_coordinator_starts_a_pack_from_each_page_it_is_offered_on(client_for,
         pack = BriefingPack.objects.latest("created_at")
         assert response.status_code == 302 and response["Location"] == pack.get_absolute_url(), url
         assert len(queued) == 1 and pack.redact_protected and pack.include_attachments
-    assert [p.scope for p in BriefingPack.objects.order_by("created_at")] == [
-        "campaign", "target", "institution", "search"]
+    scopes = [pack.scope for pack in BriefingPack.objects.order_by("created_at")]
+    assert scopes == ["campaign", "target", "institution", "search"]
     assert BriefingPack.objects.get(scope="search").search_query == "q=Hangzhou&kind=deployment"
     assert BriefingPack.objects.get(scope="target").scope_label == (
         "Target: Hikvision Pack Test (No emotion recognition in classrooms)")
