@@ -168,7 +168,8 @@ class DisclosureModel(RuleBasedStateMachine):
         people += [(name, None, None, False) for name in OUTSIDERS]
         for person, g, role, mfa in people:
             username = self.next_marker("un")
-            email = "" if person == "new" else f"{username}@example.org"
+            # Addresses are not markers: a coordinator who invites an address typed it, and may see it listed.
+            email = "" if person == "new" else f"{person.lower()}@example.org"
             self.users[person] = User.objects.create_user(username=username, email=email, password="x")
             self.membership[person] = {}
             if mfa:
@@ -661,7 +662,7 @@ class DisclosureModel(RuleBasedStateMachine):
         person = self.acting(g, (Role.COORDINATOR,))
         if person is None:
             return
-        email = self.users[invitee].email or f"{self.users[invitee].username}@invited.example.org"
+        email = self.users[invitee].email or f"{invitee.lower()}@invited.example.org"
         _, done = self.attempt(account_services.invite_member, self.groups[g], email=email, role=role,
                                actor=self.actor(person))
         if done:
@@ -672,7 +673,7 @@ class DisclosureModel(RuleBasedStateMachine):
     def accept(self, data):
         g, invitee, role = data.draw(st.sampled_from(sorted(self.pending)))
         user = self.users[invitee]
-        email = user.email or f"{user.username}@invited.example.org"
+        email = user.email or f"{invitee.lower()}@invited.example.org"
         invitation = (Invitation.objects.filter(group=self.groups[g], email__iexact=email, accepted_at=None)
                       .order_by("-pk").first())
         if invitation is not None:
@@ -695,7 +696,7 @@ class DisclosureModel(RuleBasedStateMachine):
         if person is None:
             return
         user = self.users[invitee]
-        email = user.email or f"{user.username}@invited.example.org"
+        email = user.email or f"{invitee.lower()}@invited.example.org"
         for invitation in Invitation.objects.filter(group=self.groups[g], email__iexact=email, accepted_at=None):
             self.attempt(account_services.revoke_invitation, invitation, actor=self.actor(person))
         self.pending.discard((g, invitee, role))
