@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -26,6 +27,17 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 def fast_password_hashing(settings):
     # Real hashing costs ~0.1 s a user on purpose; the tests create hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def fresh_cache():
+    """
+    An empty cache before and after the test: throttle counts, lock-outs and allauth's used TOTP codes (no replay,
+    keyed by user id, which the next test may reuse) live there.
+    """
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def member(group, username, role):

@@ -8,7 +8,6 @@ import json
 import zipfile
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http.multipartparser import MultiPartParser
 from django.urls import reverse
@@ -141,12 +140,10 @@ def test_the_verify_page_stops_unpacking_a_zip_bomb_early(client):
 
 
 @pytest.fixture
-def low_rates(settings):
-    cache.clear()
+def low_rates(settings, fresh_cache):
     settings.THROTTLE_RATES = {"api_member": "3/minute", "api_anonymous": "2/minute", "upload": "1/hour",
                                "verify": "2/hour"}
-    yield settings
-    cache.clear()
+    return settings
 
 
 def test_it_throttles_the_api_per_user(api_for, coordinator, viewer, low_rates):

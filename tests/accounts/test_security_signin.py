@@ -9,7 +9,6 @@ import pytest
 from allauth.mfa.models import Authenticator
 from axes.models import AccessAttempt
 from django.core import mail
-from django.core.cache import cache
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -33,11 +32,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache():
-    # allauth remembers used TOTP codes in the cache (no replay), keyed by user id, which the next test reuses.
-    cache.clear()
-    yield
-    cache.clear()
+def _fresh_cache(fresh_cache):
+    """Every test here starts with an empty cache (tests/conftest.py says why)."""
 
 
 def sign_in(client, username, password=PASSWORD, address="127.0.0.1"):
