@@ -17,6 +17,7 @@ class Action(StrEnum):
     LOG_INTERACTION = "log_interaction"
     MANAGE_CAMPAIGNS = "manage_campaigns"
     SHARE_EVIDENCE = "share_evidence"
+    DELETE_EVIDENCE = "delete_evidence"
     GENERATE_PACKS = "generate_packs"
     MANAGE_MEMBERS = "manage_members"
     EDIT_DIRECTORY = "edit_directory"
@@ -41,6 +42,7 @@ ACTION_LABELS = {
     Action.LOG_INTERACTION: _("log letters, meetings and replies"),
     Action.MANAGE_CAMPAIGNS: _("run campaigns and their targets"),
     Action.SHARE_EVIDENCE: _("share verified evidence with other groups"),
+    Action.DELETE_EVIDENCE: _("delete any of the group's evidence records"),
     Action.GENERATE_PACKS: _("generate briefing packs"),
     Action.MANAGE_MEMBERS: _("invite members and change their roles"),
     Action.EDIT_DIRECTORY: _("edit the shared institution directory"),

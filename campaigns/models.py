@@ -264,6 +264,16 @@ class Interaction(OneChoiceLabelTranslated, models.Model):
                 "summary": self.summary, "outcome": self.outcome}
 
 
+def _keep_moves_citing_a_deleted_record(collector, field, sub_objs, using):
+    """
+    on_delete for a stance change's cited record: the move stays in the target's history, marked as citing a
+    record its group has since deleted. The mark is written before the reference is cleared, so the database's
+    "a decisive move cites something" rule holds at every statement.
+    """
+    collector.add_field_update(StanceChange._meta.get_field("cited_record_deleted"), True, sub_objs)
+    collector.add_field_update(field, None, sub_objs)
+
+
 class StanceChange(OneChoiceLabelTranslated, models.Model):
     """
     One move of a target along the pipeline: from what, to what, who moved it, when and why. A move to committed,
@@ -280,8 +290,11 @@ class StanceChange(OneChoiceLabelTranslated, models.Model):
     note = models.TextField(blank=True, max_length=LONG_TEXT_MAX_LENGTH)
     interaction = models.ForeignKey(Interaction, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="stance_changes")
-    evidence = models.ForeignKey("evidence.EvidenceRecord", on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="stance_changes")
+    # A group may delete its own record even when another group's move cites it (a record can endanger a source):
+    # the move keeps its place and says the record it cited was deleted.
+    evidence = models.ForeignKey("evidence.EvidenceRecord", on_delete=_keep_moves_citing_a_deleted_record,
+                                 null=True, blank=True, related_name="stance_changes")
+    cited_record_deleted = models.BooleanField(default=False, editable=False)
 
     scope_path = "target__campaign__group"
     objects = GroupScopedQuerySet.as_manager()
@@ -291,7 +304,8 @@ class StanceChange(OneChoiceLabelTranslated, models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(to_status__in=sorted(Target.NEEDS_JUSTIFICATION))
-                | models.Q(interaction__isnull=False) | models.Q(evidence__isnull=False),
+                | models.Q(interaction__isnull=False) | models.Q(evidence__isnull=False)
+                | models.Q(cited_record_deleted=True),
                 name="decisive_stance_changes_cite_a_justification",
             ),
         ]

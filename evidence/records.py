@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.audit import record_change
+from accounts.audit import history_of, record_change
 from accounts.ids import in_ascending_ids
 from accounts.models import Group
-from accounts.permissions import Action, ensure_can
+from accounts.permissions import Action, can, ensure_can
 from evidence.attachments import check_upload
 from evidence.models import Attachment, Citation, EvidenceRecord, RecordInstitution, Tag
 
@@ -204,6 +204,39 @@ def share_record(record, *, actor, groups=(), everyone=False):
     record.save(update_fields=["shared_with_everyone", "updated_at"])
     record_change(actor=actor, obj=record, action="evidence.shared", before=before, after=_sharing(record))
     return record
+
+
+def may_delete(record, user):
+    """Coordinators delete any record of their group; whoever logged a draft may delete it until it is submitted."""
+    if can(user, Action.DELETE_EVIDENCE, record.group):
+        return True
+    return (record.created_by_id == user.pk and record.status == Status.DRAFT and record.submitted_at is None
+            and can(user, Action.LOG_EVIDENCE, record.group))
+
+
+def ensure_may_delete(record, user):
+    if not may_delete(record, user):
+        raise PermissionDenied(_("Only a coordinator, or whoever logged a draft before it is submitted, may delete "
+                                 "a record."))
+
+
+@transaction.atomic
+def delete_record(record, *, actor):
+    """
+    Delete a record for good: its files, citations, links to institutions and campaign targets (in any group it was
+    shared with), and the content of its history rows, which keep only who did what when. Deleting is what a group
+    does when a record endangers someone, so nothing of it may stay readable; stance changes that cited it keep
+    their place and say so (campaigns.models).
+    """
+    record = _locked(record)
+    ensure_may_delete(record, actor)
+    stored = [attachment.file.name for attachment in record.attachments.all()]
+    record_change(actor=actor, obj=record, action="evidence.deleted")
+    history_of(record).update(before=None, after=None, object_repr=gettext("a deleted record"))
+    record.delete()
+    storage = Attachment._meta.get_field("file").storage
+    # Files go once the rows are gone for good: a rolled-back delete keeps them.
+    transaction.on_commit(lambda: [storage.delete(name) for name in stored])
 
 
 def add_attachment(record, *, actor, uploaded_file):

@@ -26,6 +26,7 @@ urlpatterns += [
     path("evidence/<int:pk>/edit/", views.evidence_edit, name="evidence-edit"),
     path("evidence/<int:pk>/share/", views.evidence_share, name="evidence-share"),
     path("evidence/<int:pk>/attachments/", views.attachment_upload, name="attachment-upload"),
+    path("evidence/<int:pk>/delete/", views.evidence_delete, name="evidence-delete"),
     path("evidence/<int:pk>/<str:step>/", views.evidence_step, name="evidence-step"),
     path("attachments/<int:pk>/download/", views.attachment_download, name="attachment-download"),
 ]

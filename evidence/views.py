@@ -21,7 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.audit import history_of
 from accounts.context_processors import active_membership
@@ -466,6 +466,7 @@ def _detail_record_page(request, record):
         "can_decide": can_verify and record.status == Status.SUBMITTED and record.submitted_by_id != user.pk,
         "can_reopen": can_verify and record.status in records.STEPS["reopen"],
         "can_edit": can_log and record.status != Status.VERIFIED,
+        "can_delete": not shared_copy and records.may_delete(record, user),
         "upload_form": AttachmentForm() if can_log and record.status != EvidenceRecord.Status.VERIFIED else None,
         "share_form": ShareForm(record=record, user=user, initial={
             "groups": list(record.shared_with.all()), "everyone": record.shared_with_everyone,
@@ -612,6 +613,19 @@ def evidence_step(request, pk, step):
         messages.success(request, done)
         _tell_shares_withdrawn(request, changed)
     return redirect(record)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def evidence_delete(request, pk):
+    """Asks first (GET), then deletes (POST)."""
+    record = get_for_writer(EvidenceRecord.objects.all(), request.user, Action.LOG_EVIDENCE, pk=pk)
+    records.ensure_may_delete(record, request.user)
+    if request.method == "POST":
+        records.delete_record(record, actor=request.user)
+        messages.success(request, _("The record, its files and the content of its history are deleted."))
+        return redirect("evidence-list")
+    return render(request, "evidence/record_delete.html", {"record": record})
 
 
 @login_required

@@ -15,11 +15,14 @@ answer to "who may see this":
 - a page that cites a record in a stance change or as target evidence (the citing group's target and campaign
   pages) may keep showing what the record showed the citing group when it was citable (a snapshot), never more;
 - an invitation gives nothing until the invitee accepts it;
+- a deleted record is gone for everyone, its own group included (its history keeps no content); only what it
+  left in the group's other rows (its source's title, its tag) stays the group's;
 - staff without a membership, and the public, see nothing of any group.
 
 What is observed is the public surface: the record page, the evidence list and its search, the API's record list,
 detail and search, the citing group's target and campaign pages, its member list, and a briefing pack's collected
-content (every step, in process) and rendered files (every RENDER_EVERY steps and at the end of each run).
+content (every step, in process) and rendered files (every RENDER_EVERY steps and at the end of each run), and,
+after a record is deleted, its own group's audit log and the deleted record's page and API address.
 
 Steps: DISCLOSURE_MODEL_STEPS in all (default 2,000 on each backend, split over RUNS test functions so that
 pytest-xdist spreads them), in runs of STEPS_PER_RUN; DISCLOSURE_MODEL_SEED fixes the seed (printed), else a fixed
@@ -150,6 +153,10 @@ class DisclosureModel(RuleBasedStateMachine):
         self.citations = {g: set() for g in GROUPS}  # record keys each group cited on its target
         self.ever_disclosed = {g: set() for g in GROUPS}
         self.focus = set()
+        # What deleted records left in their group's other rows (a source's title, a tag), and their ids.
+        self.residue = {g: set() for g in GROUPS}
+        self.deleted = []
+        self.deleted_now = None
         self._set_up_site()
 
     def next_marker(self, kind):
@@ -229,7 +236,7 @@ class DisclosureModel(RuleBasedStateMachine):
         """Markers a viewer belonging to `groups` may see now."""
         allowed = set()
         for g in groups:
-            allowed |= self.campaign_markers[g] | self.group_institutions[g]
+            allowed |= self.campaign_markers[g] | self.group_institutions[g] | self.residue[g]
             allowed |= {self.users[p].username for p in self.ever_members[g]}
             for record in self.model_records.values():
                 if record.group == g:
@@ -360,6 +367,22 @@ class DisclosureModel(RuleBasedStateMachine):
                 assert all(title in text for title in own if name != "targets.csv"), (name, own)
         return size
 
+    def observe_deleted(self, g, pk, *, everyone):
+        """A deleted record's page and API address answer like a missing one; its group's audit log keeps none of
+        its content. Looked at by a member of its group (the step after), or by every viewer (the end of a run)."""
+        people = self.viewers() if everyone else self.people_in(g)[:1]
+        for person in people:
+            for url, missing in ((reverse("evidence-detail", args=[pk]), reverse("evidence-detail", args=[2**40])),
+                                 (f"/api/evidence/{pk}/", f"/api/evidence/{2**40}/")):
+                got, expected = self.get(person, url).status_code, self.get(person, missing).status_code
+                if got != expected:
+                    self.fail(("deleted record", person.split("-")[-1]),
+                              f"{person} gets {got} for the deleted record at {url}, {expected} for a missing one")
+        coordinator = self.acting(g, (Role.COORDINATOR,))
+        if coordinator is not None:
+            url = reverse("audit-log", args=[self.groups[g].slug])
+            self.check(coordinator, url, self.text_of(self.get(coordinator, url)), self.allowed_for(coordinator))
+
     def observe_admin_shortcut(self, record):
         """Site staff learn nothing from the admin's view-on-site shortcut: a record answers like a missing one."""
         from django.contrib.contenttypes.models import ContentType
@@ -397,6 +420,9 @@ class DisclosureModel(RuleBasedStateMachine):
             if withheld:
                 self.observe_search(person, max(withheld), [rng.choice(surfaces)])  # the newest: the last steps'
         self.focus = set()
+        if self.deleted_now:
+            self.observe_deleted(*self.deleted_now, everyone=False)
+            self.deleted_now = None
         citing = [g for g in GROUPS if self.citations[g] and self.people_in(g)]
         if citing:
             g = rng.choice(citing)
@@ -446,6 +472,8 @@ class DisclosureModel(RuleBasedStateMachine):
         if self.enabled("admin-shortcut"):
             for record in self.model_records.values():
                 self.observe_admin_shortcut(record)
+        for g, pk in self.deleted:
+            self.observe_deleted(g, pk, everyone=True)
 
     #
     # Acting
@@ -723,6 +751,39 @@ class DisclosureModel(RuleBasedStateMachine):
         if done:
             del self.membership[leaving][g]
 
+    @rule(g=st.sampled_from(GROUPS), data=st.data())
+    def leave(self, g, data):
+        """A member leaves a group of their own accord (its last coordinator cannot)."""
+        members = self.people_in(g)
+        if not members:
+            return
+        leaving = data.draw(st.sampled_from(members))
+        membership = Membership.objects.get(group=self.groups[g], user=self.users[leaving])
+        _, done = self.attempt(account_services.leave_group, membership, actor=self.actor(leaving))
+        if done:
+            del self.membership[leaving][g]
+
+    @rule(ref=records)
+    def delete(self, ref):
+        """A coordinator deletes one of the group's records, whatever its state, shares and citations."""
+        record = self.record_of(ref)
+        if record is None:
+            return
+        person = self.acting(record.group, (Role.COORDINATOR,))
+        if person is None:
+            return
+        _, done = self.attempt(record_services.delete_record, self.db_record(record), actor=self.actor(person))
+        if done:
+            del self.model_records[record.key]
+            self.residue[record.group] |= {m for m in (record.source, record.protected_source, record.tag) if m}
+            for g in GROUPS:
+                self.citations[g].discard(record.key)
+                # What citing pages could keep as a snapshot goes with the record.
+                self.ever_disclosed[g] -= record.every_marker - self.residue[g] - self.group_institutions[g]
+            self.focus.discard(record.key)
+            self.deleted.append((record.group, record.pk))
+            self.deleted_now = (record.group, record.pk)
+
     @rule(g=st.sampled_from(GROUPS), role=st.sampled_from(Role.values), data=st.data())
     def change_role(self, g, role, data):
         person = self.acting(g, (Role.COORDINATOR,))
@@ -835,6 +896,28 @@ def test_it_gives_an_invited_account_nothing_before_it_accepts():
     run_steps(("create", {"g": "A", "protected": False, "protected_source": False, "verified": False,
                           "share_with": set()}),
               ("invite", {"g": "A", "invitee": "free", "role": Role.VIEWER}))
+
+
+def test_it_leaves_nothing_of_a_deleted_record_that_another_group_cited():
+    # Deleting a record A shared with B and B cited: nothing of it stays on B's pages, in search or in A's history.
+    run_steps(SHARED_WITH_B_UNTAGGED, ("cite", {"g": "B", "ref": R1, "in_stance_change": True}),
+              ("cite", {"g": "B", "ref": R1, "in_stance_change": False}), ("delete", {"ref": R1}))
+
+
+def test_it_shows_a_member_who_left_nothing_more_of_the_group():
+    run_steps(("create", {"g": "A", "protected": False, "protected_source": True, "verified": False,
+                          "share_with": set()}),
+              ("leave", {"g": "A", "data": FixedDraw("A-vol1")}))
+
+
+class FixedDraw:
+    """Stands in for hypothesis' `data` in a fixed sequence: every draw gives `value`."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def draw(self, strategy):
+        return self.value
 
 
 def test_it_shows_accounts_in_no_group_nothing_shared_with_every_group():

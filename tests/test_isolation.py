@@ -194,6 +194,7 @@ OBJECT_ROUTES = {
     "evidence-edit": ("record", lambda o: {"pk": o.pk}),
     "evidence-share": ("record", lambda o: {"pk": o.pk}),
     "evidence-step": ("record", lambda o: {"pk": o.pk, "step": "verify"}),
+    "evidence-delete": ("record", lambda o: {"pk": o.pk}),
     "attachment-upload": ("record", lambda o: {"pk": o.pk}),
     "attachment-download": ("attachment", lambda o: {"pk": o.pk}),
     # A pending import is held in its uploader's session, not in a row: any token not in the caller's own session

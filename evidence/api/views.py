@@ -163,10 +163,12 @@ class SearchPagination(PageNumberPagination):
     django_paginator_class = SearchPaginator
 
 
-class EvidenceRecordViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class EvidenceRecordViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
+                            viewsets.ReadOnlyModelViewSet):
     """
     Evidence records of your groups, and verified records other groups shared with you (read-only, with
-    protected sources left out). Steps: submit, then verify or reject (by someone else), reopen, share.
+    protected sources left out). Steps: submit, then verify or reject (by someone else), reopen, share. DELETE
+    deletes a record for good: coordinators any of their group's, others their own drafts before submitting.
     """
 
     serializer_class = EvidenceRecordSerializer
@@ -179,6 +181,9 @@ class EvidenceRecordViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, vi
         return EvidenceRecord.objects.visible_to(self.request.user).for_list().select_related(
             "submitted_by", "decided_by").prefetch_related(
             "recommendations", "rights", "citations__source")
+
+    def perform_destroy(self, instance):
+        records.delete_record(instance, actor=self.request.user)
 
     def _step(self, request, function, body_serializer=None):
         record = self.get_object()  # first, so that another group's record is a 404 whatever the body
