@@ -41,6 +41,10 @@ longer shared with you": no title, no link, no id. Asking again is simpler than 
 anything the owning group has since withdrawn; the cost is that a justification can lose its words, which the
 owning group can restore by sharing the record again.
 
+A deleted record (evidence/records.py `delete_record`) is gone for every viewer, its own group included: its
+history rows keep who did what and when, not its content, and another group's stance change that cited it says
+only that it cited a record since deleted.
+
 A record that is shared must stay shareable: evidence/records.py re-checks `EvidenceRecord.sharing_refusal` on
 every change (edit, institutions, marking protected, verification) and withdraws the shares, with an audit row,
 when it no longer holds. This module still filters institutions on shared copies, so a row written around the
@@ -174,6 +178,11 @@ def disclose(viewer, record):
 def visible_institution_links(viewer, record):
     """The record's institution links the viewer may see (the shared directory and their own groups')."""
     return [link for link in record.institution_links.all() if viewer.sees_institution(link.institution)]
+
+
+def shared_with_everyone(viewer, record):
+    """Whether the owner shares `record` with every group: the owner's choice, not told (None) to a group it reached."""
+    return record.shared_with_everyone if viewer.owns(record) else None
 
 
 def member_name(viewer, record, user):

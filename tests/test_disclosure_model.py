@@ -526,7 +526,7 @@ class DisclosureModel(RuleBasedStateMachine):
             kind="deployment", protected=protected, citations=citations, tags=[tag] if tag else [])
         if not done:
             return RecordRef("none")
-        key = f"R{len(self.model_records) + 1}"
+        key = f"R{len(self.model_records) + len(self.deleted) + 1}"  # deleted records keep their keys
         self.model_records[key] = ModelRecord(
             key=key, group=g, pk=record.pk, title=title, source=source_title, tag=tag, translator=translator,
             protected_source=secret, protected=protected,

@@ -214,6 +214,8 @@ class EvidenceRecordSerializer(serializers.ModelSerializer):
     submitted_by = serializers.SerializerMethodField()
     decided_by = serializers.SerializerMethodField()
     shared_copy = serializers.SerializerMethodField()
+    shared_with_everyone = serializers.SerializerMethodField(
+        help_text="Whether its group shares it with every group; null on a copy shared with you (the owner's choice).")
 
     class Meta:
         model = EvidenceRecord
@@ -232,6 +234,9 @@ class EvidenceRecordSerializer(serializers.ModelSerializer):
 
     def get_shared_copy(self, record) -> bool:
         return not self._viewer().owns(record)
+
+    def get_shared_with_everyone(self, record) -> bool | None:
+        return disclosure.shared_with_everyone(self._viewer(), record)
 
     def get_submitted_by(self, record) -> str | None:
         return disclosure.member_name(self._viewer(), record, record.submitted_by)

@@ -74,6 +74,13 @@ def test_another_group_sees_a_shared_copy_without_what_stays_in_the_group(record
     assert len(shown.withheld_source_ids) == 1 and shown.withheld_fields == 2  # a translator, an institution
 
 
+def test_how_the_owner_shares_a_record_is_not_told_to_a_group_it_reached(record, viewer, outsider, api_for):
+    url = reverse("api:evidence-detail", args=[record.pk])
+    assert api_for(viewer).get(url).json()["shared_with_everyone"] is True
+    assert api_for(outsider).get(url).json()["shared_with_everyone"] is None
+    assert api_for(outsider).get(reverse("api:evidence-list")).json()["results"][0]["shared_with_everyone"] is None
+
+
 def test_staff_are_not_members(record, client_for, api_for):
     staff = UserFactory(username="sam", is_staff=True, is_superuser=True)
     viewer = disclosure.viewer_of(staff)
@@ -109,16 +116,17 @@ def test_a_pack_sees_as_its_group_and_redacts_its_own_protected_material_when_as
 def test_a_pointer_shows_its_record_only_while_the_viewer_may_see_it(record, group, outsider, coordinator,
                                                                       count_queries):
     target = TargetFactory(campaign__group=outsider.memberships.get().group)
-    StanceChangeFactory(target=target, to_status="committed", evidence=record)
-    StanceChangeFactory(target=target, to_status="contacted")
+    citing = StanceChangeFactory(target=target, to_status="committed", evidence=record)
+    other = StanceChangeFactory(target=target, to_status="contacted")
 
     def read():
-        return [disclosure.cited_record(change) for change in
-                disclosure.annotate_cited(StanceChange.objects.select_related("evidence").order_by("pk"), outsider)]
+        # Keyed by change: ids are random, so their order says nothing.
+        return {change.pk: disclosure.cited_record(change) for change in
+                disclosure.annotate_cited(StanceChange.objects.select_related("evidence"), outsider)}
 
-    assert read() == [record, None]
+    assert read() == {citing.pk: record, other.pk: None}
     assert count_queries(read) <= 2  # the user's groups once, then one query, however many changes
     EvidenceRecord.objects.filter(pk=record.pk).update(status="draft")  # reopened: the share no longer applies
-    assert read() == [None, None]
+    assert read() == {citing.pk: None, other.pk: None}
     assert disclosure.visible_record_ids(outsider, [record.pk]) == set()
     assert disclosure.visible_record_ids(coordinator, [record.pk, None]) == {record.pk}
