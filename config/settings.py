@@ -18,6 +18,9 @@ from kombu import Exchange, Queue
 from config.logging_setup import FORMATS, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# The site's templates/, static/ and locale/: next to the packages in a source tree (where manage.py is), inside
+# config/site/ in an installed copy (`pip install .`, setup.py).
+SITE_DIR = BASE_DIR if (BASE_DIR / "manage.py").is_file() else Path(__file__).resolve().parent / "site"
 
 env = environ.Env()
 # A local .env is a convenience for development; production passes real environment variables.
@@ -117,7 +120,7 @@ ASGI_APPLICATION = "config.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [SITE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -236,7 +239,7 @@ LANGUAGE_CODE = "en"
 # The interface's languages; translations in locale/ (`make messages` refreshes them). Data (report texts,
 # institution names, what members write) is shown as entered.
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [SITE_DIR / "locale"]
 # Pages show dates and counts with the language's named formats (DATE_FORMAT …, |intcomma); config/formats/ keeps
 # English dates as 23 Nov 2026. No USE_THOUSAND_SEPARATOR: ids printed in links and attributes stay bare digits.
 FORMAT_MODULE_PATH = ["config.formats"]
@@ -251,7 +254,7 @@ USE_TZ = True
 #
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [SITE_DIR / "static"]
 # Outside production WhiteNoise serves straight from the apps' static folders; no collectstatic needed.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 if not PRODUCTION:
