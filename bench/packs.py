@@ -116,6 +116,12 @@ def seed(records, targets):
     return pack.pk
 
 
+def resident_mb():
+    """The process's resident memory now, in MB (Linux)."""
+    with open("/proc/self/statm") as statm:
+        return round(int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1024**2)
+
+
 def build(pack_id, redact):
     """In this (fresh) process: build the pack by calling the task function; print the figures as JSON."""
     from campaigns import packs
@@ -127,15 +133,16 @@ def build(pack_id, redact):
     steps, step = [], packs.Progress.step
 
     def timed_step(self, name, count=1):
-        # When each step ends, from the start: where the time goes (reading the database is before "start").
-        steps.append((name, round(time.perf_counter() - started, 2)))
+        # When each step ends, from the start, and the process's memory then: where the time and memory go
+        # (reading the database is before "start").
+        steps.append((name, round(time.perf_counter() - started, 2), resident_mb()))
         return step(self, name, count)
 
     packs.Progress.step = timed_step
     original_init = packs.Progress.__init__
 
     def timed_init(self, *args, **kwargs):
-        steps.append(("read", round(time.perf_counter() - started, 2)))
+        steps.append(("read", round(time.perf_counter() - started, 2), resident_mb()))
         return original_init(self, *args, **kwargs)
 
     packs.Progress.__init__ = timed_init
@@ -190,7 +197,8 @@ def main():
                   f"peak RSS {figures['peak_rss_mb']:.0f} MB "
                   f"(largest child {figures['largest_child_mb']:.0f} MB; together at most "
                   f"{figures['peak_rss_mb'] + figures['largest_child_mb']:.0f} MB), ZIP {figures['zip_mb']} MB")
-            print("       steps done at (s): " + ", ".join(f"{name} {at}" for name, at in figures["steps"]))
+            print("       steps done at (s, resident MB): "
+                  + ", ".join(f"{name} {at} s {mb} MB" for name, at, mb in figures["steps"]))
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
