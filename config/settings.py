@@ -12,8 +12,15 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django_guid.integrations import CeleryIntegration
+from kombu import Exchange, Queue
+
+from config.logging_setup import FORMATS, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# The site's templates/, static/ and locale/: next to the packages in a source tree (where manage.py is), inside
+# config/site/ in an installed copy (`pip install .`, setup.py).
+SITE_DIR = BASE_DIR if (BASE_DIR / "manage.py").is_file() else Path(__file__).resolve().parent / "site"
 
 env = environ.Env()
 # A local .env is a convenience for development; production passes real environment variables.
@@ -66,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "django_htmx",
+    "django_guid",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -80,6 +88,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every later middleware's log lines carry the request's id (config/logging_setup.py).
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -110,7 +120,7 @@ ASGI_APPLICATION = "config.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [SITE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -229,7 +239,7 @@ LANGUAGE_CODE = "en"
 # The interface's languages; translations in locale/ (`make messages` refreshes them). Data (report texts,
 # institution names, what members write) is shown as entered.
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [SITE_DIR / "locale"]
 # Pages show dates and counts with the language's named formats (DATE_FORMAT …, |intcomma); config/formats/ keeps
 # English dates as 23 Nov 2026. No USE_THOUSAND_SEPARATOR: ids printed in links and attributes stay bare digits.
 FORMAT_MODULE_PATH = ["config.formats"]
@@ -244,7 +254,7 @@ USE_TZ = True
 #
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [SITE_DIR / "static"]
 # Outside production WhiteNoise serves straight from the apps' static folders; no collectstatic needed.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 if not PRODUCTION:
@@ -271,7 +281,14 @@ STORAGES = {
 #
 # Cache, e-mail
 #
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# The cache counts sign-in failures, rate limits and throttles: in production it must be one Redis that every web
+# process shares, or each process counts alone (and a restart forgets). Development keeps one per process.
+CACHE_URL = env.str("CACHE_URL", default="" if PRODUCTION else "locmemcache://")
+if PRODUCTION and not CACHE_URL.startswith(("redis://", "rediss://")):
+    raise ImproperlyConfigured(
+        "CACHE_URL must name a Redis server in production, e.g. redis://redis:6379/1: rate limits and sign-in "
+        f"lock-outs are counted in the cache, which every web process must share (CACHE_URL is {CACHE_URL!r}).")
+CACHES = {"default": environ.Env.cache_url_config(CACHE_URL)}
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -286,7 +303,13 @@ REDIS_URL = env.str("REDIS_URL", default=f"redis://127.0.0.1:{EMBEDDED_REDIS_POR
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
-CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="disentangle")
+# Two queues, routed by config/celery.py: short jobs (checks, digests, clean-ups) and long ones (packs, imports), each
+# with its own pool of workers. The prefix keeps sites (or test runs) sharing one Redis apart.
+CELERY_QUEUE_PREFIX = env.str("CELERY_QUEUE_PREFIX", default="disentangle")
+JOB_QUEUES = {"short": f"{CELERY_QUEUE_PREFIX}.short", "long": f"{CELERY_QUEUE_PREFIX}.long"}
+# A worker started without -Q consumes both.
+CELERY_TASK_DEFAULT_QUEUE = JOB_QUEUES["short"]
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in JOB_QUEUES.values()]
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -297,20 +320,27 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A task's message stays in Redis, unacknowledged, until the task ends; if its worker dies (killed, out of memory,
 # the machine gone) kombu's Redis transport hands it out again once it is older than the visibility timeout, at its
-# next sweep of unacknowledged messages (kombu/transport/redis.py, QoS.restore_visible). Defaults: 3600 s and a sweep
-# every unacked_restore_interval × unacked_restore_throttle = 10 × 10 s, so a briefing pack whose worker died
-# would wait over an hour. Here: sweeps every 5 s and a 55 s timeout, so a dead worker's job is back within a minute.
-# The timeout must stay above the hard time limit, or a task still running is handed out a second time: every
-# task's time limit is therefore below it (the longest jobs, a 5,000-row evidence import and a briefing pack of
-# PACK_MAX_RECORDS, take about 30 s and 10 s on an idle 2-core machine).
+# next sweep of unacknowledged messages (kombu/transport/redis.py, QoS.restore_visible). Kombu's defaults: 3600 s
+# and a sweep every unacked_restore_interval x unacked_restore_throttle = 10 x 10 s. Here each queue has its own:
+# - short: a 55 s timeout, so that a dead worker's check or digest is back within a minute;
+# - long: a timeout above the long hard limit (packs of PACK_MAX_RECORDS take about 50 s, a 50,000-row import about
+#   5 minutes on an idle 2-core machine), so a dead worker's pack or import waits that long before it is run again.
+# The timeout must stay above its queue's hard time limit, or a task still running is handed out a second time.
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=45)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=50)
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=55)
+CELERY_LONG_TASK_SOFT_TIME_LIMIT = env.int("CELERY_LONG_TASK_SOFT_TIME_LIMIT", default=1500)
+CELERY_LONG_TASK_TIME_LIMIT = env.int("CELERY_LONG_TASK_TIME_LIMIT", default=1560)
+CELERY_LONG_VISIBILITY_TIMEOUT = env.int("CELERY_LONG_VISIBILITY_TIMEOUT", default=1620)
 CELERY_UNACKED_RESTORE_INTERVAL = env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=5)
-if not CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < CELERY_VISIBILITY_TIMEOUT:
-    raise ImproperlyConfigured(
-        "CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < CELERY_VISIBILITY_TIMEOUT must hold, or a task "
-        "still running is handed to a second worker.")
+for _prefix, (_soft, _hard, _visibility) in {
+    "CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < CELERY_VISIBILITY_TIMEOUT": (
+        CELERY_TASK_SOFT_TIME_LIMIT, CELERY_TASK_TIME_LIMIT, CELERY_VISIBILITY_TIMEOUT),
+    "CELERY_LONG_TASK_SOFT_TIME_LIMIT < CELERY_LONG_TASK_TIME_LIMIT < CELERY_LONG_VISIBILITY_TIMEOUT": (
+        CELERY_LONG_TASK_SOFT_TIME_LIMIT, CELERY_LONG_TASK_TIME_LIMIT, CELERY_LONG_VISIBILITY_TIMEOUT),
+}.items():
+    if not _soft < _hard < _visibility:
+        raise ImproperlyConfigured(f"{_prefix} must hold, or a task still running is handed to a second worker.")
 # A request that starts a job waits at most this long on a dead Redis before the job's row says it failed
 # (config.celery.enqueue sends without retries).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
@@ -320,6 +350,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Scan Redis at every sweep, not every tenth (kombu's default throttle).
     "unacked_restore_throttle": 1,
     "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+}
+# Taken by a worker consuming the long queue (config.celery.size_the_broker_to_the_pool): its own record of
+# unacknowledged messages, so that a short worker's sweep never hands out a pack still being built.
+CELERY_LONG_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,
+    "visibility_timeout": CELERY_LONG_VISIBILITY_TIMEOUT,
+    "unacked_key": "unacked_long",
+    "unacked_index_key": "unacked_index_long",
+    "unacked_mutex_key": "unacked_mutex_long",
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Jobs' scratch files (config.scratch), swept by the next run and the hourly clean-up if a worker is killed.
@@ -433,17 +472,37 @@ if PRODUCTION:
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "INFO"},
-        # Axes logs every attempt, with the address and name, at INFO: the audit log and the lock are enough.
-        "axes": {"level": "WARNING"},
-    },
+#
+# Logging and error reports
+#
+# Lines with time, level, logger and request id (config/logging_setup.py); LOG_FORMAT=json for a log collector.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in FORMATS:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be one of {', '.join(FORMATS)}, not {LOG_FORMAT!r}")
+LOGGING = logging_config(level=env.str("LOG_LEVEL", default="INFO"), log_format=LOG_FORMAT)
+# django-guid: each request's id, from a valid X-Request-ID of the proxy or made here, returned in the response and
+# handed to the Celery tasks the request enqueues. Celery's worker logs through LOGGING too.
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True)],
 }
+
+# Error reports to Sentry (or a compatible server such as GlitchTip), only when SENTRY_DSN is set: without it
+# sentry-sdk is never initialised and sends nothing. Even with it, nothing personal: no user, address, cookies or
+# request bodies (members' names and evidence stay here), no local variables in stack traces.
+SENTRY_DSN = env_secret("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=DJANGO_ENV,
+        send_default_pii=False,
+        max_request_body_size="never",
+        include_local_variables=False,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
 
 #
 # Disentangle
@@ -456,6 +515,10 @@ ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=25 * 1024 * 1024)
 # that needs more is refused. An ordinary 25 MB document needs well under a second and 200 MB.
 UPLOAD_CHECK_SECONDS = env.int("UPLOAD_CHECK_SECONDS", default=20)
 UPLOAD_CHECK_MEMORY_MB = env.int("UPLOAD_CHECK_MEMORY_MB", default=512)
+# The largest evidence import, in rows and bytes of the CSV or XLSX file. A confirmed import of 50,000 rows is saved
+# by the long queue's worker in about 5 minutes (about 6 ms a row), well within its time limit.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 # A confirmed import of more rows is saved by the worker (about 6 ms a row) rather than while the person waits.
 IMPORT_INLINE_MAX_ROWS = env.int("IMPORT_INLINE_MAX_ROWS", default=200)
 # Uploads above this go to a temporary file instead of memory.
@@ -464,8 +527,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 CAMPAIGN_DIGEST_DAYS_AHEAD = env.int("CAMPAIGN_DIGEST_DAYS_AHEAD", default=2)
 # Briefing packs: days a built pack is kept before the periodic clean-up deletes its file.
 PACK_MAX_AGE_DAYS = env.int("PACK_MAX_AGE_DAYS", default=7)
-# A pack of more evidence records than this is refused (narrow the search), so that it builds within the time limit.
-PACK_MAX_RECORDS = 2000
+# A pack of more evidence records than this is refused (narrow the search), so that it builds within the long queue's
+# time limit: 10,000 records take about 50 s and 500 MB on a 2-core machine (bench/packs.py, README "Scaling out").
+PACK_MAX_RECORDS = env.int("PACK_MAX_RECORDS", default=10_000)
 # Runs of one pack's task that may die with their worker before the pack is marked failed, not tried again.
 PACK_MAX_ATTEMPTS = 3
 # The largest upload the public verify page reads, refused from its Content-Length before any of it is read. A

@@ -46,8 +46,8 @@ def pytest_load_initial_conftests(early_config, parser, args):
     # test lowers settings.THROTTLE_RATES to see it (tests/test_bounded_inputs.py).
     for name in ("API_RATE_PER_USER", "API_RATE_PER_ADDRESS", "UPLOAD_RATE_PER_USER", "PACK_VERIFY_RATE_PER_ADDRESS"):
         os.environ.setdefault(name, "1000000/minute")
-    # Each pytest process gets its own queue, so its worker runs its tasks and nobody else's.
-    os.environ["CELERY_TASK_DEFAULT_QUEUE"] = f"test-{worker_id or 'main'}-{os.getpid()}"
+    # Each pytest process gets its own queues, so its worker runs its tasks and nobody else's.
+    os.environ["CELERY_QUEUE_PREFIX"] = f"test-{worker_id or 'main'}-{os.getpid()}"
     return (yield)
 
 

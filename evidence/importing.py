@@ -18,6 +18,7 @@ from calendar import monthrange
 from dataclasses import dataclass, field
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
@@ -39,12 +40,13 @@ from evidence.models import (
     url_key,
 )
 
-MAX_ROWS = 5_000
-MAX_BYTES = 10 * 1024 * 1024
+# Rows and bytes of one file (config/settings.py: a confirmed import of this size is saved by the long queue).
+MAX_ROWS = settings.IMPORT_MAX_ROWS
+MAX_BYTES = settings.IMPORT_MAX_BYTES
 # An .xlsx is a zip of XML; one that unpacks to far more than its size is refused before it is parsed.
-MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+MAX_UNPACKED_BYTES = 10 * MAX_BYTES
 # Rows read at most, blank ones included (a sheet can claim a million formatted empty rows), and columns.
-MAX_SHEET_ROWS = 50_000
+MAX_SHEET_ROWS = 2 * MAX_ROWS
 MAX_COLUMNS = 100
 STORAGE_FOLDER = "imports"
 CSV, XLSX = "csv", "xlsx"

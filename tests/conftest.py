@@ -144,20 +144,20 @@ def database_url(settings_dict):
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
     """
-    `celery worker` in its own process, on this pytest process's queue and test database. Tests that use it
-    must be `django_db(transaction=True)`, since the worker only sees committed rows.
+    `celery worker` in its own process, on this pytest process's queues (short and long) and test database. Tests
+    that use it must be `django_db(transaction=True)`, since the worker only sees committed rows.
     """
     from django.conf import settings
 
     from config.celery import app
 
-    queue = settings.CELERY_TASK_DEFAULT_QUEUE
-    node = f"{queue}@localhost"
+    queues = ",".join(settings.JOB_QUEUES.values())
+    node = f"{settings.CELERY_QUEUE_PREFIX}@localhost"
     log_path = tmp_path_factory.mktemp("worker") / "worker.log"
     env = {**os.environ, "DATABASE_URL": database_url(connection.settings_dict)}
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--queues", queue,
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--queues", queues,
              "--hostname", node, "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
             cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
         )

@@ -7,6 +7,7 @@ wired, and every environment variable the containers get, which must be one sett
 deployment checks on them.
 """
 
+import json
 import os
 import re
 import secrets
@@ -28,7 +29,8 @@ DOCKERIGNORE = BASE_DIR / ".dockerignore"
 ENV_EXAMPLE = BASE_DIR / ".env.example"
 SETTINGS_FILE = BASE_DIR / "config" / "settings.py"
 
-APP_SERVICES = ("web", "worker", "beat")
+APP_SERVICES = ("web", "worker-short", "worker-long", "beat")
+WORKERS = {"short": "worker-short", "long": "worker-long"}
 # What an operator puts in .env for `docker compose up`, as the required ${VAR:?...} variables ask.
 OPERATOR_VALUES = {
     "SECRET_KEY": secrets.token_urlsafe(48),  # 64 characters
@@ -143,7 +145,7 @@ def app_env(compose):
 
 
 def test_it_defines_the_services(compose):
-    assert {"db", "redis", "web", "worker", "beat"} <= set(compose["services"])
+    assert {"db", "redis", "web", "worker-short", "worker-long", "beat"} <= set(compose["services"])
     assert compose["services"]["db"]["image"].split(":") == ["postgres", "16"]
     assert compose["services"]["redis"]["image"].split(":") == ["redis", "7"]
 
@@ -169,10 +171,10 @@ def test_it_runs_gunicorn_with_the_wsgi_application_of_the_settings(compose):
     assert any(port.endswith(":8000") for port in compose["services"]["web"]["ports"])
 
 
-def test_it_runs_the_celery_worker_and_beat_of_the_config_app(compose):
-    worker = as_list(compose["services"]["worker"]["command"])
+def test_it_runs_the_celery_workers_and_beat_of_the_config_app(compose):
+    for name in WORKERS.values():
+        assert as_list(compose["services"][name]["command"])[:4] == ["celery", "-A", "config", "worker"], name
     beat = as_list(compose["services"]["beat"]["command"])
-    assert worker[:4] == ["celery", "-A", "config", "worker"]
     assert beat[:4] == ["celery", "-A", "config", "beat"]
 
     # `-A config` must find the app, as the celery command line does.
@@ -208,11 +210,33 @@ def test_it_checks_each_service_in_its_own_way(compose):
     assert "redis-cli ping" in healthcheck_text(services["redis"])
     web = healthcheck_text(services["web"])
     # Production settings redirect plain http, and reject a Host they do not allow.
-    assert "/login/" in web and "X-Forwarded-Proto" in web and "https" in web and "ALLOWED_HOSTS" in web
-    assert "celery -A config inspect ping" in healthcheck_text(services["worker"])
-    # CMD-SHELL so that the shell expands HOSTNAME; $$ so that compose leaves it to the shell.
-    assert as_list(services["worker"]["healthcheck"]["test"])[0] == "CMD-SHELL"
-    assert "celery@$$HOSTNAME" in COMPOSE_FILE.read_text()
+    assert "/health/" in web and "X-Forwarded-Proto" in web and "https" in web and "ALLOWED_HOSTS" in web
+    for pool, name in WORKERS.items():
+        worker = services[name]
+        # Pings the worker of this very container, by the node name its command gives it.
+        command = as_list(worker["command"])
+        node = command[command.index("--hostname") + 1]
+        assert node == f"{pool}@%h"
+        assert f"celery -A config inspect ping -d {pool}@$$HOSTNAME" in healthcheck_text(worker)
+        # CMD-SHELL so that the shell expands HOSTNAME; $$ so that compose leaves it to the shell.
+        assert as_list(worker["healthcheck"]["test"])[0] == "CMD-SHELL"
+
+
+def test_each_worker_pool_consumes_its_queue_of_the_settings(compose, app_env, tmp_path):
+    env = {**app_env, "DATABASE_URL": f"sqlite:///{tmp_path / 'q.sqlite3'}", "VAR_DIR": str(tmp_path / "var"),
+           "PATH": os.environ.get("PATH", "")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c",
+         "import json; from django.conf import settings; print(json.dumps(settings.JOB_QUEUES))"],
+        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    queues = json.loads(result.stdout.strip().splitlines()[-1])
+    for pool, name in WORKERS.items():
+        command = as_list(compose["services"][name]["command"])
+        assert command[command.index("--queues") + 1] == queues[pool], name
+    # A long job is not killed by `docker compose stop` while it can still finish.
+    assert compose["services"]["worker-long"]["stop_grace_period"]
 
 
 def test_it_starts_the_app_once_db_redis_and_migrations_are_ready(compose):
@@ -342,3 +366,12 @@ def test_it_passes_the_deployment_checks_with_the_compose_environment(app_env, t
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_image_installs_the_chinese_fonts_the_pdf_looks_for():
+    from campaigns.briefing import fonts
+
+    dockerfile = DOCKERFILE.read_text().replace("\\\n", " ")
+    assert re.search(r"apt-get install -y --no-install-recommends [^&]*\bfonts-noto-cjk\b", dockerfile)
+    # Where Debian's fonts-noto-cjk puts them, which is where campaigns/briefing/fonts.py looks.
+    assert fonts.SYSTEM_CJK_FONT_DIR == "/usr/share/fonts/opentype/noto"

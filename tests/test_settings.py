@@ -1,9 +1,16 @@
+import gzip
+import http.server
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
+import threading
+import uuid
 from pathlib import Path
+
+import pytest
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -23,6 +30,7 @@ def production_env(tmp_path):
         "ALLOWED_HOSTS": "disentangle.example.org",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
         "REDIS_URL": "redis://redis.example.org:6379/0",
+        "CACHE_URL": "redis://redis.example.org:6379/1",
     }
 
 
@@ -125,3 +133,108 @@ def test_development_over_plain_http_keeps_cookies_a_browser_accepts(client, db)
     response = client.get("/login/")
     assert settings.CSRF_COOKIE_NAME in response.cookies and not settings.CSRF_COOKIE_NAME.startswith("__Host-")
     assert not settings.SESSION_COOKIE_NAME.startswith("__Host-") and not settings.SESSION_COOKIE_SECURE
+
+
+@pytest.mark.parametrize("cache_url", [None, "locmemcache://", "dbcache://cache_table"])
+def test_production_refuses_a_cache_other_than_redis(tmp_path, cache_url):
+    env = production_env(tmp_path)
+    del env["CACHE_URL"]
+    if cache_url:
+        env["CACHE_URL"] = cache_url
+    result = run_manage(["check"], env, tmp_path)
+    assert result.returncode != 0
+    assert "CACHE_URL must name a Redis server in production" in result.stderr
+
+
+#
+# Log lines
+#
+
+LOG_A_REQUEST = """
+from django.test import Client
+Client().get("/no-such-page/", headers={"X-Request-ID": "%s"})
+"""
+
+
+def logged_lines(env, tmp_path, request_id):
+    result = run_manage(["shell", "-c", LOG_A_REQUEST % request_id], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    return [line for line in result.stderr.splitlines() if "no-such-page" in line]
+
+
+def test_it_logs_time_level_logger_and_the_request_id(tmp_path):
+    request_id = uuid.uuid4().hex
+    [line] = logged_lines({}, tmp_path, request_id)
+    assert re.fullmatch(
+        rf"\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ WARNING django\.request \[{request_id}\] Not Found: /no-such-page/",
+        line), line
+
+
+def test_it_logs_one_json_object_a_line_when_asked(tmp_path):
+    request_id = uuid.uuid4().hex
+    [line] = logged_lines({"LOG_FORMAT": "json"}, tmp_path, request_id)
+    entry = json.loads(line)
+    assert entry["level"] == "WARNING" and entry["logger"] == "django.request"
+    assert entry["request_id"] == request_id and entry["message"] == "Not Found: /no-such-page/"
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", entry["time"])
+
+
+def test_it_refuses_an_unknown_log_format(tmp_path):
+    result = run_manage(["check"], {"LOG_FORMAT": "xml"}, tmp_path)
+    assert result.returncode != 0 and "LOG_FORMAT must be one of text, json" in result.stderr
+
+
+def test_each_response_carries_its_request_id(client, db):
+    response = client.get("/login/")
+    assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
+
+
+#
+# Sentry: opt-in
+#
+
+REPORT_AN_ERROR = """
+import sentry_sdk
+print("initialised" if sentry_sdk.is_initialized() else "not initialised")
+sentry_sdk.capture_message("the-test-report")
+sentry_sdk.flush(timeout=5)
+"""
+
+
+@pytest.fixture
+def sentry_server():
+    """An HTTP server standing in for Sentry: it keeps the body of every request it gets."""
+    received = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.headers.get("Content-Encoding") == "gzip":
+                body = gzip.decompress(body)
+            received.append(body)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.received = received
+    yield server
+    server.shutdown()
+
+
+def test_sentry_is_not_initialised_and_sends_nothing_without_a_dsn(tmp_path, sentry_server):
+    result = run_manage(["shell", "-c", REPORT_AN_ERROR], {"SENTRY_DSN": ""}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "not initialised" in result.stdout
+    assert sentry_server.received == []
+
+
+def test_sentry_reports_to_the_dsn_when_set(tmp_path, sentry_server):
+    dsn = f"http://publickey@127.0.0.1:{sentry_server.server_port}/1"
+    result = run_manage(["shell", "-c", REPORT_AN_ERROR], {"SENTRY_DSN": dsn}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "initialised" in result.stdout.splitlines()
+    assert any(b"the-test-report" in body for body in sentry_server.received)

@@ -143,10 +143,11 @@ def _timestamp(inputs):
 def _fonts():
     import typst
 
-    from .fonts import cjk_font_dir
+    from .fonts import cjk_font_dirs
 
     # Scanning the font files takes a moment; one Fonts object serves every compile of the process.
-    return typst.Fonts(include_system_fonts=False, include_embedded_fonts=True, font_paths=[str(cjk_font_dir())])
+    return typst.Fonts(include_system_fonts=False, include_embedded_fonts=True,
+                       font_paths=[str(folder) for folder in cjk_font_dirs()])
 
 
 def _compile_here(inputs, out_path):

@@ -57,6 +57,14 @@ class TestSignIn:
         assert User.objects.filter(username__in=[r.value for r in Role]).count() == 4
         assert Membership.objects.filter(group__slug="demo-coalition").count() == 4
 
+    def test_the_second_demo_group_has_a_coordinator_of_its_own(self, client):
+        call_command("seed_demo", stdout=open("/dev/null", "w"))
+        response = client.post(reverse("login"), {"login": "partner", "password": "disentangle-demo"}, follow=True)
+        assert response.context["user"].username == "partner"
+        assert response.context["active_role"] == Role.COORDINATOR
+        assert [m.group.slug for m in Membership.objects.filter(user__username="partner")] == ["partner-network"]
+        assert client.get(reverse("group-dashboard", args=["demo-coalition"])).status_code == 404
+
 
 class TestDashboardAndSwitcher:
     def test_it_redirects_home_to_the_users_group(self, client_for, coordinator, group):

@@ -70,6 +70,11 @@ def briefing_with_injections():
     return briefing
 
 
+def embedded_fonts(path):
+    with pikepdf.open(path) as pdf:
+        return {str(font.BaseFont) for page in pdf.pages for font in page.Resources.Font.values()}
+
+
 class TestPdf:
     def test_it_renders_targets_evidence_chinese_and_links_back_to_the_site(self, tmp_path):
         briefing = small_briefing()
@@ -85,11 +90,20 @@ class TestPdf:
         assert briefing["evidence"][0]["sources"][0]["archive_url"] in uri_links(path)
         assert "Recommendations" in text and "Index of institutions" in text
 
-    def test_it_embeds_the_chinese_font_it_ships(self, tmp_path):
+    def test_it_sets_chinese_in_the_systems_noto_cjk_with_bold(self, tmp_path):
+        # Debian's fonts-noto-cjk, which the Docker image and CI install.
         path = render_pdf(small_briefing(), tmp_path / "briefing.pdf")
 
-        with pikepdf.open(path) as pdf:
-            fonts = {str(font.BaseFont) for page in pdf.pages for font in page.Resources.Font.values()}
+        fonts = embedded_fonts(path)
+        assert any("NotoSansCJKsc-Bold" in font for font in fonts), fonts
+        assert any("NotoSerifCJKsc-Regular" in font for font in fonts), fonts
+        assert not any("NotoSansSC" in font or "NotoSerifSC" in font for font in fonts), fonts
+
+    def test_it_falls_back_to_the_chinese_font_it_ships(self, tmp_path, monkeypatch):
+        monkeypatch.setenv("CJK_FONT_DIR", str(tmp_path))  # no system fonts there
+        path = render_pdf(small_briefing(), tmp_path / "briefing.pdf")
+
+        fonts = embedded_fonts(path)
         assert any("NotoSerifSC" in font for font in fonts)
         assert any("NotoSansSC" in font for font in fonts)
 

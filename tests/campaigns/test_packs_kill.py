@@ -35,8 +35,8 @@ from tests.factories import BriefingPackFactory
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
 # Short enough for a quick test, long enough for a small pack on a busy 2-core machine.
-FAST_RESTORE = {"CELERY_TASK_SOFT_TIME_LIMIT": "15", "CELERY_TASK_TIME_LIMIT": "18",
-                "CELERY_VISIBILITY_TIMEOUT": "20", "CELERY_UNACKED_RESTORE_INTERVAL": "1"}
+FAST_RESTORE = {"CELERY_LONG_TASK_SOFT_TIME_LIMIT": "15", "CELERY_LONG_TASK_TIME_LIMIT": "18",
+                "CELERY_LONG_VISIBILITY_TIMEOUT": "20", "CELERY_UNACKED_RESTORE_INTERVAL": "1"}
 
 
 @pytest.fixture
@@ -48,7 +48,8 @@ def pause_file(tmp_path):
 
 @pytest.fixture
 def kill_queue():
-    return f"packs-kill-{os.getpid()}-{time.monotonic_ns()}"
+    """The long queue of a queue prefix of the test's own: its workers take the long queue's broker settings."""
+    return f"packs-kill-{os.getpid()}-{time.monotonic_ns()}.long"
 
 
 @pytest.fixture
@@ -63,7 +64,8 @@ def start_worker(django_db_setup, tmp_path, kill_queue):
         log_path = tmp_path / f"{name}.log"
         environment = {**os.environ, "DATABASE_URL": database_url(connection.settings_dict),
                        "DJANGO_SETTINGS_MODULE": "tests.campaigns.pack_worker_settings",
-                       "PACK_TEST_PAUSE_STEP": step, "PACK_TEST_PAUSE_FILE": str(pause_file), **(env or {})}
+                       "PACK_TEST_PAUSE_STEP": step, "PACK_TEST_PAUSE_FILE": str(pause_file),
+                       "CELERY_QUEUE_PREFIX": kill_queue.removesuffix(".long"), **(env or {})}
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork", "--concurrency", "1",
