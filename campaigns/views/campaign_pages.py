@@ -19,7 +19,7 @@ from accounts.scoping import get_for_user, get_for_writer
 from campaigns import services
 from campaigns.filters import CampaignFilterSet
 from campaigns.forms import CampaignForm
-from campaigns.models import AskBatch, Campaign, Interaction, StanceChange, Target, Task
+from campaigns.models import AskBatch, Campaign, Interaction, StanceChange, Target, TargetEvidence, Task
 from campaigns.views.common import PAGE_SIZE, UPCOMING_DAYS, visible_campaigns, visible_targets, with_shown_evidence
 from evidence.models import EvidenceRecord
 
@@ -145,8 +145,6 @@ def campaign_detail(request, pk):
 
 
 def _recent_evidence(user, campaign):
-    from campaigns.models import TargetEvidence
-
     return (TargetEvidence.objects.visible_to(user)
             .filter(target__campaign=campaign, record__in=EvidenceRecord.objects.visible_to(user))
             .select_related("record", "target__institution", "added_by")[:RECENT])

@@ -21,6 +21,7 @@ from accounts.scoping import get_for_user, get_for_writer
 from campaigns import services
 from campaigns.forms import PackForm, PackVerifyForm
 from campaigns.models import BriefingPack
+from campaigns.packs import clean_search_query, describe_search, open_for_download, verify_upload
 from campaigns.views.common import PAGE_SIZE, visible_campaigns, visible_targets
 from config.api import VerifyRateThrottle
 from config.limits import request_limits
@@ -91,8 +92,6 @@ def pack_create_institution(request, slug):
 @login_required
 def pack_create_search(request):
     """A pack of the evidence list's current filters, which the link carries in its query string."""
-    from campaigns.packs import clean_search_query, describe_search
-
     query = clean_search_query(request.POST.get("query", "") if request.method == "POST"
                                else request.GET.urlencode())
     back = reverse("evidence-list") + (f"?{query}" if query else "")
@@ -139,8 +138,6 @@ def pack_retry(request, pk):
 @require_safe
 def pack_download(request, pk):
     """Checked on every download (the role may have changed since the pack was made) and written to the audit log."""
-    from campaigns.packs import open_for_download
-
     pack = _pack_for_coordinator(request, pk)
     try:
         handle = open_for_download(pack)
@@ -163,8 +160,6 @@ def pack_verify(request):
     Public: anyone holding a pack checks it here, signed in or not. The answer says only whether this site signed
     the manifest and how the uploaded files compare with it; nothing is read from the database or kept.
     """
-    from campaigns.packs import verify_upload
-
     if request.method != "POST":
         return render(request, "campaigns/pack_verify.html", {"form": PackVerifyForm()})
     form = PackVerifyForm(request.POST, request.FILES)

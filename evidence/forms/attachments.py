@@ -1,6 +1,8 @@
 """A file to attach to a record."""
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,9 +12,6 @@ class AttachmentForm(forms.Form):
     file = forms.FileField(label=_("Add a file"), allow_empty_file=False)
 
     def __init__(self, *args, **kwargs):
-        from django.conf import settings
-        from django.template.defaultfilters import filesizeformat
-
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = _(
             "A PDF, an image, an office document or plain text, up to %(size)s. Only your group's members can "

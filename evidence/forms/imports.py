@@ -1,10 +1,15 @@
 """The spreadsheet to import records from."""
 
 from django import forms
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Group
+
+# The module, not its constants: the limits are read when a form is made, so tests can lower them.
+from evidence import importing
 
 
 class EvidenceImportForm(forms.Form):
@@ -19,24 +24,15 @@ class EvidenceImportForm(forms.Form):
 
     def __init__(self, *args, groups, **kwargs):
         """`groups`: a queryset of the groups the person may log evidence in."""
-        from django.contrib.humanize.templatetags.humanize import intcomma
-        from django.template.defaultfilters import filesizeformat
-
-        from evidence.importing import MAX_BYTES, MAX_ROWS
-
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = groups
         self.fields["file"].help_text = _(
             "A CSV file (UTF-8) or an Excel workbook (.xlsx), up to %(size)s and %(rows)s rows. The first row names "
-            "the columns.") % {"size": filesizeformat(MAX_BYTES), "rows": intcomma(MAX_ROWS)}
+            "the columns.") % {"size": filesizeformat(importing.MAX_BYTES), "rows": intcomma(importing.MAX_ROWS)}
 
     def clean_file(self):
-        from django.template.defaultfilters import filesizeformat
-
-        from evidence.importing import MAX_BYTES
-
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_BYTES:
+        if upload.size > importing.MAX_BYTES:
             raise ValidationError(_("The file is %(size)s; the limit is %(limit)s. Split it into smaller files.")
-                                  % {"size": filesizeformat(upload.size), "limit": filesizeformat(MAX_BYTES)})
+                                  % {"size": filesizeformat(upload.size), "limit": filesizeformat(importing.MAX_BYTES)})
         return upload
