@@ -1,0 +1,74 @@
+"""The bulk change of the evidence list: which records, and what to do to them."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Group
+from accounts.permissions import Action
+from accounts.scoping import LARGEST_ID
+from evidence.records import TAG_MAX_LENGTH, BulkAction
+
+
+class RecordIdsField(forms.Field):
+    """The ids of the ticked records; the view keeps to the ones the user can see."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        try:
+            ids = sorted({int(pk) for pk in value or ()})
+        except (TypeError, ValueError):
+            raise ValidationError(_("Tick records from the list.")) from None
+        if any(not 0 < pk <= LARGEST_ID for pk in ids):
+            raise ValidationError(_("Tick records from the list."))
+        return ids
+
+
+class BulkActionForm(forms.Form):
+    """One change for the records ticked in the evidence list, or for every record its filters match."""
+
+    SCOPES = [("selected", _("The records I ticked")), ("all", _("Every record matching the filters"))]
+
+    action = forms.ChoiceField(choices=[("", _("Choose an action"))] + BulkAction.choices, label=_("Action"))
+    scope = forms.ChoiceField(choices=SCOPES, initial="selected", widget=forms.RadioSelect, label=_("Apply to"))
+    records = RecordIdsField(required=False)
+    tag = forms.CharField(required=False, max_length=TAG_MAX_LENGTH, label=_("Tag"),
+                          help_text=_("For adding or removing a tag."))
+    groups = forms.ModelMultipleChoiceField(queryset=Group.objects.none(), required=False,
+                                            widget=forms.CheckboxSelectMultiple, label=_("Share with these groups"))
+    everyone = forms.BooleanField(required=False, label=_("Share with every group on the site"))
+    target = forms.ModelChoiceField(queryset=None, required=False, label=_("Campaign target"),
+                                    help_text=_("For adding to a campaign target."), empty_label="—")
+    filters = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        from campaigns.models import Target
+
+        super().__init__(*args, **kwargs)
+        # Only what the labels show: whole targets, campaigns and institutions took 6 ms of each evidence list
+        # page for 70 targets.
+        self.fields["target"].queryset = (
+            Target.objects.writable_by(user, Action.MANAGE_CAMPAIGNS)
+            .select_related("campaign", "institution").order_by("campaign__title", "institution__name")
+            .only("campaign__title", "institution__name")
+        )
+        self.fields["target"].label_from_instance = lambda target: f"{target.campaign.title}: {target.institution}"
+        # Only groups listed for sharing and the user's own: never every group on the site.
+        self.fields["groups"].queryset = Group.objects.share_partners(user).only("pk", "name")
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        if action in (BulkAction.TAG, BulkAction.UNTAG) and not (data.get("tag") or "").strip():
+            self.add_error("tag", _("Give the tag to add or remove."))
+        if action == BulkAction.SHARE and not (data.get("groups") or data.get("everyone")):
+            self.add_error("groups", _("Choose the groups to share with, or every group."))
+        if action == BulkAction.ADD_TO_TARGET and not data.get("target"):
+            self.add_error("target", _("Choose the campaign target to add the records to."))
+        if "records" in self.errors:
+            # The ticks are hidden inputs of this form, whose errors a page does not show beside a field.
+            self.add_error(None, self.errors.pop("records"))
+        elif data.get("scope") == "selected" and not data.get("records"):
+            self.add_error("scope", _("Tick the records to change, or choose every record matching the filters."))
+        return data

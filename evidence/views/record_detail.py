@@ -1,0 +1,120 @@
+"""
+A record's page: what the viewer may see of it (evidence/disclosure.py decides), its history for its own group,
+and the buttons of the steps the viewer's role allows. Also the record helpers the other record pages share.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
+
+from accounts.audit import history_of
+from accounts.forms import add_service_errors
+from accounts.permissions import Action, can
+from accounts.scoping import get_for_user
+from evidence import disclosure, records
+from evidence.forms.attachments import AttachmentForm
+from evidence.forms.records import EvidenceRecordForm, RejectForm, ShareForm
+from evidence.models import Attachment, EvidenceRecord
+from evidence.views.common import HISTORY_LIMIT, web_link
+
+
+def record_queryset():
+    return (EvidenceRecord.objects.for_list()
+            .select_related("submitted_by", "decided_by", "created_by")
+            .prefetch_related("recommendations__report", "rights", "citations__source"))
+
+
+_RECORD_ACTIONS = {
+    "evidence.created": gettext_lazy("Logged"),
+    "evidence.updated": gettext_lazy("Edited"),
+    "evidence.submit": gettext_lazy("Submitted for verification"),
+    "evidence.verify": gettext_lazy("Verified"),
+    "evidence.reject": gettext_lazy("Rejected"),
+    "evidence.reopen": gettext_lazy("Reopened"),
+    "evidence.shared": gettext_lazy("Sharing changed"),
+    "evidence.attachment_added": gettext_lazy("File attached"),
+}
+
+
+def record_field_label(name):
+    if name in EvidenceRecordForm.Meta.labels:  # the models' own names are English only
+        return str(EvidenceRecordForm.Meta.labels[name])
+    try:
+        field = EvidenceRecord._meta.get_field(name)
+    except FieldDoesNotExist:
+        field = None
+    return str(getattr(field, "verbose_name", name.replace("_", " ")))
+
+
+def _record_history(record):
+    """The record's history for members of its group (never for receivers of a shared copy), newest first."""
+    rows = []
+    for entry in history_of(record)[:HISTORY_LIMIT]:
+        after = entry.after or {}
+        changes = ""
+        if entry.action == "evidence.updated":
+            changes = ", ".join(record_field_label(name) for name in after)
+        elif entry.action == "evidence.shared":
+            everyone = after.get("shared_with_everyone")
+            changes = (_("every group") if everyone
+                       else ", ".join(after.get("shared_with") or []) or _("no longer shared"))
+        elif entry.action == "evidence.attachment_added":
+            changes = str(after.get("attachment", ""))
+        rows.append({"when": entry.created_at, "action": _RECORD_ACTIONS.get(entry.action, entry.action),
+                     "changes": changes,
+                     "editor": entry.actor.username if entry.actor_id else _("an account since deleted")})
+    return rows
+
+
+def _citation_rows(shown):
+    return [{"citation": row.citation, "source": row.source, "url": web_link(row.source.url),
+             "archive_url": web_link(row.source.archive_url), "translator": row.translator}
+            for row in shown.citations]
+
+
+def _detail_record_page(request, record):
+    user = request.user
+    shown = disclosure.disclose(disclosure.viewer_of(user), record)
+    shared_copy = shown.shared_copy
+    Status = EvidenceRecord.Status
+    can_log = can(user, Action.LOG_EVIDENCE, record.group)
+    can_verify = can(user, Action.VERIFY_EVIDENCE, record.group)
+    can_share = can(user, Action.SHARE_EVIDENCE, record.group) and record.status == Status.VERIFIED \
+        and not record.protected
+    context = {
+        "record": record,
+        "shared_copy": shared_copy,
+        "citations": _citation_rows(shown),
+        "institution_links": shown.institution_links,
+        "tags": shown.tags,
+        "submitted_by": shown.submitted_by,
+        "decided_by": shown.decided_by,
+        "created_by": shown.created_by,
+        "can_submit": can_log and record.status in records.STEPS["submit"],
+        # The two-person rule: the person who submitted a record is not offered its verification.
+        "can_decide": can_verify and record.status == Status.SUBMITTED and record.submitted_by_id != user.pk,
+        "can_reopen": can_verify and record.status in records.STEPS["reopen"],
+        "can_edit": can_log and record.status != Status.VERIFIED,
+        "can_delete": not shared_copy and records.may_delete(record, user),
+        "upload_form": AttachmentForm() if can_log and record.status != EvidenceRecord.Status.VERIFIED else None,
+        "share_form": ShareForm(record=record, user=user, initial={
+            "groups": list(record.shared_with.all()), "everyone": record.shared_with_everyone,
+        }) if can_share else None,
+        "reject_form": RejectForm(),
+        "attachments": Attachment.objects.visible_to(user).filter(record=record) if shown.files else [],
+        "history": _record_history(record) if shown.history else [],
+    }
+    return render(request, "evidence/record_detail.html", context)
+
+
+@login_required
+@require_safe
+def evidence_detail(request, pk):
+    return _detail_record_page(request, get_for_user(record_queryset(), request.user, pk=pk))
+
+
+def add_record_errors(form, exc):
+    add_service_errors(form, exc, label_of=record_field_label)
