@@ -31,7 +31,7 @@ from accounts.permissions import Action, can, can_in_any_group
 from accounts.scoping import get_for_user, get_for_writer
 from config.api import UploadRateThrottle
 from config.limits import request_limits
-from evidence import disclosure, importing, records, services
+from evidence import bulk, disclosure, importing, records, services
 from evidence.attachments import display_name, download_response
 from evidence.filters import EvidenceRecordFilterSet, InstitutionFilterSet
 from evidence.forms import (
@@ -384,7 +384,7 @@ def evidence_bulk(request):
     try:
         outcome = records.bulk_change(matching[:records.BULK_LIMIT + 1], actor=request.user, action=data["action"],
                                       tag=data["tag"], groups=list(data["groups"]), everyone=data["everyone"],
-                                      target=data["target"])
+                                      **bulk.inputs(data))
     except PermissionDenied as exc:
         form.add_error("target", str(exc))
         return _evidence_list_page(request, query, bulk_form=form, status=400)
