@@ -171,7 +171,7 @@ def export_group(group, destination):
     summary = ExportSummary()
     files = []
     with zipfile.ZipFile(destination, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("data.json", "w", force_zip64=True) as member:
+        with archive.open(_member("data.json", zipfile.ZIP_DEFLATED), "w", force_zip64=True) as member:
             data = _Hashing(member)
             _ArchiveSerializer().serialize(_counted(row_sets, summary.counts), stream=data, indent=1,
                                            use_natural_foreign_keys=True, cls=_ExactJSONEncoder)
@@ -194,10 +194,21 @@ def export_group(group, destination):
     return summary
 
 
+def _member(path, compress_type):
+    info = zipfile.ZipInfo(path, date_time=timezone.localtime().timetuple()[:6])
+    info.compress_type = compress_type
+    return info
+
+
 def _copy_into(archive, stored):
-    """One stored file into the archive, a chunk at a time; returns its manifest entry."""
+    """
+    One stored file into the archive, a chunk at a time; returns its manifest entry. Stored, not deflated: the
+    files are mostly PDFs, images and office documents, compressed already, and deflating 2 GB of them took
+    most of an export's eight minutes (bench/backups.py) to gain nothing.
+    """
     path = f"files/{stored.name}"
-    with stored.storage.open(stored.name, "rb") as source, archive.open(path, "w", force_zip64=True) as member:
+    with (stored.storage.open(stored.name, "rb") as source,
+          archive.open(_member(path, zipfile.ZIP_STORED), "w", force_zip64=True) as member):
         copy = _Hashing(member)
         shutil.copyfileobj(source, copy, CHUNK_BYTES)
     return copy.entry(path)
