@@ -355,3 +355,29 @@ def test_it_refuses_rows_that_belong_to_another_group_and_restores_nothing(alpha
     assert list(Group.objects.values_list("slug", flat=True)) == ["beta-rights"]
     assert not Membership.objects.exists() and not User.objects.exists()
     assert not storages["private"].exists(manifest["files"][0]["path"].removeprefix("files/"))
+
+
+def give_alices_second_factors_to(username):
+    def change(rows):
+        for row in rows:
+            if row["model"] == "mfa.authenticator" and row["fields"]["user"] == ["alice"]:
+                row["fields"]["user"] = [username]
+        return rows
+    return change
+
+
+@pytest.mark.usefixtures("listed_other_group")
+def test_it_refuses_second_factors_for_an_account_the_archive_does_not_restore(alpha_with_everything, tmp_path):
+    """Else a signed archive could add an authenticator the archive's holder controls to an account of this site."""
+    from backups.archive import sign_manifest
+
+    original = tmp_path / "alpha.zip"
+    call_command("export_group", "alpha-watch", str(original), stdout=open("/dev/null", "w"))
+    wipe_the_site()
+    bob = User.objects.create(username="bob")
+    manifest, data, files = archive_contents(rewritten(original, tmp_path / "moved.zip",
+                                                       give_alices_second_factors_to("bob")))
+    archive = repacked(tmp_path / "resigned.zip", sign_manifest(manifest), data, files)
+    with pytest.raises(CommandError, match="The archive has rows that are not Alpha Watch's: 2 authenticator"):
+        call_command("import_group", str(archive))
+    assert not Authenticator.objects.filter(user=bob).exists() and not Group.objects.exists()
