@@ -27,7 +27,9 @@ test-model: install
 	DISCLOSURE_MODEL_STEPS=$(DISCLOSURE_MODEL_STEPS) DISCLOSURE_MODEL_SEED=$${DISCLOSURE_MODEL_SEED:-$$(date +%s)} \
 		$(BIN)/python -m pytest -n auto -rP tests/test_disclosure_model.py $(PYTEST_ARGS)
 
+# The layer contracts of pyproject.toml's [tool.importlinter], then ruff.
 lint: install
+	$(BIN)/lint-imports
 	$(BIN)/ruff check .
 
 # Evidence search timings at 100,000 records (bench/README.md). Needs DATABASE_URL naming an empty PostgreSQL

@@ -1,6 +1,19 @@
-"""Labels of model choices, translated one at a time."""
+"""
+Choices of the accounts models, and their labels translated one at a time. Apart from the models, so that the
+role rules (accounts.permissions) read the roles without importing the models, which import the scoping that
+asks those rules: no circle.
+"""
 
+from django.db import models
 from django.utils.encoding import force_str
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", _("Coordinator")
+    CAMPAIGNER = "campaigner", _("Campaigner")
+    VOLUNTEER = "volunteer", _("Volunteer")
+    VIEWER = "viewer", _("Viewer")
 
 
 class OneChoiceLabelTranslated:

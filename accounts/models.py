@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import OneChoiceLabelTranslated
+from accounts.choices import OneChoiceLabelTranslated, Role  # noqa: F401 (Role: accounts.models.Role stays)
 from accounts.scoping import GroupScopedQuerySet
 
 # The most characters a member may type into one long text (a summary, excerpt, translation, note, ask): about ten
@@ -43,13 +43,6 @@ class User(AbstractUser):
 #
 # Groups and roles
 #
-
-
-class Role(models.TextChoices):
-    COORDINATOR = "coordinator", _("Coordinator")
-    CAMPAIGNER = "campaigner", _("Campaigner")
-    VOLUNTEER = "volunteer", _("Volunteer")
-    VIEWER = "viewer", _("Viewer")
 
 
 class GroupQuerySet(GroupScopedQuerySet):

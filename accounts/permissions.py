@@ -7,7 +7,7 @@ from enum import StrEnum
 from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
-from accounts.models import Role
+from accounts.choices import Role
 
 
 class Action(StrEnum):

@@ -51,11 +51,12 @@ def has_verified_email(user, email):
 
 def account_with_address_exists(email):
     """Whether an active account has `email` as its own, proven address (see has_verified_email)."""
+    from django.contrib.auth import get_user_model
     from django.db.models import Q
 
-    from accounts.models import User
-
-    candidates = User.objects.filter(Q(email__iexact=email) | Q(emailaddress__email__iexact=email), is_active=True)
+    # get_user_model, not accounts.models: the scoping imports this module, and the models import the scoping.
+    candidates = get_user_model().objects.filter(Q(email__iexact=email) | Q(emailaddress__email__iexact=email),
+                                                 is_active=True)
     return any(has_verified_email(user, email) for user in candidates.distinct())
 
 

@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "accounts",
     "evidence",
     "campaigns",
+    # The top layer: no models, only the export_group and import_group commands.
+    "backups",
 ]
 
 MIDDLEWARE = [

@@ -4,21 +4,21 @@ actor's role, applies the model's rules and writes one history row with the fiel
 """
 
 import uuid
-from collections import Counter
-from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import TextChoices
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import history_of, record_change
 from accounts.ids import in_ascending_ids
 from accounts.models import Group
 from accounts.permissions import Action, can, ensure_can
+from evidence import bulk
 from evidence.attachments import check_upload
+from evidence.bulk import BulkOutcome
 from evidence.models import Attachment, Citation, EvidenceRecord, RecordInstitution, Tag
 
 Status = EvidenceRecord.Status
@@ -324,35 +324,6 @@ class BulkAction(TextChoices):
     UNTAG = "untag", _("Remove a tag")
     SUBMIT = "submit", _("Submit for verification")
     SHARE = "share", _("Share with other groups")
-    ADD_TO_TARGET = "add_to_target", _("Add to a campaign target")
-
-
-@dataclass
-class BulkOutcome:
-    """What one bulk change did: how many records changed, were already so, or were refused and why."""
-
-    changed: int = 0
-    unchanged: int = 0
-    refused: Counter = field(default_factory=Counter)
-
-    def summary(self):
-        parts = [ngettext("%(count)s record changed", "%(count)s records changed", self.changed)
-                 % {"count": self.changed}]
-        if self.unchanged:
-            parts.append(gettext("%(count)s already so") % {"count": self.unchanged})
-        parts += [gettext("%(count)s not changed: %(reason)s") % {"count": count, "reason": reason}
-                  for reason, count in self.refused.most_common()]
-        return gettext("; ").join(parts) + gettext(".")
-
-
-def _add_to_target(records, *, actor, target):
-    from campaigns.services import add_evidence_to_target
-
-    if target is None:
-        raise ValidationError({"target": _("Choose the campaign target to add the records to.")})
-    with transaction.atomic():
-        added = add_evidence_to_target(actor=actor, target=target, records=records)
-    return BulkOutcome(changed=added, unchanged=len(set(records)) - added)
 
 
 def _share_more(record, *, actor, groups, everyone):
@@ -371,21 +342,21 @@ def _submit_unless_submitted(record, *, actor):
     return True
 
 
-def bulk_change(records, *, actor, action, tag="", groups=(), everyone=False, target=None):
+def bulk_change(records, *, actor, action, tag="", groups=(), everyone=False, **provided_inputs):
     """
     Apply one change to each of `records` (at most BULK_LIMIT) that belongs to one of the actor's groups.
     Each record changes in its own transaction with its own history row; a record the change does not fit
     (a shared copy, a role that does not allow it, a draft with no source to submit …) is counted with the
-    reason and left as it was. Adding to a campaign target takes every record the actor can see, shared copies
-    included: other groups share records so that they can be cited.
+    reason and left as it was. An action another app provides (evidence.bulk, e.g. adding to a campaign target)
+    gets the records the actor can see, shared copies included, and its own inputs.
     """
-    action = BulkAction(action)
     records = list(records)
     if len(records) > BULK_LIMIT:
         raise ValidationError(_("At most %(limit)s records change at once; narrow the filters.")
                               % {"limit": BULK_LIMIT})
-    if action == BulkAction.ADD_TO_TARGET:
-        return _add_to_target(records, actor=actor, target=target)
+    if bulk.provided(action):
+        return bulk.perform(action, records, actor=actor, **provided_inputs)
+    action = BulkAction(action)
     if action in (BulkAction.TAG, BulkAction.UNTAG):
         tag = _tag_name(tag)
     if action == BulkAction.SHARE and not (groups or everyone):

@@ -8,8 +8,7 @@ from accounts.api.fields import VisibleField
 from accounts.models import LONG_TEXT_MAX_LENGTH, Group
 from accounts.permissions import Action, ensure_can
 from accounts.scoping import LARGEST_ID
-from campaigns.models import Target
-from evidence import disclosure, records, services
+from evidence import bulk, disclosure, records, services
 from evidence.models import (
     Attachment,
     Citation,
@@ -311,8 +310,9 @@ class BulkChangeSerializer(serializers.Serializer):
     groups = SharePartnerField(many=True, default=list,
                                help_text="Slugs of groups listed for sharing (groups/partners/) or your own.")
     everyone = serializers.BooleanField(default=False)
-    target = VisibleField(Target, required=False, allow_null=True, default=None,
-                                help_text="For add_to_target: the id of a campaign target of your groups.")
+
+    def get_fields(self):
+        return bulk.add_api_fields(super().get_fields())  # actions other apps provide, with their inputs
 
 
 class BulkOutcomeSerializer(serializers.Serializer):

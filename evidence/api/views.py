@@ -12,7 +12,7 @@ from rest_framework.settings import api_settings
 
 from accounts.permissions import Action, GroupRolePermission, can, can_in_any_group
 from config.api import UploadRateThrottle
-from evidence import records, services
+from evidence import bulk, records, services
 from evidence.api.serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
@@ -260,7 +260,7 @@ class EvidenceRecordViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mi
         found = list(EvidenceRecord.objects.visible_to(request.user).filter(pk__in=wanted))
         try:
             outcome = records.bulk_change(found, actor=request.user, action=data["action"], tag=data["tag"],
-                                          groups=data["groups"], everyone=data["everyone"], target=data["target"])
+                                          groups=data["groups"], everyone=data["everyone"], **bulk.inputs(data))
         except DjangoValidationError as exc:
             raise ValidationError(as_serializer_error(exc)) from exc
         if missing := len(wanted) - len(found):

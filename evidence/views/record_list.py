@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.context_processors import active_membership
 from accounts.permissions import Action, can, can_in_any_group
-from evidence import disclosure, records
+from evidence import bulk, disclosure, records
 from evidence.filters import EvidenceRecordFilterSet
 from evidence.forms.bulk import BulkActionForm
 from evidence.models import EvidenceRecord
@@ -79,7 +79,7 @@ def evidence_bulk(request):
     try:
         outcome = records.bulk_change(matching[:records.BULK_LIMIT + 1], actor=request.user, action=data["action"],
                                       tag=data["tag"], groups=list(data["groups"]), everyone=data["everyone"],
-                                      target=data["target"])
+                                      **bulk.inputs(data))
     except PermissionDenied as exc:
         form.add_error("target", str(exc))
         return _evidence_list_page(request, query, bulk_form=form, status=400)

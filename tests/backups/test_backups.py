@@ -312,7 +312,7 @@ def test_staff_and_superusers_come_back_as_plain_members(alpha_with_everything, 
 @pytest.mark.usefixtures("listed_other_group")
 def test_a_signed_archive_naming_a_superuser_still_restores_a_plain_member(alpha_with_everything, tmp_path):
     """An archive signed with the site's key (an older version's export, or a key-holder's edit) makes no staff."""
-    from accounts.backups import sign_manifest
+    from backups.archive import sign_manifest
 
     original = tmp_path / "alpha.zip"
     call_command("export_group", "alpha-watch", str(original), stdout=open("/dev/null", "w"))
@@ -324,3 +324,60 @@ def test_a_signed_archive_naming_a_superuser_still_restores_a_plain_member(alpha
     vera = User.objects.get(username="vera")
     assert not vera.is_staff and not vera.is_superuser
     assert "1 account(s) were marked as site staff or superusers in the archive" in output.getvalue()
+
+
+def move_victors_membership_to(group):
+    def change(rows):
+        for row in rows:
+            if row["model"] == "accounts.membership" and row["fields"]["user"] == ["victor"]:
+                row["fields"]["group"] = group.pk
+        return rows
+    return change
+
+
+@pytest.mark.usefixtures("listed_other_group")
+def test_it_refuses_rows_that_belong_to_another_group_and_restores_nothing(alpha_with_everything, tmp_path):
+    """
+    A signed archive (the site's key holder, or an older version's bug) whose membership row names a group the
+    site already has would make an archived member a member of that group: the rows must be the archive's group's.
+    """
+    from backups.archive import sign_manifest
+
+    original = tmp_path / "alpha.zip"
+    call_command("export_group", "alpha-watch", str(original), stdout=open("/dev/null", "w"))
+    wipe_the_site()
+    beta = Group.objects.create(name="Beta Rights", slug="beta-rights")
+    manifest, data, files = archive_contents(rewritten(original, tmp_path / "moved.zip",
+                                                       move_victors_membership_to(beta)))
+    archive = repacked(tmp_path / "resigned.zip", sign_manifest(manifest), data, files)
+    with pytest.raises(CommandError, match="The archive has rows that are not Alpha Watch's: 1 membership"):
+        call_command("import_group", str(archive))
+    assert list(Group.objects.values_list("slug", flat=True)) == ["beta-rights"]
+    assert not Membership.objects.exists() and not User.objects.exists()
+    assert not storages["private"].exists(manifest["files"][0]["path"].removeprefix("files/"))
+
+
+def give_alices_second_factors_to(username):
+    def change(rows):
+        for row in rows:
+            if row["model"] == "mfa.authenticator" and row["fields"]["user"] == ["alice"]:
+                row["fields"]["user"] = [username]
+        return rows
+    return change
+
+
+@pytest.mark.usefixtures("listed_other_group")
+def test_it_refuses_second_factors_for_an_account_the_archive_does_not_restore(alpha_with_everything, tmp_path):
+    """Else a signed archive could add an authenticator the archive's holder controls to an account of this site."""
+    from backups.archive import sign_manifest
+
+    original = tmp_path / "alpha.zip"
+    call_command("export_group", "alpha-watch", str(original), stdout=open("/dev/null", "w"))
+    wipe_the_site()
+    bob = User.objects.create(username="bob")
+    manifest, data, files = archive_contents(rewritten(original, tmp_path / "moved.zip",
+                                                       give_alices_second_factors_to("bob")))
+    archive = repacked(tmp_path / "resigned.zip", sign_manifest(manifest), data, files)
+    with pytest.raises(CommandError, match="The archive has rows that are not Alpha Watch's: 2 authenticator"):
+        call_command("import_group", str(archive))
+    assert not Authenticator.objects.filter(user=bob).exists() and not Group.objects.exists()

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.backups import export_group
 from accounts.models import Group
+from backups.archive import export_group
 
 
 class Command(BaseCommand):

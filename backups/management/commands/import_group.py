@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.backups import BackupError, import_group
+from backups.archive import BackupError, import_group
 
 
 class Command(BaseCommand):

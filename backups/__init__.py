@@ -1,0 +1,1 @@
+"""Group backups: the layer above accounts, evidence and campaigns (see backups.archive)."""
