@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import LONG_TEXT_MAX_LENGTH, Group
-from accounts.permissions import Action
+from accounts.permissions import Action, roles_by_group
 from accounts.scoping import LARGEST_ID
 from evidence.models import (
     EvidenceRecord,
@@ -531,8 +531,14 @@ class BulkActionForm(forms.Form):
             .only("campaign__title", "institution__name")
         )
         self.fields["target"].label_from_instance = lambda target: f"{target.campaign.title}: {target.institution}"
-        # Only groups listed for sharing and the user's own: never every group on the site.
-        self.fields["groups"].queryset = Group.objects.share_partners(user).only("pk", "name")
+        # Only groups listed for sharing and the user's own: never every group on the site. Records are never
+        # shared with their own group, so a member of one group is not offered it; a member of several may
+        # still share one group's records with another of theirs.
+        partners = Group.objects.share_partners(user)
+        own = list(roles_by_group(user))  # read once per request already, so no query of its own
+        if len(own) == 1:
+            partners = partners.exclude(pk__in=own)
+        self.fields["groups"].queryset = partners.only("pk", "name")
 
     def clean(self):
         data = super().clean()
