@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import LONG_TEXT_MAX_LENGTH, Group
 from accounts.permissions import Action, roles_by_group
 from accounts.scoping import LARGEST_ID
+from evidence.languages import LanguageSelect
 from evidence.models import (
     EvidenceRecord,
     Institution,
@@ -218,6 +219,7 @@ class EvidenceRecordForm(forms.ModelForm):
             "rights": forms.CheckboxSelectMultiple,
             "event_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "event_end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "language": LanguageSelect,
         }
         labels = {
             "title": _("Title"), "summary": _("Summary"), "kind": _("Kind"), "sector": _("Sector"),
@@ -229,7 +231,7 @@ class EvidenceRecordForm(forms.ModelForm):
             "recommendations": _("The report's recommendations this evidence supports."),
             "rights": _("The rights this evidence shows at stake."),
             "event_end": _("Leave empty for a single day."),
-            "language": _("The main language of the sources, e.g. zh, en."),
+            "language": _("The main language of the sources."),
             "protected": _("Never shared with other groups, even once verified."),
         }
 
@@ -362,7 +364,7 @@ class CitationRowForm(forms.Form):
                                        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     new_archive_url = forms.URLField(max_length=1000, required=False, assume_scheme="https",
                                      label=_("Archived copy (URL)"))
-    new_language = forms.CharField(max_length=20, required=False, label=_("Language"), help_text=_("e.g. zh, en"))
+    new_language = forms.CharField(max_length=20, required=False, label=_("Language"), widget=LanguageSelect)
     new_kind = forms.ChoiceField(choices=Source.Kind.choices, initial=Source.Kind.NEWS, label=_("Kind"))
     new_protected = forms.BooleanField(required=False, label=_("Protected"),
                                        help_text=_("Never shown outside the group (e.g. it names a person at risk)."))
@@ -371,7 +373,7 @@ class CitationRowForm(forms.Form):
                               widget=forms.Textarea(attrs={"rows": 3}), label=_("Excerpt"),
                               help_text=_("In the original language."))
     excerpt_language = forms.CharField(max_length=20, required=False, label=_("Language of the excerpt"),
-                                       help_text=_("e.g. zh"))
+                                       widget=LanguageSelect)
     translation = forms.CharField(required=False, max_length=LONG_TEXT_MAX_LENGTH,
                                   widget=forms.Textarea(attrs={"rows": 3}), label=_("Translation"))
     translator = forms.CharField(max_length=120, required=False, label=_("Translator"))
