@@ -281,7 +281,8 @@ class PackForm(forms.Form):
                   "withheld and only counted. Turning it on is written to the group's audit log. Copies other "
                   "groups shared never carry their protected material."))
     include_attachments = forms.BooleanField(required=False, label=_("Include the files of your group's records"))
-    only_verified = forms.BooleanField(required=False, label=_("Only verified evidence"))
+    # Drafts and records nobody has checked yet stay out of what a group hands to others, unless asked for.
+    only_verified = forms.BooleanField(required=False, initial=True, label=_("Only verified evidence"))
     language = forms.ChoiceField(choices=BriefingPack.Language.choices, initial=BriefingPack.Language.EN,
                                  label=_("Language of the briefing's headings"))
 
