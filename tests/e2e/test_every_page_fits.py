@@ -1,7 +1,9 @@
 """
 Every page the journeys visit, as each demo role, on a 360 px phone and a 1280 px desktop, in English and Chinese:
 no page is wider than the window (a phone would zoom out, and a tap would land on the wrong field), and axe finds
-no serious violation there. Each case collects every failing page before it fails, so one run lists them all.
+no serious violation there. On the phone, controls are at least 44 px high and the folded header stays short; on
+the desktop, the coordinator's menu keeps to one line. Each case collects every failing page before it fails, so
+one run lists them all.
 """
 
 import datetime
@@ -88,6 +90,20 @@ def measure(visitor, path, failures):
             .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
             .slice(0, 3).map((e) => e.outerHTML.slice(0, 120))""")
         failures.append(f"{visitor.name} {path}: {width} px wide in a {window} px window; first too wide: {wide}")
+    if window <= 400:
+        small = page.evaluate("""() => [...document.querySelectorAll("button, select, summary, .main-nav a, "
+                + "input:not([type=checkbox]):not([type=radio]):not([type=hidden])")]
+            .filter((e) => e.checkVisibility() && e.getBoundingClientRect().height < 43.5)
+            .slice(0, 3).map((e) => e.outerHTML.slice(0, 100))""")
+        if small:
+            failures.append(f"{visitor.name} {path}: touch targets under 44 px: {small}")
+        header = page.evaluate("document.querySelector('.site-header').getBoundingClientRect().height")
+        if header > 80:
+            failures.append(f"{visitor.name} {path}: the header takes {header} px of the phone's height")
+    elif visitor.name == "alice":  # the longest menu: a coordinator's
+        lines = page.evaluate("new Set([...document.querySelectorAll('.main-nav a')].map((a) => a.offsetTop)).size")
+        if lines != 1:
+            failures.append(f"{visitor.name} {path}: the menu wraps onto {lines} lines at {window} px")
     violations = [v for v in page.evaluate("""async () => {
         const results = await axe.run(document, {resultTypes: ["violations"]});
         return results.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
