@@ -7,6 +7,7 @@ import ipaddress
 import math
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.core import context
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from allauth.mfa.models import Authenticator
@@ -18,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 # The kinds of authenticator that count as a second factor; recovery codes only stand in for a lost one.
 SECOND_FACTORS = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
@@ -159,3 +160,12 @@ class SecondFactorForm(SecondFactorLockMixin, AuthenticateForm):
 
 class SecondFactorReauthenticateForm(SecondFactorLockMixin, ReauthenticateForm):
     pass
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's sign-in form, its "Remember Me" in the sentence case every other label of the site uses."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "remember" in self.fields:
+            self.fields["remember"].label = gettext_lazy("Remember me")

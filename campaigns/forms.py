@@ -90,9 +90,10 @@ class CampaignForm(forms.ModelForm):
 class TargetAddForm(forms.Form):
     """One ask to one or many institutions; with a batch title it is recorded as a batch with statistics."""
 
+    # Boxes to tick, not a list to Ctrl-click: a phone has no Ctrl key, and one slip of the mouse lost every choice.
     institutions = forms.ModelMultipleChoiceField(
-        queryset=Institution.objects.none(), widget=forms.SelectMultiple(attrs={"size": 10}),
-        label=_("Institutions"), help_text=_("Hold Ctrl (Cmd on a Mac) to choose several."))
+        queryset=Institution.objects.none(), widget=forms.CheckboxSelectMultiple,
+        label=_("Institutions"), help_text=_("Tick each institution to send this ask to."))
     ask = forms.CharField(max_length=LONG_TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}), label=_("Ask"),
                           help_text=_("What each of them is asked to do."))
     priority = forms.TypedChoiceField(choices=Target.Priority.choices, coerce=int, initial=Target.Priority.MEDIUM,
@@ -109,10 +110,17 @@ class TargetAddForm(forms.Form):
     reply_due = forms.DateField(required=False, widget=DateInput(), label=_("Reply due"),
                                 help_text=_("For a batch: becomes each target's next step date."))
 
-    def __init__(self, *args, campaign, user, **kwargs):
+    def __init__(self, *args, campaign, user, query="", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["institutions"].queryset = (Institution.objects.visible_to(user)
-                                                .exclude(targets__campaign=campaign).only("pk", "name"))
+        institutions = Institution.objects.visible_to(user).exclude(targets__campaign=campaign)
+        # The page's search (a plain GET, so it works without JavaScript) narrows the boxes shown; a posted form
+        # accepts any institution the user may target.
+        if query.strip() and not self.is_bound:
+            institutions = institutions.search(query.strip())
+        self.fields["institutions"].queryset = institutions.only("pk", "name", "name_zh").order_by("name")
+        self.fields["institutions"].label_from_instance = (
+            lambda institution: f"{institution.name} ({institution.name_zh})" if institution.name_zh
+            else institution.name)
         self.fields["owner"].queryset = members_of(campaign.group)
 
     def clean(self):
@@ -281,7 +289,8 @@ class PackForm(forms.Form):
                   "withheld and only counted. Turning it on is written to the group's audit log. Copies other "
                   "groups shared never carry their protected material."))
     include_attachments = forms.BooleanField(required=False, label=_("Include the files of your group's records"))
-    only_verified = forms.BooleanField(required=False, label=_("Only verified evidence"))
+    # Drafts and records nobody has checked yet stay out of what a group hands to others, unless asked for.
+    only_verified = forms.BooleanField(required=False, initial=True, label=_("Only verified evidence"))
     language = forms.ChoiceField(choices=BriefingPack.Language.choices, initial=BriefingPack.Language.EN,
                                  label=_("Language of the briefing's headings"))
 

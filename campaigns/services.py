@@ -184,11 +184,19 @@ def _move(target, *, actor, to_status, note, interaction, evidence):
     change.save()
     before = target.to_dict()
     target.status, target.status_changed_at = to_status, timezone.now()
-    target.save(update_fields=["status", "status_changed_at", "updated_at"])
+    fields = ["status", "status_changed_at", "updated_at"]
+    # A settled institution did what was asked: the step that chased it (and its date) would stay on the lists
+    # of what is due, and print in packs, as if something were still owed.
+    if to_status in Target.SETTLED and (target.next_step or target.next_step_due):
+        target.next_step, target.next_step_due = "", None
+        fields += ["next_step", "next_step_due"]
+    target.save(update_fields=fields)
     after = {**target.to_dict(), "justification": (f"interaction:{interaction.pk}" if interaction else
                                                     f"evidence:{evidence.pk}" if evidence else None)}
-    record_change(actor=actor, obj=target, action="target.advanced", before={"status": before["status"]},
-                  after={"status": after["status"], "justification": after["justification"], "note": change.note})
+    changed = [key for key in ("status", "next_step", "next_step_due") if before.get(key) != after.get(key)]
+    record_change(actor=actor, obj=target, action="target.advanced", before={key: before.get(key) for key in changed},
+                  after={**{key: after.get(key) for key in changed}, "justification": after["justification"],
+                         "note": change.note})
     return change
 
 

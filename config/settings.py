@@ -195,6 +195,7 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Disentangle] "
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 # "Remember me" is off unless ticked: on a shared or seized computer the session ends with the browser.
 ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_FORMS = {"login": "accounts.signin.LoginForm"}
 ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
 # django-axes counts failed sign-ins, wrong second-factor codes included (accounts.signin.SecondFactorForm), in
 # the database, visible to staff; allauth's own cache-based counters would be a second, invisible lock with other

@@ -340,5 +340,5 @@ class BriefingPackSerializer(serializers.ModelSerializer):
             search_query=validated_data.get("search_query", ""),
             redact_protected=validated_data.get("redact_protected", True),
             include_attachments=validated_data.get("include_attachments", False),
-            only_verified=validated_data.get("only_verified", False),
+            only_verified=validated_data.get("only_verified", True),
             language=validated_data.get("language", BriefingPack.Language.EN), **fields)

@@ -19,6 +19,9 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal, TypedDict
 
+from django.utils import translation
+from django.utils.translation import ngettext
+
 
 class InstitutionRef(TypedDict):
     """An institution as listed under a target and in the index."""
@@ -269,6 +272,22 @@ LABELS = {
 def labels_for(language):
     """The fixed words for a briefing language; English for any language we have no words for."""
     return LABELS.get(language, LABELS["en"])
+
+
+def withheld_text(withheld, language):
+    """
+    What redaction withheld, e.g. "1 protected record · 3 protected fields", with each count's plural form in the
+    briefing's language (ngettext under that language), or the label saying nothing was withheld.
+    """
+    phrases = {
+        "protected_records": lambda n: ngettext("%(count)s protected record", "%(count)s protected records", n),
+        "protected_sources": lambda n: ngettext("%(count)s protected source", "%(count)s protected sources", n),
+        "protected_fields": lambda n: ngettext("%(count)s protected field", "%(count)s protected fields", n),
+    }
+    with translation.override(language or "en"):
+        parts = [phrases[key](count) % {"count": count} for key, count in (withheld or {}).items()
+                 if count and key in phrases]
+    return " · ".join(parts) or labels_for(language)["withheld_none"]
 
 
 def is_web_url(url):

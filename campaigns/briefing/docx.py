@@ -23,7 +23,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
-from . import is_web_url, labels_for
+from . import is_web_url, labels_for, withheld_text
 
 LATIN_BODY = "Cambria"
 LATIN_HEADINGS = "Calibri"
@@ -251,12 +251,7 @@ class _Writer:
         self.link(site, b["site_url"])
         self.para(f"{len(b['targets'])} · {lab['evidence']}: {len(b['evidence'])} · "
                   f"{lab['institutions']}: {len(b['institutions'])}", bold_label=lab["targets"])
-        withheld = [(key, count) for key, count in (b.get("withheld") or {}).items() if count]
-        if withheld:
-            text = " · ".join(f"{count} {lab.get(key, key.replace('_', ' '))}" for key, count in withheld)
-        else:
-            text = lab["withheld_none"]
-        self.para(text, bold_label=lab["withheld"])
+        self.para(withheld_text(b.get("withheld"), b.get("language")), bold_label=lab["withheld"])
         self.document.add_page_break()
 
     def summary(self):

@@ -25,7 +25,7 @@ from datetime import datetime
 from functools import cache, partial
 from pathlib import Path
 
-from . import labels_for
+from . import labels_for, withheld_text
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE = TEMPLATE_DIR / "briefing.typ"
@@ -111,6 +111,7 @@ def _inputs(briefing, *, front=False, evidence=(), evidence_heading=None, index=
     data = {
         "briefing": {**briefing, "evidence": evidence, "targets": targets},
         "labels": labels_for(briefing.get("language")),
+        "withheld_text": withheld_text(briefing.get("withheld"), briefing.get("language")),
         "linkable": linkable,
         "counts": {
             "targets": len(briefing["targets"]),

@@ -26,7 +26,7 @@ SUGGESTIONS = 20
 def target_add(request, pk):
     user = request.user
     campaign = get_for_writer(visible_campaigns(user), user, Action.MANAGE_CAMPAIGNS, pk=pk)
-    form = TargetAddForm(request.POST or None, campaign=campaign, user=user,
+    form = TargetAddForm(request.POST or None, campaign=campaign, user=user, query=request.GET.get("q", ""),
                          initial={"ask": "\n".join(r.ask for r in campaign.recommendations.all())})
     if request.method == "POST":
         if form.is_valid():

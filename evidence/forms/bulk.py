@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Group
+from accounts.permissions import roles_by_group
 from accounts.scoping import LARGEST_ID
 from evidence import bulk
 from evidence.records import TAG_MAX_LENGTH, BulkAction
@@ -43,8 +44,14 @@ class BulkActionForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         bulk.add_form_fields(self, user)  # actions other apps provide, e.g. adding to a campaign target
-        # Only groups listed for sharing and the user's own: never every group on the site.
-        self.fields["groups"].queryset = Group.objects.share_partners(user).only("pk", "name")
+        # Only groups listed for sharing and the user's own: never every group on the site. Records are never
+        # shared with their own group, so a member of one group is not offered it; a member of several may
+        # still share one group's records with another of theirs.
+        partners = Group.objects.share_partners(user)
+        own = list(roles_by_group(user))  # read once per request already, so no query of its own
+        if len(own) == 1:
+            partners = partners.exclude(pk__in=own)
+        self.fields["groups"].queryset = partners.only("pk", "name")
 
     def clean(self):
         data = super().clean()

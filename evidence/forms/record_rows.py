@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import LONG_TEXT_MAX_LENGTH
+from evidence.languages import LanguageSelect
 from evidence.models import Institution, RecordInstitution, Source, url_key
 
 
@@ -132,7 +133,7 @@ class CitationRowForm(forms.Form):
                                        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     new_archive_url = forms.URLField(max_length=1000, required=False, assume_scheme="https",
                                      label=_("Archived copy (URL)"))
-    new_language = forms.CharField(max_length=20, required=False, label=_("Language"), help_text=_("e.g. zh, en"))
+    new_language = forms.CharField(max_length=20, required=False, label=_("Language"), widget=LanguageSelect)
     new_kind = forms.ChoiceField(choices=Source.Kind.choices, initial=Source.Kind.NEWS, label=_("Kind"))
     new_protected = forms.BooleanField(required=False, label=_("Protected"),
                                        help_text=_("Never shown outside the group (e.g. it names a person at risk)."))
@@ -141,7 +142,7 @@ class CitationRowForm(forms.Form):
                               widget=forms.Textarea(attrs={"rows": 3}), label=_("Excerpt"),
                               help_text=_("In the original language."))
     excerpt_language = forms.CharField(max_length=20, required=False, label=_("Language of the excerpt"),
-                                       help_text=_("e.g. zh"))
+                                       widget=LanguageSelect)
     translation = forms.CharField(required=False, max_length=LONG_TEXT_MAX_LENGTH,
                                   widget=forms.Textarea(attrs={"rows": 3}), label=_("Translation"))
     translator = forms.CharField(max_length=120, required=False, label=_("Translator"))

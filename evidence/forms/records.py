@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import LONG_TEXT_MAX_LENGTH, Group
+from evidence.languages import LanguageSelect
 from evidence.models import EvidenceRecord, Recommendation, Tag
 
 
@@ -60,6 +61,7 @@ class EvidenceRecordForm(forms.ModelForm):
             "rights": forms.CheckboxSelectMultiple,
             "event_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "event_end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "language": LanguageSelect,
         }
         labels = {
             "title": _("Title"), "summary": _("Summary"), "kind": _("Kind"), "sector": _("Sector"),
@@ -71,7 +73,7 @@ class EvidenceRecordForm(forms.ModelForm):
             "recommendations": _("The report's recommendations this evidence supports."),
             "rights": _("The rights this evidence shows at stake."),
             "event_end": _("Leave empty for a single day."),
-            "language": _("The main language of the sources, e.g. zh, en."),
+            "language": _("The main language of the sources."),
             "protected": _("Never shared with other groups, even once verified."),
         }
 

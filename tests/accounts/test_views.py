@@ -230,3 +230,12 @@ def test_an_invitation_is_kept_when_the_mail_server_is_down(client_for, coordina
             reverse("member-invite", args=[group.slug]), {"email": "omar@example.org", "role": "viewer"})
     assert response.status_code == 302
     assert Invitation.objects.filter(group=group, email="omar@example.org").exists()
+
+
+def test_the_sign_in_form_says_remember_me_in_sentence_case_beside_its_box(client):
+    html = client.get(reverse("login")).content.decode()
+
+    assert "Remember Me" not in html
+    box = html.index('<input type="checkbox" name="remember"')
+    label = html.index('<label for="id_remember">Remember me</label>')
+    assert box < label  # the box first, on the label's line (includes/field.html)

@@ -162,6 +162,14 @@ class TestPdf:
         text = pdf_text(path)
         assert "机构索引" in text and "倡导对象" in text
 
+    def test_it_counts_what_was_withheld_in_the_singular_and_the_plural(self, tmp_path):
+        briefing = empty_briefing(withheld={"protected_records": 1, "protected_sources": 0, "protected_fields": 3})
+
+        text = pdf_text(render_pdf(briefing, tmp_path / "withheld.pdf", isolate=False))
+
+        assert "1 protected record · 3 protected fields" in text
+        assert "1 protected records" not in text and "protected sources" not in text
+
 
 class TestDocx:
     def test_it_renders_targets_evidence_chinese_and_links_back_to_the_site(self, tmp_path):
@@ -192,6 +200,21 @@ class TestDocx:
         for name in ("Normal", "Heading 1", "Heading 2"):
             fonts = document.styles[name].element.rPr.rFonts
             assert fonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia")
+
+    @pytest.mark.parametrize(("language", "expected"), [
+        ("en", "1 protected record · 1 protected source · 2 protected fields"),
+        ("zh-hans", "1 条受保护的记录 · 1 个受保护的来源 · 2 个受保护的字段"),
+    ])
+    def test_it_counts_what_was_withheld_in_the_briefings_language(self, tmp_path, language, expected):
+        briefing = empty_briefing(language=language,
+                                  withheld={"protected_records": 1, "protected_sources": 1, "protected_fields": 2})
+
+        assert expected in docx_text(render_docx(briefing, tmp_path / "withheld.docx"))
+
+    def test_it_says_when_nothing_was_withheld(self, tmp_path):
+        briefing = empty_briefing(withheld={"protected_records": 0, "protected_sources": 0, "protected_fields": 0})
+
+        assert "Nothing was withheld." in docx_text(render_docx(briefing, tmp_path / "none.docx"))
 
     def test_it_renders_with_no_campaign_no_targets_and_no_evidence(self, tmp_path):
         text = docx_text(render_docx(empty_briefing(), tmp_path / "empty.docx"))

@@ -140,7 +140,7 @@ def test_redaction_withholds_protected_material_and_only_counts_it(built, pack_c
                        "Beta translator", "whistleblower.txt", "beta-file.txt"):
             assert secret.encode() not in content, (secret, name)
     text = " ".join(pdf_text(files["briefing.pdf"]).split())
-    assert "1 protected records" in text and "2 protected sources" in text
+    assert "1 protected record · 2 protected sources · 2 protected fields" in text
 
 
 def test_protected_material_is_included_only_when_asked_and_that_is_audited(

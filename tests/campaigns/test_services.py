@@ -221,3 +221,27 @@ def test_every_change_is_audited(campaigner, group):
     services.update_campaign(campaign, actor=campaigner, status="active")
     assert [e.action for e in history_of(campaign)] == ["campaign.updated", "campaign.created"]
     assert history_of(campaign).first().after == {"status": "active"}
+
+
+class TestSettling:
+    def test_a_commitment_clears_the_old_next_step_and_its_date(self, campaigner, target):
+        target.next_step, target.next_step_due = "Chase a reply to the letter", TODAY + timedelta(days=3)
+        target.save()
+        reply = InteractionFactory(target=target, kind="reply", direction="received")
+
+        services.advance_target(target, actor=campaigner, to_status="committed", interaction=reply)
+
+        target.refresh_from_db()
+        assert (target.status, target.next_step, target.next_step_due) == ("committed", "", None)
+        entry = history_of(target).first()
+        assert entry.before["next_step"] == "Chase a reply to the letter" and entry.after["next_step"] == ""
+        assert target not in Target.objects.filter(next_step_due__isnull=False)
+
+    def test_a_move_that_settles_nothing_keeps_the_next_step(self, campaigner, target):
+        target.next_step, target.next_step_due = "Send the letter", TODAY
+        target.save()
+
+        services.advance_target(target, actor=campaigner, to_status="contacted")
+
+        target.refresh_from_db()
+        assert (target.next_step, target.next_step_due) == ("Send the letter", TODAY)

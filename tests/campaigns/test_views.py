@@ -284,3 +284,60 @@ def test_pages_run_a_fixed_number_of_queries(client_for, campaigner, coordinator
     many = count_queries(lambda: client.get(address))
     assert few == many, (page, few, many)
     assert many <= PAGE_QUERIES[page], (page, many)
+
+
+class TestTargetPicker:
+    """Institutions are ticked, not Ctrl-clicked; a plain GET search narrows them, in English or Chinese."""
+
+    def test_it_offers_boxes_to_tick_and_a_search(self, client_for, campaigner, campaign):
+        InstitutionFactory(name="Hikvision", name_zh="海康威视")
+        response = client_for(campaigner).get(reverse("target-add", args=[campaign.pk]))
+
+        html = response.content.decode()
+        assert 'type="checkbox" name="institutions"' in html and "<select name=\"institutions\"" not in html
+        assert '<form method="get" role="search"' in html and 'name="q"' in html
+        assert "Hikvision (海康威视)" in html
+
+    @pytest.mark.parametrize("query", ["hikv", "海康"])
+    def test_the_search_narrows_the_boxes(self, client_for, campaigner, campaign, query):
+        hikvision = InstitutionFactory(name="Hikvision", name_zh="海康威视")
+        dahua = InstitutionFactory(name="Dahua Technology")
+
+        response = client_for(campaigner).get(reverse("target-add", args=[campaign.pk]), {"q": query})
+
+        offered = list(response.context["form"].fields["institutions"].queryset)
+        assert hikvision in offered and dahua not in offered
+        assert f'value="{dahua.pk}"' not in response.content.decode()
+
+    def test_a_search_that_finds_nothing_says_so(self, client_for, campaigner, campaign):
+        response = client_for(campaigner).get(reverse("target-add", args=[campaign.pk]), {"q": "nothing like it"})
+
+        assert "No institution matches “nothing like it”." in response.content.decode()
+
+    def test_ticked_boxes_add_targets_whatever_the_search(self, client_for, campaigner, campaign):
+        hikvision, dahua = InstitutionFactory(name="Hikvision"), InstitutionFactory(name="Dahua Technology")
+
+        response = client_for(campaigner).post(f"{reverse('target-add', args=[campaign.pk])}?q=hik", {
+            "institutions": [hikvision.pk, dahua.pk], "ask": "Stop", "priority": 2})
+
+        assert response.status_code == 302
+        assert set(campaign.targets.values_list("institution", flat=True)) == {hikvision.pk, dahua.pk}
+
+
+class TestPackDefaults:
+    def test_a_new_pack_is_of_verified_evidence_unless_unticked(self, client_for, coordinator, campaign):
+        response = client_for(coordinator).get(reverse("pack-create-campaign", args=[campaign.pk]))
+
+        box = response.content.decode().split('name="only_verified"', 1)[1].split(">", 1)[0]
+        assert "checked" in box
+
+    def test_the_api_builds_packs_of_verified_evidence_unless_asked(self, api_for, coordinator, campaign,
+                                                                    django_capture_on_commit_callbacks):
+        from campaigns.models import BriefingPack
+
+        with django_capture_on_commit_callbacks():
+            response = api_for(coordinator).post(reverse("api:pack-list"), {"scope": "campaign",
+                                                                           "campaign": campaign.pk}, format="json")
+
+        assert response.status_code == 201, response.content
+        assert BriefingPack.objects.get().only_verified is True

@@ -4,13 +4,15 @@ once, alice (coordinator) shares them; a change never reaches a record the actor
 loses nothing.
 """
 
+import re
+
 import pytest
 from django.urls import reverse
 
 from accounts.audit import history_of
 from evidence import records
 from evidence.models import EvidenceRecord
-from tests.factories import CitationFactory, EvidenceRecordFactory
+from tests.factories import CitationFactory, EvidenceRecordFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -241,3 +243,20 @@ def test_the_api_adds_records_to_a_target(api_for, campaigner, target, alpha_rec
     response = api_for(campaigner).post(reverse("api:evidence-bulk"), {
         "action": "add_to_target", "target": target.pk, "records": [deployment.pk, procurement.pk]}, format="json")
     assert response.json() == {"changed": 2, "unchanged": 0, "refused": {}}
+
+
+@pytest.mark.usefixtures("listed_other_group")
+def test_the_share_box_never_offers_a_member_their_own_group(client_for, coordinator, group, other_group):
+    EvidenceRecordFactory(group=group, status="verified")  # the bulk form shows under a list with records
+    response = client_for(coordinator).get(reverse("evidence-list"))
+
+    offered = re.findall(r'name="groups" value="(\d+)"', response.content.decode())
+    assert offered == [str(other_group.pk)]
+
+
+def test_a_member_of_two_groups_is_offered_their_other_group(client_for, coordinator, group, other_group):
+    MembershipFactory(group=other_group, user=coordinator, role="coordinator")
+
+    response = client_for(coordinator).get(reverse("evidence-list"))
+
+    assert set(response.context["bulk_form"].fields["groups"].queryset) == {group, other_group}

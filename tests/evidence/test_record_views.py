@@ -521,3 +521,22 @@ def test_it_does_not_find_a_shared_record_by_its_protected_sources(client_for, o
     assert b"Shared station record" in bob.get(reverse("evidence-list")).content
     for words in ("张三", "Whistleblower"):
         assert b"Shared station record" not in bob.get(reverse("evidence-list"), {"q": words}).content, words
+
+
+def test_language_fields_are_lists_of_languages_named_in_themselves(client_for, volunteer):
+    html = client_for(volunteer).get(reverse("evidence-create")).content.decode()
+
+    for name in ("language", "citations-0-new_language", "citations-0-excerpt_language"):
+        field = html.split(f'id="id_{name}"', 1)[1].split("</select>", 1)[0]
+        assert '<option value="zh">中文 (zh)</option>' in field, name
+        assert '<option value="en">English (en)</option>' in field
+        assert '<option value="ug">ئۇيغۇرچە (ug)</option>' in field
+
+
+def test_a_language_code_outside_the_list_is_kept_on_edit(client_for, volunteer, group):
+    record = EvidenceRecordFactory(group=group, language="zh-TW")
+
+    html = client_for(volunteer).get(reverse("evidence-edit", args=[record.pk])).content.decode()
+
+    field = html.split('id="id_language"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="zh-TW" selected>zh-TW</option>' in field
