@@ -105,7 +105,7 @@ def test_it_shows_chinese_dates_and_numbers_on_a_real_page(client_for, volunteer
 
     assert '<time datetime="2026-11-23">2026年11月23日</time>' in detail  # the machine format stays ISO
     assert "Cameras in Hangzhou" in detail  # data is shown as entered
-    assert "最多 5,000 行" in imports
+    assert f"最多 {settings.IMPORT_MAX_ROWS:,} 行" in imports  # grouped by thousands, as in 50,000
     english = client.get(record.get_absolute_url()).content.decode()
     assert '<time datetime="2026-11-23">23 Nov 2026</time>' in english
 
