@@ -47,6 +47,9 @@ from campaigns.models import (
     Target,
     Task,
 )
+from campaigns.packs.scope import clean_search_query, describe_search
+from campaigns.packs.storage import open_for_download
+from campaigns.packs.verify import verify_upload
 from campaigns.querysets import linked_evidence, suggested_evidence
 from config.api import UploadRateThrottle, VerifyRateThrottle
 from config.limits import request_limits
@@ -515,8 +518,6 @@ def pack_create_institution(request, slug):
 @login_required
 def pack_create_search(request):
     """A pack of the evidence list's current filters, which the link carries in its query string."""
-    from campaigns.packs import clean_search_query, describe_search
-
     query = clean_search_query(request.POST.get("query", "") if request.method == "POST"
                                else request.GET.urlencode())
     back = reverse("evidence-list") + (f"?{query}" if query else "")
@@ -542,8 +543,8 @@ def _pack_for_coordinator(request, pk):
 @require_safe
 def pack_detail(request, pk):
     pack = _pack_for_coordinator(request, pk)
-    template = "campaigns/_pack_status.html" if request.htmx else "campaigns/pack_detail.html"
-    return render(request, template, {"pack": pack, "group": pack.group})
+    template = "includes/_job_status.html" if request.htmx else "campaigns/pack_detail.html"
+    return render(request, template, {"job": pack, "pack": pack, "group": pack.group, "can_retry": True})
 
 
 @login_required
@@ -563,8 +564,6 @@ def pack_retry(request, pk):
 @require_safe
 def pack_download(request, pk):
     """Checked on every download (the role may have changed since the pack was made) and written to the audit log."""
-    from campaigns.packs import open_for_download
-
     pack = _pack_for_coordinator(request, pk)
     try:
         handle = open_for_download(pack)
@@ -587,8 +586,6 @@ def pack_verify(request):
     Public: anyone holding a pack checks it here, signed in or not. The answer says only whether this site signed
     the manifest and how the uploaded files compare with it; nothing is read from the database or kept.
     """
-    from campaigns.packs import verify_upload
-
     if request.method != "POST":
         return render(request, "campaigns/pack_verify.html", {"form": PackVerifyForm()})
     form = PackVerifyForm(request.POST, request.FILES)

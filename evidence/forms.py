@@ -572,7 +572,7 @@ class AttachmentForm(forms.Form):
 
 
 class EvidenceImportForm(forms.Form):
-    """The spreadsheet to import and the group it goes to; evidence.importing reads and checks the rows."""
+    """The spreadsheet to import and the group it goes to; evidence.imports reads and checks the rows."""
 
     group = forms.ModelChoiceField(queryset=Group.objects.none(), empty_label=None, label=_("Import into"))
     file = forms.FileField(
@@ -586,7 +586,7 @@ class EvidenceImportForm(forms.Form):
         from django.contrib.humanize.templatetags.humanize import intcomma
         from django.template.defaultfilters import filesizeformat
 
-        from evidence.importing import MAX_BYTES, MAX_ROWS
+        from evidence.imports.parsing import MAX_BYTES, MAX_ROWS
 
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = groups
@@ -597,7 +597,7 @@ class EvidenceImportForm(forms.Form):
     def clean_file(self):
         from django.template.defaultfilters import filesizeformat
 
-        from evidence.importing import MAX_BYTES
+        from evidence.imports.parsing import MAX_BYTES
 
         upload = self.cleaned_data["file"]
         if upload.size > MAX_BYTES:

@@ -9,7 +9,9 @@ from django.core.files.storage import storages
 from django.urls import reverse
 
 from accounts.models import Membership, Role
-from evidence import importing
+from evidence.imports import worker
+from evidence.imports.jobs import retry_import
+from evidence.imports.uploads import delete_stale_uploads
 from evidence.models import EvidenceImport, EvidenceRecord
 from evidence.tasks import import_evidence
 from tests.evidence.test_import import csv_file, upload
@@ -145,7 +147,7 @@ def test_a_retry_of_a_file_no_longer_kept_asks_for_the_upload_again(client_for, 
     with pytest.raises(Exception, match="Only a failed import"):
         EvidenceImport.objects.filter(pk=job.pk).update(status="done")
         job.refresh_from_db()
-        importing.retry_import(job, actor=volunteer)
+        retry_import(job, actor=volunteer)
 
 
 @pytest.mark.django_db
@@ -157,10 +159,10 @@ def test_the_clean_up_keeps_the_file_of_an_import_waiting_for_the_worker(client_
     with django_capture_on_commit_callbacks():
         confirm_import(client_for(volunteer), group, *ROWS)
     job = EvidenceImport.objects.get()
-    assert importing.delete_stale_uploads(max_age=datetime.timedelta(0)) == 0
+    assert delete_stale_uploads(max_age=datetime.timedelta(0)) == 0
     assert stored(job)
     EvidenceImport.objects.filter(pk=job.pk).update(status="failed")
-    assert importing.delete_stale_uploads(max_age=datetime.timedelta(0)) == 1  # nobody retried it
+    assert delete_stale_uploads(max_age=datetime.timedelta(0)) == 1  # nobody retried it
     assert not stored(job)
 
 
@@ -175,7 +177,7 @@ def test_an_import_that_runs_out_of_time_saves_nothing_and_says_what_helps(
     def slow(*args, **kwargs):
         raise SoftTimeLimitExceeded()
 
-    monkeypatch.setattr(importing, "import_rows", slow)
+    monkeypatch.setattr(worker, "import_rows", slow)
     import_evidence.apply(args=[EvidenceImport.objects.get().pk])
     job = EvidenceImport.objects.get()
     assert job.status == "failed" and "Split the file into smaller ones" in job.error
