@@ -59,6 +59,8 @@ class Job(models.Model):
     poll_seconds = 1
     # Runs that may die (their worker killed, the message handed out again) before the job is failed.
     max_attempts = 3
+    # Where a person queues a failed job again; a job without such a page keeps None.
+    retry_url = None
 
     class Meta:
         abstract = True
