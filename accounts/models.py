@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import OneChoiceLabelTranslated, Role  # noqa: F401 (Role: accounts.models.Role stays)
+from accounts.jobs import Job
 from accounts.scoping import GroupScopedQuerySet
 
 # The most characters a member may type into one long text (a summary, excerpt, translation, note, ask): about ten
@@ -249,24 +250,24 @@ class ApiToken(models.Model):
 #
 
 
-class WorkerCheck(OneChoiceLabelTranslated, models.Model):
+class WorkerCheck(OneChoiceLabelTranslated, Job):
     """
     A round trip through the Celery worker, started from the site, that shows a coordinator the background
-    jobs (briefing packs, digests) will run.
+    jobs (briefing packs, digests) will run. A job like those (accounts.jobs.Job), claimed and answered at once.
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting for a worker")
+        QUEUED = "pending", _("Waiting for a worker")
+        RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
+    SUCCEEDED = Status.DONE
+    job_kind = "worker-check"
+
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="worker_checks")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     worker_hostname = models.CharField(max_length=200, blank=True)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     scope_path = "group"
     objects = GroupScopedQuerySet.as_manager()
@@ -281,15 +282,5 @@ class WorkerCheck(OneChoiceLabelTranslated, models.Model):
         return reverse("worker-check-detail", args=[self.pk])
 
     @property
-    def is_finished(self):
-        return self.status != self.Status.PENDING
-
-    @property
     def round_trip(self):
         return self.finished_at - self.created_at if self.finished_at else None
-
-    def mark_done(self, hostname):
-        """Record the worker's answer; only a pending check moves, so a redelivered task changes nothing."""
-        return WorkerCheck.objects.filter(pk=self.pk, status=self.Status.PENDING).update(
-            status=self.Status.DONE, worker_hostname=hostname, finished_at=timezone.now()
-        )

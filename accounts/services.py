@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import record_account_event, record_change
 from accounts.models import ApiToken, Group, Invitation, Membership, Role, WorkerCheck
 from accounts.permissions import Action, ensure_can, forget_roles
-from config.celery import enqueue
+from accounts.tasks import run_worker_check
 from config.spreadsheets import CsvWriter
 
 
@@ -216,15 +216,10 @@ def revoke_api_tokens(user, *, reason):
 
 def request_worker_check(group, *, actor):
     """Create the row and hand its id to the worker once the row is committed."""
-    from accounts.tasks import run_worker_check
-
-    def fail(reason):  # the broker is unreachable: say so on the row instead of waiting forever
-        WorkerCheck.objects.filter(pk=check.pk).update(status=WorkerCheck.Status.FAILED, error=reason)
-
     ensure_can(actor, Action.CHECK_WORKER, group)
     with transaction.atomic():
         check = WorkerCheck.objects.create(group=group, requested_by=actor)
-        transaction.on_commit(lambda: enqueue(run_worker_check, check.pk, fail=fail))
+        check.enqueue(run_worker_check)
     # Sent (or failed) once committed: what the caller shows is the row as it is now, not as it was created.
     check.refresh_from_db()
     return check

@@ -7,10 +7,10 @@ from accounts.models import WorkerCheck
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def run_worker_check(check_id):
-    """Answer a WorkerCheck. Idempotent: a check that is gone or already answered is left alone."""
-    check = WorkerCheck.objects.filter(pk=check_id).first()
-    if check is None:
+    """Answer a WorkerCheck (a job, accounts.jobs). Idempotent: a check that is gone or answered is left alone."""
+    token = WorkerCheck.claim_for_run(check_id, gave_up="The worker stopped every time it took this check.")
+    if token is None:
         return None
     hostname = run_worker_check.request.hostname or socket.gethostname()
-    check.mark_done(hostname)
+    WorkerCheck.finish(check_id, token, worker_hostname=hostname)
     return check_id

@@ -243,8 +243,8 @@ def worker_check_list(request, slug):
 @require_safe
 def worker_check_detail(request, pk):
     check = get_for_user(WorkerCheck.objects.select_related("group"), request.user, pk=pk)
-    template = "accounts/_worker_check_status.html" if request.htmx else "accounts/worker_check_detail.html"
-    return render(request, template, {"check": check, "group": check.group})
+    template = "includes/_job_status.html" if request.htmx else "accounts/worker_check_detail.html"
+    return render(request, template, {"job": check, "check": check, "group": check.group})
 
 
 @login_required

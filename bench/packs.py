@@ -124,13 +124,13 @@ def resident_mb():
 
 def build(pack_id, redact):
     """In this (fresh) process: build the pack by calling the task function; print the figures as JSON."""
-    from campaigns import packs
+    from accounts.jobs import Progress
     from campaigns.models import BriefingPack
     from campaigns.tasks import build_briefing_pack
 
     BriefingPack.objects.filter(pk=pack_id).update(status="queued", attempts=0, redact_protected=redact)
     started = time.perf_counter()
-    steps, step = [], packs.Progress.step
+    steps, step = [], Progress.step
 
     def timed_step(self, name, count=1):
         # When each step ends, from the start, and the process's memory then: where the time and memory go
@@ -138,14 +138,14 @@ def build(pack_id, redact):
         steps.append((name, round(time.perf_counter() - started, 2), resident_mb()))
         return step(self, name, count)
 
-    packs.Progress.step = timed_step
-    original_init = packs.Progress.__init__
+    Progress.step = timed_step
+    original_init = Progress.__init__
 
     def timed_init(self, *args, **kwargs):
         steps.append(("read", round(time.perf_counter() - started, 2), resident_mb()))
         return original_init(self, *args, **kwargs)
 
-    packs.Progress.__init__ = timed_init
+    Progress.__init__ = timed_init
     build_briefing_pack(pack_id)
     wall = time.perf_counter() - started
     pack = BriefingPack.objects.get(pk=pack_id)

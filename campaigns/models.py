@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import OneChoiceLabelTranslated
+from accounts.jobs import Job
 from accounts.models import LONG_TEXT_MAX_LENGTH
 from accounts.scoping import GroupScopedQuerySet
 from campaigns.querysets import (
@@ -413,12 +414,13 @@ class DigestDelivery(models.Model):
 #
 
 
-class BriefingPack(OneChoiceLabelTranslated, models.Model):
+class BriefingPack(OneChoiceLabelTranslated, Job):
     """
     A ZIP a coordinator asked for: the briefing of a campaign, a target, an institution or a saved evidence search
     as PDF and DOCX, its evidence and targets as CSV and XLSX, optionally the group's files, and a signed
-    manifest. The row is the job: the worker (campaigns.tasks.build_briefing_pack) claims it, reports progress on
-    it and stores the file under `file_name` in private storage only once the whole ZIP is written.
+    manifest. The row is the job (accounts.jobs.Job): the worker (campaigns.tasks.build_briefing_pack) claims it,
+    reports progress on it and stores the file under `file_name` in private storage only once the whole ZIP is
+    written.
     """
 
     class Scope(models.TextChoices):
@@ -438,12 +440,10 @@ class BriefingPack(OneChoiceLabelTranslated, models.Model):
         EN = "en", _("English")
         ZH_HANS = "zh-hans", _("简体中文 (Simplified Chinese)")
 
-    # Statuses a worker may still move; the others are final (a failed pack moves again only through retry_pack).
-    ACTIVE = frozenset({Status.QUEUED, Status.RUNNING})
+    SUCCEEDED = Status.READY
+    job_kind = "pack"
 
     group = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, related_name="briefing_packs")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                     related_name="+")
     scope = models.CharField(max_length=20, choices=Scope.choices)
     # The scope's object; SET_NULL so that a pack outlives what it was made of (its ZIP is a snapshot).
     campaign = models.ForeignKey(Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="packs")
@@ -460,19 +460,9 @@ class BriefingPack(OneChoiceLabelTranslated, models.Model):
     only_verified = models.BooleanField(default=False)
     language = models.CharField(max_length=10, choices=Language.choices, default=Language.EN)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
-    progress_done = models.PositiveIntegerField(default=0)
-    progress_total = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
-    # Each run of the task claims the row with a fresh token; only the holder of the current one may report
-    # progress or finish it, so a run that lost its claim (its worker was presumed dead) changes nothing.
-    claim = models.CharField(max_length=32, blank=True, editable=False)
-    attempts = models.PositiveSmallIntegerField(default=0)
     file_name = models.CharField(max_length=300, blank=True, help_text=_("Its name in private storage, once ready"))
     size = models.PositiveBigIntegerField(null=True, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     scope_path = "group"
@@ -488,12 +478,8 @@ class BriefingPack(OneChoiceLabelTranslated, models.Model):
         return reverse("pack-detail", args=[self.pk])
 
     @property
-    def is_finished(self):
-        return self.status not in self.ACTIVE
-
-    @property
-    def progress_percent(self):
-        return round(100 * self.progress_done / self.progress_total) if self.progress_total else 0
+    def retry_url(self):
+        return reverse("pack-retry", args=[self.pk])
 
     @property
     def download_name(self):

@@ -26,6 +26,8 @@ from campaigns.models import (
     TargetEvidence,
     Task,
 )
+from campaigns.packs.scope import clean_search_query, describe_search, search_filterset
+from campaigns.tasks import build_briefing_pack
 from evidence.attachments import check_upload
 from evidence.models import EvidenceRecord, Institution
 
@@ -396,8 +398,6 @@ def complete_task(task, *, actor, done=True):
 
 def _pack_scope(group, actor, scope, campaign, target, institution, search_query):
     """Check the scope's object is the group's (and one the actor sees); returns (fields, scope label)."""
-    from campaigns import packs
-
     Scope = BriefingPack.Scope
     if scope == Scope.CAMPAIGN:
         if campaign is None or not Campaign.objects.visible_to(actor).filter(pk=campaign.pk, group=group).exists():
@@ -414,24 +414,15 @@ def _pack_scope(group, actor, scope, campaign, target, institution, search_query
             raise ValidationError({"institution": _("Choose an institution of the directory.")})
         return {"institution": institution}, f"Institution: {institution.name}"
     if scope == Scope.SEARCH:
-        query = packs.clean_search_query(search_query)
+        query = clean_search_query(search_query)
         if len(query) > BriefingPack._meta.get_field("search_query").max_length:
             raise ValidationError({"search_query": _("The search is too long to save.")})
-        filterset = packs.search_filterset(query, actor, EvidenceRecord.objects.none())
+        filterset = search_filterset(query, actor, EvidenceRecord.objects.none())
         if not filterset.is_valid():
             raise ValidationError({"search_query": [f"{name}: {' '.join(errors)}"
                                                     for name, errors in filterset.errors.items()]})
-        return {"search_query": query}, packs.describe_search(query)[:300]
+        return {"search_query": query}, describe_search(query)[:300]
     raise ValidationError({"scope": _("Choose what the pack covers.")})
-
-
-def _enqueue_pack(pack_id):
-    from campaigns import packs
-    from campaigns.tasks import build_briefing_pack
-    from config.celery import enqueue
-
-    # The broker unreachable: the row says so, and can be retried later.
-    enqueue(build_briefing_pack, pack_id, fail=lambda reason: packs.fail(pack_id, reason))
 
 
 @transaction.atomic
@@ -453,7 +444,7 @@ def request_pack(group, *, actor, scope, campaign=None, target=None, institution
     if not redact_protected:
         record_change(actor=actor, obj=pack, action="pack.protected_included",
                       after={"scope_label": pack.scope_label})
-    transaction.on_commit(lambda: _enqueue_pack(pack.pk))
+    pack.enqueue(build_briefing_pack)
     return pack
 
 
@@ -462,17 +453,11 @@ def retry_pack(pack, *, actor):
     """Queue a failed pack again, from nothing."""
     pack = BriefingPack.objects.select_for_update().select_related("group").get(pk=pack.pk)
     ensure_can(actor, Action.GENERATE_PACKS, pack.group)
-    if pack.status != BriefingPack.Status.FAILED:
-        raise ValidationError(_("Only a failed pack can be tried again."))
     error = pack.error
-    pack.status, pack.error, pack.attempts, pack.claim = BriefingPack.Status.QUEUED, "", 0, ""
-    pack.progress_done = pack.progress_total = 0
-    pack.started_at = pack.finished_at = None
-    pack.save(update_fields=["status", "error", "attempts", "claim", "progress_done", "progress_total",
-                             "started_at", "finished_at"])
+    if not pack.retry(build_briefing_pack):
+        raise ValidationError(_("Only a failed pack can be tried again."))
     record_change(actor=actor, obj=pack, action="pack.retried", before={"status": "failed", "error": error},
                   after={"status": pack.status})
-    transaction.on_commit(lambda: _enqueue_pack(pack.pk))
     return pack
 
 

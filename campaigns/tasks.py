@@ -1,5 +1,5 @@
 """
-Background jobs of campaigns: briefing packs (built from a row's id, see campaigns/packs.py) and their clean-up,
+Background jobs of campaigns: briefing packs (built from a row's id, see campaigns/packs/) and their clean-up,
 and the daily digest.
 
 The daily digest: each person with campaign work due or overdue gets one e-mail listing it. Run by Celery beat
@@ -20,9 +20,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from accounts.jobs import TRANSIENT_ERRORS
 from accounts.models import User
-from campaigns import packs
-from campaigns.models import DigestDelivery, Target, Task
+from campaigns.models import BriefingPack, DigestDelivery, Target, Task
+from campaigns.packs.build import build_pack
+from campaigns.packs.storage import prune
 from config import scratch
 
 logger = logging.getLogger(__name__)
@@ -100,10 +102,10 @@ def build_briefing_pack(self, pack_id):
     worker's pack to the next worker): a ready or failed pack is left alone and a run starts from nothing.
     """
     try:
-        return packs.build(pack_id)
-    except packs.TRANSIENT_ERRORS as exc:
+        return build_pack(pack_id)
+    except TRANSIENT_ERRORS as exc:
         if self.request.retries >= self.max_retries:
-            packs.fail(pack_id, f"The pack could not be built: {type(exc).__name__}: {exc}")
+            BriefingPack.fail(pack_id, f"The pack could not be built: {type(exc).__name__}: {exc}")
             return None
         raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1)) from exc
 
@@ -111,8 +113,8 @@ def build_briefing_pack(self, pack_id):
 @shared_task
 def prune_expired_packs():
     """
-    Celery beat's hourly clean-up of expired packs (campaigns.packs.prune), and of the scratch files killed jobs
+    Celery beat's hourly clean-up of expired packs (campaigns.packs.storage.prune), and of the scratch files killed jobs
     left behind (config.scratch.sweep); safe to run any time, twice.
     """
     scratch.sweep()
-    return packs.prune()
+    return prune()

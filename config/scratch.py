@@ -3,7 +3,7 @@ Scratch files of the site's jobs (a briefing pack's PDF, DOCX, tables and ZIP; t
 processes): all under one directory, settings.SCRATCH_DIR, each job's in a folder named PREFIX + what it is for
 (e.g. `disentangle-pack-12-<claim>-…`), so that what a killed worker could not remove (briefing text, evidence
 of protected sources) is found and removed:
-- by the next run of the same job, which knows any earlier run's folder is dead (packs.build);
+- by the next run of the same job, which knows any earlier run's folder is dead (campaigns.packs.build);
 - by the hourly clean-up (campaigns.tasks.prune_expired_packs), for anything older than MAX_AGE: no live job is
   that old, since every task is killed at its hard time limit (CELERY_TASK_TIME_LIMIT, under a minute) and the
   PDF's child processes at their own timeout (campaigns.briefing.pdf.PART_TIMEOUT, 5 minutes).

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import OneChoiceLabelTranslated
+from accounts.jobs import Job
 from accounts.models import LONG_TEXT_MAX_LENGTH
 from accounts.scoping import GroupScopedQuerySet
 from evidence.querysets import EvidenceRecordQuerySet, InstitutionQuerySet
@@ -516,10 +517,11 @@ class Attachment(models.Model):
         return self.original_name
 
 
-class EvidenceImport(OneChoiceLabelTranslated, models.Model):
+class EvidenceImport(OneChoiceLabelTranslated, Job):
     """
-    A confirmed spreadsheet import too large to save while the person waits, handed to the worker. The file
-    stays in private storage until the rows are saved; a failed import says why and can be retried.
+    A confirmed spreadsheet import too large to save while the person waits, handed to the worker (a job, see
+    accounts.jobs.Job). The file stays in private storage until the rows are saved; a failed import says why and
+    can be retried.
     """
 
     class Status(models.TextChoices):
@@ -528,18 +530,17 @@ class EvidenceImport(OneChoiceLabelTranslated, models.Model):
         DONE = "done", _("Imported")
         FAILED = "failed", _("Failed")
 
+    SUCCEEDED = Status.DONE
+    job_kind = "import"
+    poll_seconds = 2
+
     group = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, related_name="evidence_imports")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                     related_name="+")
     stored_file = models.CharField(max_length=200, help_text=_("Its name in private storage, never the upload's"))
     file_name = models.CharField(max_length=255, help_text=_("The name the file had on the uploader's machine"))
     only_valid_rows = models.BooleanField(default=False)
     row_count = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     imported_count = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     scope_path = "group"
     objects = GroupScopedQuerySet.as_manager()
@@ -554,5 +555,5 @@ class EvidenceImport(OneChoiceLabelTranslated, models.Model):
         return reverse("evidence-import-detail", args=[self.pk])
 
     @property
-    def is_finished(self):
-        return self.status in (self.Status.DONE, self.Status.FAILED)
+    def retry_url(self):
+        return reverse("evidence-import-retry", args=[self.pk])

@@ -13,7 +13,7 @@ from django.http.multipartparser import MultiPartParser
 from django.urls import reverse
 
 from accounts.models import Membership
-from campaigns.packs import MANIFEST_FORMAT
+from campaigns.packs.manifest import MANIFEST_FORMAT
 from tests.factories import EvidenceRecordFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.audit import history_of
-from campaigns import packs
 from campaigns import services as campaign_services
 from campaigns.models import BriefingPack
+from campaigns.packs.content import collect
 from evidence import records
 from evidence import services as evidence_services
 from evidence.models import EvidenceRecord, RecordInstitution, Tag
@@ -73,7 +73,7 @@ def api_found_by(api, record, words):
 
 def pack_text(user, group, **scope):
     pack = BriefingPack.objects.create(group=group, requested_by=user, scope_label="test", **scope)
-    content = packs.collect(pack, user, generated_at=timezone.now())
+    content = collect(pack, user, generated_at=timezone.now())
     return repr(content.briefing) + repr(content.evidence_rows) + repr(content.target_rows)
 
 

@@ -58,9 +58,10 @@ from hypothesis.stateful import (
 from accounts import services as account_services
 from accounts.models import Group, Invitation, Membership, Role, User
 from accounts.permissions import forget_roles
-from campaigns import packs
 from campaigns import services as campaign_services
 from campaigns.models import BriefingPack, Target
+from campaigns.packs.content import collect
+from campaigns.packs.writers import EVIDENCE_COLUMNS, TARGET_COLUMNS, write_csv
 from evidence import records as record_services
 from evidence import services as evidence_services
 from evidence.models import EvidenceRecord, Institution, Source
@@ -354,7 +355,7 @@ class DisclosureModel(RuleBasedStateMachine):
             return
         allowed = self.allowed_for_groups([g]) | {self.users[person].username}
         user = User.objects.get(pk=self.users[person].pk)
-        content = packs.collect(self.packs[g], user, generated_at=timezone.now())
+        content = collect(self.packs[g], user, generated_at=timezone.now())
         collected = repr((content.briefing, content.evidence_rows, content.target_rows, content.scope))
         size = len(content.evidence_rows)
         self.check(f"the pack of {g}", "its collected content", collected, allowed)
@@ -820,8 +821,8 @@ def rendered_files(content):
         document = Document(str(folder / "briefing.docx"))
         docx = "\n".join([p.text for p in document.paragraphs]
                          + [cell.text for table in document.tables for row in table.rows for cell in row.cells])
-        packs.write_csv(folder / "evidence.csv", packs.EVIDENCE_COLUMNS, content.evidence_rows)
-        packs.write_csv(folder / "targets.csv", packs.TARGET_COLUMNS, content.target_rows)
+        write_csv(folder / "evidence.csv", EVIDENCE_COLUMNS, content.evidence_rows)
+        write_csv(folder / "targets.csv", TARGET_COLUMNS, content.target_rows)
         return [("briefing.pdf", pdf), ("briefing.docx", docx),
                 ("evidence.csv", (folder / "evidence.csv").read_text(encoding="utf-8-sig")),
                 ("targets.csv", (folder / "targets.csv").read_text(encoding="utf-8-sig"))]

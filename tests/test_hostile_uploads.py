@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Interaction, InteractionAttachment
-from evidence import importing
+from evidence.imports import parsing
 from evidence.models import Attachment, EvidenceImport
 from tests.factories import EvidenceRecordFactory, InteractionFactory, TargetFactory
 
@@ -235,7 +235,7 @@ def import_upload(client, group, upload):
 
 @pytest.mark.parametrize("file", sorted(HOSTILE_FILES))
 def test_hostile_imports_are_refused_and_leave_nothing(new_files, monkeypatch, client_for, coordinator, group, file):
-    monkeypatch.setattr(importing, "MAX_BYTES", LIMIT)
+    monkeypatch.setattr(parsing, "MAX_BYTES", LIMIT)
     before, upload = rows(), hostile(file)
     response = import_upload(client_for(coordinator), group, upload)
     assert response.status_code == 400, file

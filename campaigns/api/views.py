@@ -40,6 +40,7 @@ from campaigns.filters import (
     TaskFilterSet,
 )
 from campaigns.models import AskBatch, BriefingPack, Campaign, Interaction, InteractionAttachment, Target, Task
+from campaigns.packs.storage import open_for_download
 from config.api import UploadRateThrottle
 from evidence.api.serializers import AttachmentUploadSerializer
 
@@ -249,8 +250,6 @@ class BriefingPackViewSet(RecheckedWrites, mixins.CreateModelMixin, viewsets.Rea
     })
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
-        from campaigns.packs import open_for_download
-
         pack = self.get_object()
         try:
             handle = open_for_download(pack)

@@ -1,8 +1,8 @@
 """
 The briefing: the plain, JSON-serialisable dict that the PDF and DOCX renderers of a briefing pack take.
 
-The pack job (campaigns/packs.py) builds one from the models, already scoped to what the requesting user may see
-and already redacted (protected sources and records left out and only counted in `withheld`); the renderers
+The pack job (campaigns/packs/content.py) builds one from the models, already scoped to what the requesting user may
+see and already redacted (protected sources and records left out and only counted in `withheld`); the renderers
 never touch the database and never see a model instance, so they can run in any process and be benchmarked
 on synthetic data (`synthetic_briefing`).
 

@@ -21,7 +21,9 @@ from accounts.scoping import get_for_user, get_for_writer
 from campaigns import services
 from campaigns.forms import PackForm, PackVerifyForm
 from campaigns.models import BriefingPack
-from campaigns.packs import clean_search_query, describe_search, open_for_download, verify_upload
+from campaigns.packs.scope import clean_search_query, describe_search
+from campaigns.packs.storage import open_for_download
+from campaigns.packs.verify import verify_upload
 from campaigns.views.common import PAGE_SIZE, visible_campaigns, visible_targets
 from config.api import VerifyRateThrottle
 from config.limits import request_limits
@@ -117,8 +119,8 @@ def _pack_for_coordinator(request, pk):
 @require_safe
 def pack_detail(request, pk):
     pack = _pack_for_coordinator(request, pk)
-    template = "campaigns/_pack_status.html" if request.htmx else "campaigns/pack_detail.html"
-    return render(request, template, {"pack": pack, "group": pack.group})
+    template = "includes/_job_status.html" if request.htmx else "campaigns/pack_detail.html"
+    return render(request, template, {"job": pack, "pack": pack, "group": pack.group, "can_retry": True})
 
 
 @login_required

@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Group
 
 # The module, not its constants: the limits are read when a form is made, so tests can lower them.
-from evidence import importing
+from evidence.imports import parsing
 
 
 class EvidenceImportForm(forms.Form):
-    """The spreadsheet to import and the group it goes to; evidence.importing reads and checks the rows."""
+    """The spreadsheet to import and the group it goes to; evidence.imports reads and checks the rows."""
 
     group = forms.ModelChoiceField(queryset=Group.objects.none(), empty_label=None, label=_("Import into"))
     file = forms.FileField(
@@ -28,11 +28,11 @@ class EvidenceImportForm(forms.Form):
         self.fields["group"].queryset = groups
         self.fields["file"].help_text = _(
             "A CSV file (UTF-8) or an Excel workbook (.xlsx), up to %(size)s and %(rows)s rows. The first row names "
-            "the columns.") % {"size": filesizeformat(importing.MAX_BYTES), "rows": intcomma(importing.MAX_ROWS)}
+            "the columns.") % {"size": filesizeformat(parsing.MAX_BYTES), "rows": intcomma(parsing.MAX_ROWS)}
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > importing.MAX_BYTES:
+        if upload.size > parsing.MAX_BYTES:
             raise ValidationError(_("The file is %(size)s; the limit is %(limit)s. Split it into smaller files.")
-                                  % {"size": filesizeformat(upload.size), "limit": filesizeformat(importing.MAX_BYTES)})
+                                  % {"size": filesizeformat(upload.size), "limit": filesizeformat(parsing.MAX_BYTES)})
         return upload

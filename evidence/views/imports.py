@@ -1,6 +1,6 @@
 """
 Importing records from a spreadsheet: upload, preview every row and its problems, then import the rows inline or,
-past settings.IMPORT_INLINE_MAX_ROWS, as a background job whose page shows its progress (evidence/importing.py).
+past settings.IMPORT_INLINE_MAX_ROWS, as a background job whose page shows its progress (evidence/imports/).
 """
 
 import secrets
@@ -22,9 +22,14 @@ from accounts.permissions import Action, can
 from accounts.scoping import get_for_user, get_for_writer
 from config.api import UploadRateThrottle
 from config.limits import request_limits
-from evidence import importing
 from evidence.attachments import display_name
 from evidence.forms.imports import EvidenceImportForm
+from evidence.imports import parsing
+from evidence.imports.jobs import queue_import, retry_import
+from evidence.imports.parsing import COLUMNS, REQUIRED_COLUMNS, ImportRefused
+from evidence.imports.preview import read_upload
+from evidence.imports.saving import import_rows
+from evidence.imports.uploads import delete_upload, load_upload, store_upload
 from evidence.models import EvidenceImport, EvidenceRecord
 
 # {token: {"file": stored name, "group": id, "user": id, "name": the upload's name}} of the previews on screen.
@@ -43,8 +48,8 @@ def _import_groups(user):
 
 def _import_form_page(request, form, status=200):
     return render(request, "evidence/import_form.html", {
-        "form": form, "columns": importing.COLUMNS, "required_columns": importing.REQUIRED_COLUMNS,
-        "kinds": EvidenceRecord.Kind.choices, "max_rows": importing.MAX_ROWS,
+        "form": form, "columns": COLUMNS, "required_columns": REQUIRED_COLUMNS,
+        "kinds": EvidenceRecord.Kind.choices, "max_rows": parsing.MAX_ROWS,
     }, status=status)
 
 
@@ -63,7 +68,7 @@ def _remember_import(request, entry):
     pending[token] = entry
     while len(pending) > MAX_PENDING_IMPORTS:
         oldest = next(iter(pending))
-        importing.delete_upload(pending.pop(oldest)["file"])
+        delete_upload(pending.pop(oldest)["file"])
     request.session[IMPORTS_SESSION_KEY] = pending
     return token
 
@@ -83,12 +88,12 @@ def evidence_import(request):
     group, upload = form.cleaned_data["group"], form.cleaned_data["file"]
     data = upload.read()
     try:
-        preview = importing.read_upload(data, group=group)
-    except importing.ImportRefused as exc:
+        preview = read_upload(data, group=group)
+    except ImportRefused as exc:
         form.add_error("file", exc.messages)
         return _import_form_page(request, form, status=400)
     file_name = display_name(upload.name)
-    token = _remember_import(request, {"file": importing.store_upload(data, preview.format), "group": group.pk,
+    token = _remember_import(request, {"file": store_upload(data, preview.format), "group": group.pk,
                                        "user": request.user.pk, "name": file_name})
     return _import_preview_page(request, group=group, preview=preview, file_name=file_name, token=token)
 
@@ -110,7 +115,7 @@ def evidence_import_confirm(request, token):
     finally:
         # Imported, refused, cancelled or failed: the uploaded file is not kept, unless the worker now has it.
         if not EvidenceImport.objects.filter(stored_file=entry["file"]).exists():
-            importing.delete_upload(entry["file"])
+            delete_upload(entry["file"])
 
 
 def _finish_import(request, entry, action):
@@ -119,14 +124,14 @@ def _finish_import(request, entry, action):
         return redirect("evidence-import")
     user = request.user
     group = get_for_writer(Group.objects.all(), user, Action.LOG_EVIDENCE, pk=entry["group"])
-    data = importing.load_upload(entry["file"])
+    data = load_upload(entry["file"])
     if data is None:
         messages.error(request, _("The uploaded file is no longer here; upload it again."))
         return redirect("evidence-import")
     try:
         # Checked again: the directory or the group's sources may have changed since the preview.
-        preview = importing.read_upload(data, group=group)
-    except importing.ImportRefused as exc:
+        preview = read_upload(data, group=group)
+    except ImportRefused as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("evidence-import")
     rows = preview.rows if action == "import_all" else preview.valid_rows
@@ -136,14 +141,14 @@ def _finish_import(request, entry, action):
     elif not rows:
         problem = _("Nothing was imported: no row is ready to import.")
     elif len(rows) > settings.IMPORT_INLINE_MAX_ROWS:
-        job = importing.queue_import(group, actor=user, stored_file=entry["file"], file_name=entry["name"],
-                                     only_valid_rows=action == "import_valid", row_count=len(rows))
+        job = queue_import(group, actor=user, stored_file=entry["file"], file_name=entry["name"],
+                           only_valid_rows=action == "import_valid", row_count=len(rows))
         messages.info(request, _("%(count)s rows are being imported into %(group)s in the background.")
                       % {"count": intcomma(len(rows)), "group": group.name})
         return redirect(job)
     else:
         try:
-            created = importing.import_rows(group, user, rows)
+            created = import_rows(group, user, rows)
         except ValidationError as exc:
             problem = _("Nothing was imported. %(reason)s") % {"reason": " ".join(exc.messages)}
     if problem:
@@ -161,7 +166,7 @@ def _finish_import(request, entry, action):
 @require_safe
 def evidence_import_detail(request, pk):
     job = get_for_user(EvidenceImport.objects.select_related("group"), request.user, pk=pk)
-    template = "evidence/_import_status.html" if request.htmx else "evidence/import_detail.html"
+    template = "includes/_job_status.html" if request.htmx else "evidence/import_detail.html"
     return render(request, template, {
         "job": job,
         "can_retry": job.status == EvidenceImport.Status.FAILED and can(request.user, Action.LOG_EVIDENCE, job.group),
@@ -173,7 +178,7 @@ def evidence_import_detail(request, pk):
 def evidence_import_retry(request, pk):
     job = get_for_writer(EvidenceImport.objects.select_related("group"), request.user, Action.LOG_EVIDENCE, pk=pk)
     try:
-        importing.retry_import(job, actor=request.user)
+        retry_import(job, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -55,3 +55,17 @@ def test_a_check_says_why_when_the_queue_is_unreachable(client_for, coordinator,
     assert check.status == WorkerCheck.Status.FAILED
     assert "could not be reached" in check.error
     assert b'data-status="failed"' in response.content
+
+
+@pytest.mark.django_db
+def test_a_check_answered_twice_keeps_its_first_answer(coordinator, group):
+    from accounts.tasks import run_worker_check
+
+    check = WorkerCheck.objects.create(group=group, requested_by=coordinator)
+    run_worker_check.apply(args=[check.pk])
+    first = WorkerCheck.objects.get(pk=check.pk)
+    assert first.status == "done" and first.worker_hostname
+    run_worker_check.apply(args=[check.pk])  # the message handed out again
+    again = WorkerCheck.objects.get(pk=check.pk)
+    assert (again.status, again.finished_at, again.attempts) == ("done", first.finished_at, 1)
+    assert run_worker_check.apply(args=[check.pk + 1000]).result is None  # a check that is gone

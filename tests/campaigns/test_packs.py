@@ -21,8 +21,11 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import AuditEntry, Membership, Role
-from campaigns import packs, services
+from campaigns import services
 from campaigns.models import BriefingPack
+from campaigns.packs import build as pack_build
+from campaigns.packs.manifest import signature_is_valid
+from campaigns.packs.storage import open_for_download, private_storage, prune
 from campaigns.tasks import build_briefing_pack
 from tests.factories import BriefingPackFactory, CampaignFactory
 
@@ -42,7 +45,7 @@ def build(pack):
 
 
 def unpack(pack):
-    with packs.open_for_download(pack) as handle:
+    with open_for_download(pack) as handle:
         data = handle.read()
     archive = zipfile.ZipFile(io.BytesIO(data))
     return data, {name: archive.read(name) for name in archive.namelist()}
@@ -83,7 +86,7 @@ def test_it_holds_the_briefing_the_tables_and_a_manifest_of_every_file(built, pa
     assert set(listed) == set(files) - {"manifest.json"}
     for name, entry in listed.items():
         assert entry["sha256"] == hashlib.sha256(files[name]).hexdigest() and entry["size"] == len(files[name])
-    assert packs.signature_is_valid(manifest)
+    assert signature_is_valid(manifest)
     assert manifest["scope"]["kind"] == "campaign" and manifest["generated_by"] == "alice"
     assert manifest["scope"]["url"] == f"{settings.SITE_URL}/campaigns/{pack_campaign.campaign.pk}/"
     assert manifest["options"] == {"redact_protected": True, "include_attachments": True, "only_verified": False,
@@ -214,12 +217,12 @@ def test_a_run_after_a_crash_starts_from_nothing(coordinator, group, pack_campai
     # What a run killed after uploading its ZIP leaves: the row RUNNING, a partial file under a temporary name.
     BriefingPack.objects.filter(pk=pack.pk).update(status="running", claim="dead-run", attempts=1,
                                                    progress_done=5, progress_total=7)
-    storage = packs.private_storage()
+    storage = private_storage()
     storage.save(f"packs/{pack.pk}/partial-dead-run.zip", ContentFile(b"half a zip"))
     pack = build(pack)
     assert pack.attempts == 2
     assert storage.listdir(f"packs/{pack.pk}")[1] == [pack.file_name.rsplit("/", 1)[1]]
-    assert packs.signature_is_valid(json.loads(unpack(pack)[1]["manifest.json"]))
+    assert signature_is_valid(json.loads(unpack(pack)[1]["manifest.json"]))
 
 
 def test_a_pack_whose_worker_keeps_dying_is_failed_not_retried_forever(coordinator, group, pack_campaign,
@@ -234,7 +237,7 @@ def test_a_pack_whose_worker_keeps_dying_is_failed_not_retried_forever(coordinat
 def test_a_run_that_lost_its_claim_changes_nothing(coordinator, group, pack_campaign, own_private_storage,
                                                    django_capture_on_commit_callbacks, monkeypatch):
     pack = request(coordinator, group, pack_campaign.campaign, django_capture_on_commit_callbacks)
-    original = packs.collect
+    original = pack_build.collect
 
     def taken_over(pack, user, **kwargs):
         content = original(pack, user, **kwargs)
@@ -242,7 +245,7 @@ def test_a_run_that_lost_its_claim_changes_nothing(coordinator, group, pack_camp
         BriefingPack.objects.filter(pk=pack.pk).update(claim="another-run")
         return content
 
-    monkeypatch.setattr(packs, "collect", taken_over)
+    monkeypatch.setattr(pack_build, "collect", taken_over)
     assert build_briefing_pack(pack.pk) is None
     pack.refresh_from_db()
     assert pack.status == "running" and pack.claim == "another-run" and not pack.file_name
@@ -289,9 +292,9 @@ def test_passing_errors_put_the_pack_back_in_the_queue_for_a_retry(coordinator, 
     def database_gone(*args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(packs, "collect", database_gone)
+    monkeypatch.setattr(pack_build, "collect", database_gone)
     with pytest.raises(OperationalError):
-        packs.build(pack.pk)
+        pack_build.build_pack(pack.pk)
     pack.refresh_from_db()
     assert pack.status == "queued" and "Trying again" in pack.error
     # The task retries (Celery's Retry); once its retries are spent, the pack fails with the reason.
@@ -319,13 +322,13 @@ def test_an_unreachable_queue_fails_the_pack_with_the_reason(coordinator, group,
 
 def test_expired_packs_lose_their_file_and_stale_runs_are_failed(built, own_private_storage, coordinator, group):
     pack, _, _ = built
-    storage = packs.private_storage()
+    storage = private_storage()
     assert storage.exists(pack.file_name)
     stuck = BriefingPackFactory(campaign=pack.campaign, status="running",
                                 started_at=timezone.now() - timedelta(hours=1))
     orphan = f"packs/{stuck.pk + 1000}/left-behind.zip"
     storage.save(orphan, ContentFile(b"x"))
-    assert packs.prune(now=timezone.now()) == 0  # not yet expired
+    assert prune(now=timezone.now()) == 0  # not yet expired
     assert storage.exists(pack.file_name) and not storage.exists(orphan)
     stuck.refresh_from_db()
     assert stuck.status == "failed" and "did not come back" in stuck.error

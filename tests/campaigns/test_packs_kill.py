@@ -26,8 +26,9 @@ import psutil
 import pytest
 from django.db import connection
 
-from campaigns import packs
 from campaigns.models import BriefingPack
+from campaigns.packs.manifest import signature_is_valid
+from campaigns.packs.storage import open_for_download, private_storage
 from campaigns.tasks import build_briefing_pack
 from tests.conftest import BASE_DIR, database_url
 from tests.factories import BriefingPackFactory
@@ -113,7 +114,7 @@ def wait_until(condition, timeout, message, worker=None):
 
 def stored_files(pack):
     try:
-        return packs.private_storage().listdir(f"packs/{pack.pk}")[1]
+        return private_storage().listdir(f"packs/{pack.pk}")[1]
     except FileNotFoundError:
         return []
 
@@ -123,10 +124,10 @@ def assert_complete_and_intact(pack):
     assert pack.status == "ready" and pack.error == ""
     # Only the finished file is left: the first run's partial upload was removed, nothing else lingers.
     assert stored_files(pack) == [pack.file_name.rsplit("/", 1)[1]]
-    with packs.open_for_download(pack) as handle:
+    with open_for_download(pack) as handle:
         archive = zipfile.ZipFile(io.BytesIO(handle.read()))
     manifest = json.loads(archive.read("manifest.json"))
-    assert packs.signature_is_valid(manifest)
+    assert signature_is_valid(manifest)
     for entry in manifest["files"]:
         assert hashlib.sha256(archive.read(entry["name"])).hexdigest() == entry["sha256"]
     assert {"briefing.pdf", "briefing.docx", "evidence.csv", "targets.csv"} <= set(archive.namelist())

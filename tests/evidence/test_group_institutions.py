@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from accounts.audit import history_of
 from evidence import records, services
+from evidence.imports.preview import read_upload
 from evidence.models import EvidenceRecord, Institution
 from tests.evidence.test_record_views import NEW_SOURCE, record_form
 from tests.factories import EvidenceRecordFactory, InstitutionFactory
@@ -183,14 +184,12 @@ def test_the_api_does_not_link_a_record_to_another_groups_institution(api_for, v
 
 def test_an_import_names_the_groups_own_institutions_but_never_another_groups(volunteer, group, other_group,
                                                                               outsider):
-    from evidence import importing
-
     services.add_group_institution(group, actor=volunteer, name="Alpha's lead", kind="company")
     services.add_group_institution(other_group, actor=outsider, name="Beta's lead", kind="company")
     csv = (b"title,summary,kind,institutions,source_title\n"
            b"Ours,Seen.,deployment,Alpha's lead,A source\n"
            b"Theirs,Seen.,deployment,Beta's lead,A source\n")
-    preview = importing.read_upload(csv, group=group)
+    preview = read_upload(csv, group=group)
     ours, theirs = preview.rows
     assert ours.valid, ours.errors
     assert not theirs.valid and "Beta's lead" in " ".join(map(str, theirs.errors))

@@ -11,7 +11,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from evidence import importing, records
+from evidence import records
+from evidence.imports import parsing
+from evidence.imports.parsing import Table, read_table
+from evidence.imports.preview import Lookups, check_row, check_table
+from evidence.imports.saving import import_rows
+from evidence.imports.uploads import delete_stale_uploads, load_upload, store_upload
 from evidence.models import Citation, EvidenceRecord, Institution, Sector, Source
 from tests.factories import InstitutionFactory, SourceFactory
 
@@ -187,7 +192,7 @@ def test_it_shows_a_rows_errors_with_its_number_and_column(client_for, coordinat
 ])
 def test_it_names_the_column_of_each_problem(group, institutions, cells, message):
     values = {"title": "A title", "summary": "A summary", "kind": "policy", **cells}
-    row = importing.check_row(2, values, importing._Lookups(group))
+    row = check_row(2, values, Lookups(group))
     assert any(error.startswith(message) for error in row.errors), row.errors
 
 
@@ -256,10 +261,10 @@ def test_it_keeps_only_a_few_previews_per_session(client_for, coordinator, group
 def test_it_removes_stale_uploads(private_storage):
     import datetime
 
-    name = importing.store_upload(b"title,summary,kind\n", "csv")
-    assert importing.delete_stale_uploads(max_age=datetime.timedelta(days=1)) == 0
-    assert importing.delete_stale_uploads(max_age=datetime.timedelta(seconds=-1)) == 1
-    assert importing.load_upload(name) is None
+    name = store_upload(b"title,summary,kind\n", "csv")
+    assert delete_stale_uploads(max_age=datetime.timedelta(days=1)) == 0
+    assert delete_stale_uploads(max_age=datetime.timedelta(seconds=-1)) == 1
+    assert load_upload(name) is None
 
 
 #
@@ -295,7 +300,7 @@ def test_it_refuses_a_file_missing_a_required_column(client_for, coordinator, gr
 
 
 def test_it_refuses_more_than_the_row_limit(client_for, coordinator, group, monkeypatch):
-    monkeypatch.setattr(importing, "MAX_ROWS", 3)
+    monkeypatch.setattr(parsing, "MAX_ROWS", 3)
     rows = [f"Record {n},A summary,policy" for n in range(4)]
 
     response = upload(client_for(coordinator), csv_file(*rows, header="title,summary,kind"), group)
@@ -316,9 +321,9 @@ def test_it_reads_semicolons_a_byte_order_mark_and_any_header_case(client_for, c
 
 def test_it_reads_a_sector_by_name_or_slug(group):
     Sector.objects.create(slug="education", name="Education")
-    lookups = importing._Lookups(group)
+    lookups = Lookups(group)
     for typed in ["education", "EDUCATION", "Education"]:
-        row = importing.check_row(2, {"title": "T", "summary": "S", "kind": "policy", "sector": typed}, lookups)
+        row = check_row(2, {"title": "T", "summary": "S", "kind": "policy", "sector": typed}, lookups)
         assert row.errors == [] and row.values["sector"].slug == "education"
 
 
@@ -353,22 +358,22 @@ def test_it_reuses_the_groups_source_but_never_another_groups(client_for, coordi
 
 
 def test_it_protects_a_new_source_cited_by_a_protected_record(coordinator, group):
-    table = importing.Table(format="csv", columns=[], ignored_columns=[], rows=[
+    table = Table(format="csv", columns=[], ignored_columns=[], rows=[
         (2, {"title": "Open", "summary": "S", "kind": "policy", "source_title": "Witness notes"}),
         (3, {"title": "Closed", "summary": "S", "kind": "policy", "source_title": "Witness notes",
              "protected": "yes"}),
     ])
-    preview = importing.check_table(table, group)
+    preview = check_table(table, group)
 
-    importing.import_rows(group, coordinator, preview.rows)
+    import_rows(group, coordinator, preview.rows)
 
     assert Source.objects.get().protected is True
     assert EvidenceRecord.objects.get(title="Closed").protected is True
 
 
 def test_it_saves_nothing_if_one_row_fails_while_importing(coordinator, group, institutions, monkeypatch):
-    table = importing.read_table(csv_file(*VALID_ROWS).read())
-    preview = importing.check_table(table, group)
+    table = read_table(csv_file(*VALID_ROWS).read())
+    preview = check_table(table, group)
     create = records.create_record
     calls = []
 
@@ -381,7 +386,7 @@ def test_it_saves_nothing_if_one_row_fails_while_importing(coordinator, group, i
     monkeypatch.setattr(records, "create_record", fail_on_the_third)
 
     with pytest.raises(records.ValidationError, match="Row 4"):
-        importing.import_rows(group, coordinator, preview.rows)
+        import_rows(group, coordinator, preview.rows)
     assert EvidenceRecord.objects.count() == 0 and Source.objects.count() == 0
 
 
@@ -454,7 +459,7 @@ def test_it_keeps_chinese_text(client_for, coordinator, group, institutions):
 def test_it_reads_full_width_separators(group, institutions):
     values = {"title": "T", "summary": "S", "kind": "policy", "institutions": "hikvision：vendor；hangzhou-no-11",
               "tags": "学校；杭州"}
-    row = importing.check_row(2, values, importing._Lookups(group))
+    row = check_row(2, values, Lookups(group))
     assert row.errors == []
     assert [(i.slug, role) for i, role in row.values["institutions"]] == [("hikvision", "vendor"),
                                                                           ("hangzhou-no-11", "other")]
@@ -463,8 +468,8 @@ def test_it_reads_full_width_separators(group, institutions):
 
 def test_it_checks_a_file_in_a_fixed_number_of_queries(coordinator, group, institutions, count_queries):
     def check(rows):
-        table = importing.read_table(csv_file(*rows).read())
-        return count_queries(lambda: importing.check_table(table, group))
+        table = read_table(csv_file(*rows).read())
+        return count_queries(lambda: check_table(table, group))
 
     assert check(VALID_ROWS[:1]) == check(VALID_ROWS * 20) <= 3
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from campaigns import packs
+from campaigns.packs.storage import prune
 
 
 class Command(BaseCommand):
@@ -8,5 +8,5 @@ class Command(BaseCommand):
             "worker died for good as failed; remove files no pack owns. Beat runs the same every hour.")
 
     def handle(self, *args, **options):
-        expired = packs.prune()
+        expired = prune()
         self.stdout.write(f"{expired} pack{'s' if expired != 1 else ''} expired.")

@@ -1,0 +1,20 @@
+"""
+Briefing packs: what a pack holds, how it is built, and how anyone holding one checks it.
+
+A pack is a ZIP of
+  briefing.pdf, briefing.docx   the briefing (campaigns.briefing), from the models, scoped and redacted here
+  evidence.csv, evidence.xlsx   one row per evidence record, with the link back to it on the site
+  targets.csv, targets.xlsx     one row per target, likewise
+  attachments/                  if asked for: the files of records the pack's group owns (never of shared copies)
+  manifest.json                 every other file with its SHA-256 and size, the scope, the options, what redaction
+                                withheld (counts only), who generated it and when, signed with the site's key
+
+The modules, in the order a pack is made:
+  scope     what a pack covers: its targets and evidence as the requester sees them in the pack's group
+  content   reading the scope into plain data, redacted as evidence.disclosure decides
+  writers   the files, written in a local scratch folder, and the ZIP
+  manifest  the manifest and its signature
+  storage   private storage: a temporary name, then the final one; expiry and clean-up
+  build     the worker's run (a job on accounts.jobs): claim, build, store, finish
+  verify    the public verify page's check of a pack someone was given
+"""

@@ -1,0 +1,62 @@
+"""
+The uploaded spreadsheet between the preview and the import: kept in private storage under a random name (never
+the uploader's), removed once its rows are saved, and by the hourly clean-up when nobody confirmed it.
+"""
+
+import datetime
+import secrets
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.utils import timezone
+
+from evidence.models import EvidenceImport
+
+STORAGE_FOLDER = "imports"
+
+
+def _storage():
+    return storages["private"]
+
+
+def store_upload(data, file_format):
+    """Keep a checked file until the person confirms; returns its stored name (random, never the upload's)."""
+    name = f"{STORAGE_FOLDER}/{secrets.token_hex(16)}.{file_format}"
+    return _storage().save(name, ContentFile(data))
+
+
+def load_upload(name):
+    """The stored file's bytes, or None if it is gone."""
+    storage = _storage()
+    if not name.startswith(f"{STORAGE_FOLDER}/") or not storage.exists(name):
+        return None
+    with storage.open(name, "rb") as handle:
+        return handle.read()
+
+
+def delete_upload(name):
+    if name.startswith(f"{STORAGE_FOLDER}/"):
+        _storage().delete(name)
+
+
+def delete_stale_uploads(max_age=datetime.timedelta(days=1)):
+    """
+    Remove files of previews nobody confirmed or cancelled (a closed tab, an expired session), and of failed
+    imports nobody retried, but never the file of an import still waiting for the worker. Meant for a periodic
+    task; returns how many were removed.
+    """
+    storage = _storage()
+    try:
+        _, names = storage.listdir(STORAGE_FOLDER)
+    except FileNotFoundError:
+        return 0
+    cutoff = timezone.now() - max_age
+    waiting = set(EvidenceImport.objects.filter(status__in=EvidenceImport.active_statuses())
+                  .values_list("stored_file", flat=True))
+    removed = 0
+    for name in names:
+        path = f"{STORAGE_FOLDER}/{name}"
+        if path not in waiting and storage.get_modified_time(path) < cutoff:
+            storage.delete(path)
+            removed += 1
+    return removed
