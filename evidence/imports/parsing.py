@@ -20,8 +20,9 @@ from openpyxl import load_workbook
 # Rows and bytes of one file (config/settings.py: a confirmed import of this size is saved by the long queue).
 MAX_ROWS = settings.IMPORT_MAX_ROWS
 MAX_BYTES = settings.IMPORT_MAX_BYTES
-# An .xlsx is a zip of XML; one that unpacks to far more than its size is refused before it is parsed.
-MAX_UNPACKED_BYTES = 10 * MAX_BYTES
+# An .xlsx is a zip of XML; one that unpacks to more than this many times the largest file allowed is refused
+# before it is parsed (read when checking, so that a lower MAX_BYTES lowers it too).
+MAX_UNPACK_RATIO = 10
 # Rows read at most, blank ones included (a sheet can claim a million formatted empty rows), and columns.
 MAX_SHEET_ROWS = 2 * MAX_ROWS
 MAX_COLUMNS = 100
@@ -68,7 +69,7 @@ def detect_format(data):
         if "xl/workbook.xml" not in names:
             raise ImportRefused(_("Only CSV files and Excel workbooks (.xlsx) can be imported; this is another kind "
                                 "of archive or document."))
-        if unpacked > MAX_UNPACKED_BYTES:
+        if unpacked > MAX_UNPACK_RATIO * MAX_BYTES:
             raise ImportRefused(_("This workbook unpacks to far more than its size; it was refused."))
         return XLSX
     if data.startswith(b"\xd0\xcf\x11\xe0"):

@@ -13,6 +13,7 @@ EXPECTED = {
     Action.LOG_INTERACTION: {"coordinator", "campaigner", "volunteer"},
     Action.MANAGE_CAMPAIGNS: {"coordinator", "campaigner"},
     Action.SHARE_EVIDENCE: {"coordinator"},
+    Action.DELETE_EVIDENCE: {"coordinator"},
     Action.GENERATE_PACKS: {"coordinator"},
     Action.MANAGE_MEMBERS: {"coordinator"},
     Action.EDIT_DIRECTORY: {"coordinator"},
