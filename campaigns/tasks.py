@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from accounts.languages import in_language_of
 from accounts.models import User
 from campaigns import packs
 from campaigns.models import DigestDelivery, Target, Task
@@ -53,13 +54,14 @@ def send_digest(user, today):
     except IntegrityError:
         return False  # another run sent it today
     count = len(targets) + len(tasks)
-    body = render_to_string("campaigns/email/digest.txt", {
-        "user": user, "targets": targets, "tasks": tasks, "today": today, "until": digest_until(today),
-        "site_url": settings.SITE_URL.rstrip("/"),
-    })
     try:
-        subject = ngettext("Disentangle: %(count)s item due", "Disentangle: %(count)s items due",
-                           count) % {"count": count}
+        with in_language_of(user):
+            body = render_to_string("campaigns/email/digest.txt", {
+                "user": user, "targets": targets, "tasks": tasks, "today": today, "until": digest_until(today),
+                "site_url": settings.SITE_URL.rstrip("/"),
+            })
+            subject = ngettext("Disentangle: %(count)s item due", "Disentangle: %(count)s items due",
+                               count) % {"count": count}
         send_mail(subject, body, None, [user.email])
     except (smtplib.SMTPException, OSError):
         # Give the claim back, so that the next run tries this person again.

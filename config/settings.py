@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in person's saved language outranks the cookie and the browser (accounts.languages).
+    "accounts.languages.SavedLanguageMiddleware",
     # Size and rate limits of uploads, then NUL characters: both before anything reads the body.
     "config.limits.RequestLimitsMiddleware",
     "accounts.middleware.RejectNulCharactersMiddleware",
