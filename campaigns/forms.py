@@ -23,6 +23,12 @@ class MemberChoiceField(forms.ModelChoiceField):
         return user.username
 
 
+class InstitutionsChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, institution):
+        # The Chinese name beside the English one, so either can be read (and typed to jump to it in the list).
+        return f"{institution.name} {institution.name_zh}".strip()
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -90,7 +96,7 @@ class CampaignForm(forms.ModelForm):
 class TargetAddForm(forms.Form):
     """One ask to one or many institutions; with a batch title it is recorded as a batch with statistics."""
 
-    institutions = forms.ModelMultipleChoiceField(
+    institutions = InstitutionsChoiceField(
         queryset=Institution.objects.none(), widget=forms.SelectMultiple(attrs={"size": 10}),
         label=_("Institutions"), help_text=_("Hold Ctrl (Cmd on a Mac) to choose several."))
     ask = forms.CharField(max_length=LONG_TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}), label=_("Ask"),
@@ -109,10 +115,11 @@ class TargetAddForm(forms.Form):
     reply_due = forms.DateField(required=False, widget=DateInput(), label=_("Reply due"),
                                 help_text=_("For a batch: becomes each target's next step date."))
 
-    def __init__(self, *args, campaign, user, **kwargs):
+    def __init__(self, *args, campaign, user, search="", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["institutions"].queryset = (Institution.objects.visible_to(user)
-                                                .exclude(targets__campaign=campaign).only("pk", "name"))
+        # `search` (the page's search box) narrows the list by name, Chinese name or alias, as the directory does.
+        self.fields["institutions"].queryset = (Institution.objects.visible_to(user).search(search)
+                                                .exclude(targets__campaign=campaign).only("pk", "name", "name_zh"))
         self.fields["owner"].queryset = members_of(campaign.group)
 
     def clean(self):

@@ -235,7 +235,8 @@ def campaign_overdue(request, pk):
 def target_add(request, pk):
     user = request.user
     campaign = get_for_writer(_campaigns(user), user, Action.MANAGE_CAMPAIGNS, pk=pk)
-    form = TargetAddForm(request.POST or None, campaign=campaign, user=user,
+    search = request.GET.get("q", "") if request.method == "GET" else ""
+    form = TargetAddForm(request.POST or None, campaign=campaign, user=user, search=search,
                          initial={"ask": "\n".join(r.ask for r in campaign.recommendations.all())})
     if request.method == "POST":
         if form.is_valid():
@@ -253,7 +254,7 @@ def target_add(request, pk):
                 messages.success(request, message % {"count": len(added), "batch": batch.title if batch else ""})
                 return redirect(campaign)
         return render(request, "campaigns/target_add.html", {"form": form, "campaign": campaign}, status=400)
-    return render(request, "campaigns/target_add.html", {"form": form, "campaign": campaign})
+    return render(request, "campaigns/target_add.html", {"form": form, "campaign": campaign, "search": search})
 
 
 def _target_page(request, target, *, advance_form=None, link_form=None, status=200):
