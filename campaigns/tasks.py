@@ -18,10 +18,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from accounts.languages import in_language_of
 from accounts.models import User
+from accounts.stored_text import stored
 from campaigns import packs
 from campaigns.models import DigestDelivery, Target, Task
 from config import scratch
@@ -105,7 +106,8 @@ def build_briefing_pack(self, pack_id):
         return packs.build(pack_id)
     except packs.TRANSIENT_ERRORS as exc:
         if self.request.retries >= self.max_retries:
-            packs.fail(pack_id, f"The pack could not be built: {type(exc).__name__}: {exc}")
+            packs.fail(pack_id, stored(gettext_noop("The pack could not be built (%(error)s)."),
+                                       error=f"{type(exc).__name__}: {exc}"))
             return None
         raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1)) from exc
 

@@ -24,8 +24,10 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.permissions import Action, ensure_can
+from accounts.stored_text import stored
 from evidence import records
 from evidence.models import (
     Citation,
@@ -638,9 +640,9 @@ def run_import(import_id):
         status=EvidenceImport.Status.RUNNING)
     data = load_upload(job.stored_file)
     if data is None:
-        return _fail(job.pk, _("The uploaded file is no longer kept; upload it again."))
+        return _fail(job.pk, stored(gettext_noop("The uploaded file is no longer kept; upload it again.")))
     if job.requested_by is None:
-        return _fail(job.pk, _("The account that asked for the import no longer exists."))
+        return _fail(job.pk, stored(gettext_noop("The account that asked for the import no longer exists.")))
     try:
         # Checked again: the directory or the group's sources may have changed since the preview.
         preview = read_upload(data, group=job.group)
@@ -649,9 +651,9 @@ def run_import(import_id):
     rows = preview.valid_rows if job.only_valid_rows else preview.rows
     if not job.only_valid_rows and preview.invalid_rows:
         numbers = ", ".join(str(row.number) for row in preview.invalid_rows[:20])
-        return _fail(job.pk, _("Nothing was imported: rows %(rows)s have errors now (the directory or the group's "
-                               "sources changed since the preview). Upload the file again to see them.")
-                     % {"rows": numbers})
+        return _fail(job.pk, stored(gettext_noop(
+            "Nothing was imported: rows %(rows)s have errors now (the directory or the group's sources changed "
+            "since the preview). Upload the file again to see them."), rows=numbers))
     try:
         with transaction.atomic():
             locked = EvidenceImport.objects.select_for_update().get(pk=job.pk)
@@ -662,13 +664,13 @@ def run_import(import_id):
             locked.error, locked.finished_at = "", timezone.now()
             locked.save(update_fields=["status", "imported_count", "error", "finished_at"])
     except (ValidationError, PermissionDenied) as exc:
-        return _fail(job.pk, _("Nothing was imported. %(reason)s")
-                     % {"reason": " ".join(getattr(exc, "messages", [str(exc)]))})
+        return _fail(job.pk, stored(gettext_noop("Nothing was imported. %(reason)s"),
+                                    reason=" ".join(getattr(exc, "messages", [str(exc)]))))
     except SoftTimeLimitExceeded:
         # The transaction is rolled back; a retry would take as long, so say what helps instead.
-        return _fail(job.pk, _("Nothing was imported: saving %(rows)s rows took longer than a background job may "
-                               "run. Split the file into smaller ones and import them one by one.")
-                     % {"rows": intcomma(len(rows))})
+        return _fail(job.pk, stored(gettext_noop(
+            "Nothing was imported: saving %(rows)s rows took longer than a background job may run. Split the file "
+            "into smaller ones and import them one by one."), rows=intcomma(len(rows))))
     delete_upload(job.stored_file)
 
 

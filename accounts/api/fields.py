@@ -33,3 +33,16 @@ class PageLinkField(serializers.Field):
         path = obj.get_absolute_url()
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request is not None else path
+
+
+class ReaderTextField(serializers.CharField):
+    """A stored message (accounts.stored_text, e.g. a job's error) in the language of the API's caller."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        from accounts.stored_text import for_reader
+
+        return for_reader(super().to_representation(value))

@@ -3,7 +3,7 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
 
-from accounts.api.fields import PageLinkField
+from accounts.api.fields import PageLinkField, ReaderTextField
 from accounts.models import ApiToken, Group, Membership, Role, User, WorkerCheck
 from accounts.permissions import role_in
 
@@ -55,6 +55,7 @@ class MeSerializer(serializers.ModelSerializer):
 
 class WorkerCheckSerializer(serializers.ModelSerializer):
     page_url = PageLinkField()
+    error = ReaderTextField()
     group = serializers.SlugRelatedField(slug_field="slug", queryset=Group.objects.none())
 
     class Meta:

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from rest_framework import serializers
 
-from accounts.api.fields import PageLinkField, VisibleField
+from accounts.api.fields import PageLinkField, ReaderTextField, VisibleField
 from accounts.models import LONG_TEXT_MAX_LENGTH, User
 from accounts.permissions import roles_by_group
 from campaigns import services
@@ -300,6 +300,7 @@ class BriefingPackSerializer(serializers.ModelSerializer):
     """
 
     page_url = PageLinkField()
+    error = ReaderTextField()
     group = GroupChoiceField(required=False)
     campaign = VisibleField(Campaign, required=False, allow_null=True)
     target = VisibleField(Target, required=False, allow_null=True)

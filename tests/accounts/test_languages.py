@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import WorkerCheck
 from campaigns.tasks import send_digests
 from tests.factories import PASSWORD, CampaignFactory, TargetFactory, TaskFactory
 
@@ -138,3 +139,17 @@ class TestEmailsInTheReadersLanguage:
         [message] = mail.outbox
         assert "密码" in message.subject + message.body
         assert "/accounts/password/reset/key/" in message.body
+
+
+class TestJobErrorsInTheReadersLanguage:
+    def test_a_failed_worker_check_says_why_in_each_readers_language(self, client_for, coordinator, group,
+                                                                     dead_broker, django_capture_on_commit_callbacks):
+        client = client_for(coordinator)
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("worker-check-list", args=[group.slug]))
+        check = WorkerCheck.objects.get(group=group)
+
+        assert "The job queue could not be reached" in client.get(check.get_absolute_url()).content.decode()
+        save_language(coordinator, "zh-hans")
+        page = client.get(check.get_absolute_url()).content.decode()
+        assert "无法连接任务队列：" in page and "The job queue could not be reached" not in page

@@ -9,9 +9,11 @@ import io
 import re
 
 import pytest
+from django.urls import reverse
 from django.utils import translation
 
-from campaigns.models import Campaign, Interaction, Target
+from campaigns.models import BriefingPack, Campaign, Interaction, Target
+from campaigns.tasks import build_briefing_pack
 from evidence.models import EvidenceRecord, Institution, RecordInstitution
 from tests.campaigns.test_packs import build, docx_text, pdf_text, request, unpack
 
@@ -75,3 +77,24 @@ def test_its_tables_have_chinese_labels_and_iso_dates(chinese_pack, pack_campaig
     assert hik["status"] == in_chinese(Target.Status.IDENTIFIED.label)
     assert hik["priority"] == in_chinese(Target.Priority.MEDIUM.label)
     assert hik["last_interaction"] == Interaction.objects.get(target=pack_campaign.hik).occurred_on.isoformat()
+
+
+#
+# A failed pack's reason, in the language of whoever reads it
+#
+
+
+def test_a_failed_packs_reason_is_shown_in_each_readers_language(client_for, api_for, coordinator, group,
+                                                                  pack_campaign, django_capture_on_commit_callbacks):
+    pack = request(coordinator, group, pack_campaign.campaign, django_capture_on_commit_callbacks)
+    BriefingPack.objects.filter(pk=pack.pk).update(campaign=None)
+    with translation.override("en"):  # the worker's language is nobody's
+        build_briefing_pack(pack.pk)
+
+    english = client_for(coordinator).get(reverse("pack-detail", args=[pack.pk])).content.decode()
+    assert "The campaign of this pack no longer exists." in english
+    coordinator.save_language("zh-hans")
+    chinese = client_for(coordinator).get(reverse("pack-detail", args=[pack.pk])).content.decode()
+    assert "此简报包所属的倡导行动已不存在。" in chinese and "The campaign of this pack" not in chinese
+    api = api_for(coordinator).get(reverse("api:pack-detail", args=[pack.pk]))
+    assert api.json()["error"] == "此简报包所属的倡导行动已不存在。"
