@@ -256,7 +256,8 @@ def _collect(pack, user, *, generated_at):
         links = []
         for link in shown.institution_links:
             institutions[link.institution.pk] = link.institution
-            links.append({"name": link.institution.name, "role": link.get_role_display()})
+            name, name_zh = link.institution.name, link.institution.name_zh
+            links.append({"name": f"{name} ({name_zh})" if name_zh else name, "role": link.get_role_display()})
         sources, citations = {}, []
         for row in shown.citations:
             source, citation = row.source, row.citation

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import WorkerCheck
 from campaigns.tasks import send_digests
-from tests.factories import PASSWORD, CampaignFactory, TargetFactory, TaskFactory
+from tests.factories import PASSWORD, CampaignFactory, InstitutionFactory, TargetFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +94,8 @@ class TestEmailsInTheReadersLanguage:
         campaign = CampaignFactory(group=group)
         save_language(campaigner, "zh-hans")
         today = timezone.localdate()
-        TargetFactory(campaign=campaign, owner=campaigner, next_step="Chase Hikvision", next_step_due=today)
+        TargetFactory(campaign=campaign, owner=campaigner, next_step="Chase Hikvision", next_step_due=today,
+                      institution=InstitutionFactory(name="Hikvision", name_zh="海康威视"))
         TaskFactory(campaign=campaign, assignee=campaigner, title="Draft the letter", due_on=today - timedelta(3))
         TaskFactory(campaign=campaign, assignee=volunteer, title="Call the school", due_on=today)
 
@@ -103,7 +104,7 @@ class TestEmailsInTheReadersLanguage:
         by_person = {message.to[0]: message for message in mail.outbox}
         carol, victor = by_person[campaigner.email], by_person[volunteer.email]
         assert carol.subject == "Disentangle：2 项事务到期"
-        assert "carol，你好：" in carol.body and "Chase Hikvision" in carol.body
+        assert "carol，你好：" in carol.body and "Hikvision 海康威视 — Chase Hikvision" in carol.body
         assert "Hello" not in carol.body and "OVERDUE" not in carol.body
         # Another person's digest of the same run stays in their own language.
         assert victor.subject == "Disentangle: 1 item due" and "Hello victor," in victor.body

@@ -77,6 +77,11 @@ def test_its_tables_have_chinese_labels_and_iso_dates(chinese_pack, pack_campaig
     assert hik["status"] == in_chinese(Target.Status.IDENTIFIED.label)
     assert hik["priority"] == in_chinese(Target.Priority.MEDIUM.label)
     assert hik["last_interaction"] == Interaction.objects.get(target=pack_campaign.hik).occurred_on.isoformat()
+    assert hik["institution_zh"] == "海康威视"
+    evidence = {row["id"]: row for row in csv.DictReader(
+        io.StringIO(chinese_pack["evidence.csv"].decode("utf-8-sig")))}
+    vendor = in_chinese(RecordInstitution.Role.VENDOR.label)
+    assert evidence[f"E{pack_campaign.ordinary.pk}"]["institutions"] == f"Hikvision Pack Test (海康威视) ({vendor})"
 
 
 #

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from evidence.models import Institution, Report
-from tests.factories import CampaignFactory, InstitutionFactory
+from tests.factories import CampaignFactory, EvidenceRecordFactory, InstitutionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +61,15 @@ def test_an_institution_page_shows_its_chinese_name(client_for, viewer, director
     page = listed(client_for(viewer).get(reverse("institution-detail", args=["hikvision"])))
 
     assert '<span lang="zh" class="name-zh">海康威视</span>' in page
+
+
+def test_a_records_pages_show_its_institutions_chinese_names(client_for, volunteer, group, directory):
+    record = EvidenceRecordFactory(group=group, title="Classroom cameras")
+    record.institution_links.create(institution=Institution.objects.get(slug="hikvision"), role="vendor")
+    client = client_for(volunteer)
+
+    for page in (client.get(record.get_absolute_url()), client.get(reverse("evidence-list"))):
+        assert '>Hikvision</a> <span lang="zh">海康威视</span>' in listed(page)
 
 
 @pytest.mark.parametrize("query", ["海康威视", "汉王教育", "汉王"])
