@@ -5,6 +5,7 @@ are signed in (SavedLanguageMiddleware); e-mails are rendered in the recipient's
 """
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.utils import translation
 
 
@@ -36,10 +37,12 @@ class SavedLanguageMiddleware:
             translation.activate(saved)
             request.LANGUAGE_CODE = translation.get_language()
         response = self.get_response(request)
-        # Read again: the request may have signed someone in or out, or saved another language.
+        # Read again: the request may have signed someone in or out, or saved another language. Only for a
+        # session (a browser): an API call with a token has no use for a cookie.
         user = getattr(request, "user", None)
         saved = getattr(user, "language", "") if getattr(user, "is_authenticated", False) else ""
-        if saved and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != saved:
+        signed_in_browser = hasattr(request, "session") and SESSION_KEY in request.session
+        if saved and signed_in_browser and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != saved:
             response.set_cookie(
                 settings.LANGUAGE_COOKIE_NAME, saved,
                 max_age=settings.LANGUAGE_COOKIE_AGE, path=settings.LANGUAGE_COOKIE_PATH,

@@ -11,6 +11,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from accounts.models import WorkerCheck
 from campaigns.tasks import send_digests
@@ -82,6 +83,16 @@ class TestSigningInRestoresIt:
         page = client.get("/evidence/", **ENGLISH_BROWSER).content.decode()
 
         assert '<html lang="zh-Hans">' in page
+
+    def test_an_api_call_with_a_token_gets_no_language_cookie(self, volunteer, fresh_cache):
+        save_language(volunteer, "zh-hans")
+        token = APIClient().post(reverse("api:token"), {"username": "victor", "password": PASSWORD}).json()["token"]
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
+        response = api.get(reverse("api:me"))
+
+        assert response.status_code == 200 and settings.LANGUAGE_COOKIE_NAME not in response.cookies
 
     def test_without_a_saved_language_the_browser_decides(self, client_for, volunteer):
         page = client_for(volunteer).get("/evidence/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
