@@ -10,6 +10,7 @@ library's message) is shown as it is.
 
 import json
 
+from django.utils import translation
 from django.utils.translation import gettext
 
 # Parameters are mostly numbers and names; an exception's text is the longest, and is cut so that the whole
@@ -34,3 +35,9 @@ def for_reader(text):
         return translated % message["params"] if message["params"] else translated
     except (ValueError, KeyError, TypeError):  # cut short, or not ours after all
         return text
+
+
+def in_english(text):
+    """`text` as an English reader sees it (logs, the operator's commands, tests), whatever language is active."""
+    with translation.override("en"):
+        return for_reader(text)

@@ -52,8 +52,8 @@ from django.utils.formats import date_format
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext, gettext_noop
 
+from accounts import stored_text
 from accounts.permissions import Action, can
-from accounts.stored_text import stored
 from campaigns.models import BriefingPack, Interaction, StanceChange, Target, TargetEvidence
 from config import scratch, signatures
 from config.spreadsheets import CsvWriter, xlsx_row
@@ -149,15 +149,15 @@ def _scope(pack, user):
     Scope = BriefingPack.Scope
     if pack.scope == Scope.CAMPAIGN:
         if pack.campaign_id is None:
-            raise PackError(stored(gettext_noop("The campaign of this pack no longer exists.")))
+            raise PackError(stored_text.stored(gettext_noop("The campaign of this pack no longer exists.")))
         targets = targets.filter(campaign_id=pack.campaign_id)
     elif pack.scope == Scope.TARGET:
         if pack.target_id is None:
-            raise PackError(stored(gettext_noop("The target of this pack no longer exists.")))
+            raise PackError(stored_text.stored(gettext_noop("The target of this pack no longer exists.")))
         targets = targets.filter(pk=pack.target_id)
     elif pack.scope == Scope.INSTITUTION:
         if pack.institution_id is None:
-            raise PackError(stored(gettext_noop("The institution of this pack no longer exists.")))
+            raise PackError(stored_text.stored(gettext_noop("The institution of this pack no longer exists.")))
         targets = targets.filter(institution_id=pack.institution_id)
         involved = RecordInstitution.objects.filter(institution_id=pack.institution_id).values("record_id")
         linked = TargetEvidence.objects.filter(target__in=targets).values("record_id")
@@ -232,7 +232,7 @@ def _collect(pack, user, *, generated_at):
         records_qs = records_qs.exclude(group=group, protected=True)
     count = records_qs.count()
     if count > settings.PACK_MAX_RECORDS:
-        raise PackError(stored(gettext_noop(
+        raise PackError(stored_text.stored(gettext_noop(
             "The pack would hold %(count)s evidence records; at most %(limit)s fit in one pack. Narrow the scope "
             "(a target, a search) and make several."), count=count, limit=settings.PACK_MAX_RECORDS))
     records = list(
@@ -712,8 +712,9 @@ def claim(pack_id, token):
     if not taken:
         BriefingPack.objects.filter(pk=pack_id, status=Status.RUNNING).update(
             status=Status.FAILED, claim="", finished_at=now,
-            error=stored(gettext_noop("The worker stopped %(count)s times while building this pack. Try again; if "
-                                      "it fails again, make a smaller pack."), count=settings.PACK_MAX_ATTEMPTS))
+            error=stored_text.stored(gettext_noop(
+                "The worker stopped %(count)s times while building this pack. Try again; if it fails again, make a "
+                "smaller pack."), count=settings.PACK_MAX_ATTEMPTS))
         return None
     return (BriefingPack.objects.select_related("group", "requested_by", "campaign", "target", "institution")
             .get(pk=pack_id))
@@ -762,7 +763,7 @@ def build(pack_id):
     try:
         user = pack.requested_by
         if user is None or not user.is_active or not can(user, Action.GENERATE_PACKS, pack.group):
-            raise PackError(stored(gettext_noop(
+            raise PackError(stored_text.stored(gettext_noop(
                 "The person who asked for this pack may no longer generate packs in this group.")))
         generated_at = timezone.now()
         content = collect(pack, user, generated_at=generated_at)
@@ -788,8 +789,9 @@ def build(pack_id):
         fail(pack.pk, str(exc), token=token)
     except SoftTimeLimitExceeded:
         _delete(storage, stored)
-        fail(pack.pk, stored(gettext_noop("Building the pack took longer than the time limit; make a smaller pack "
-                                          "(a target, a narrower search, or without attachments).")), token=token)
+        fail(pack.pk, stored_text.stored(gettext_noop(
+            "Building the pack took longer than the time limit; make a smaller pack (a target, a narrower search, or "
+            "without attachments).")), token=token)
     except TRANSIENT_ERRORS as exc:
         _delete(storage, stored)
         requeue(pack.pk, token, f"{type(exc).__name__}: {exc}")
@@ -797,7 +799,7 @@ def build(pack_id):
     except Exception as exc:
         logger.exception("Briefing pack %s failed", pack.pk)
         _delete(storage, stored)
-        fail(pack.pk, stored(gettext_noop("The pack could not be built (%(error)s)."),
+        fail(pack.pk, stored_text.stored(gettext_noop("The pack could not be built (%(error)s)."),
                              error=f"{type(exc).__name__}: {exc}"), token=token)
     return None
 
@@ -832,7 +834,8 @@ def prune(now=None):
         remove_files(storage, pack.pk)
     BriefingPack.objects.filter(status=Status.RUNNING, started_at__lt=now - STALE_AFTER).update(
         status=Status.FAILED, claim="", finished_at=now,
-        error=stored(gettext_noop("The worker building this pack stopped and did not come back. Try again.")))
+        error=stored_text.stored(gettext_noop(
+            "The worker building this pack stopped and did not come back. Try again.")))
     _remove_orphans(storage)
     return expired
 
