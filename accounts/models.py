@@ -24,6 +24,16 @@ class User(AbstractUser):
     """A person with a login. What they may see and do comes from their memberships, never from this row."""
 
     email = models.EmailField(_("email address"), blank=True, db_index=True)
+    # The person's own language, saved by the language switcher (accounts.views.set_language). It decides the
+    # pages once they are signed in, on any device, and every e-mail and stored message they read (see
+    # accounts.languages); blank until they choose, when the browser's language is used.
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
+
+    def save_language(self, language):
+        """Remember `language` (one of settings.LANGUAGES) as this person's own; unknown codes are ignored."""
+        if language in dict(settings.LANGUAGES) and language != self.language:
+            self.language = language
+            self.save(update_fields=["language"])
 
     def memberships_with_groups(self):
         return self.memberships.select_related("group").order_by("group__name")

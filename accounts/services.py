@@ -67,14 +67,20 @@ def _invite(group, *, email, role, actor):
 def _send_invitation(invitation_pk):
     from django.conf import settings
 
+    from accounts.languages import in_language_of
+    from accounts.signin import account_for_address
+
     invitation = Invitation.objects.select_related("group", "invited_by").get(pk=invitation_pk)
     context = {"invitation": invitation, "url": settings.SITE_URL + invitation.get_absolute_url()}
-    send_mail(
-        subject=_("You are invited to join %(group)s on Disentangle") % {"group": invitation.group},
-        message=render_to_string("accounts/email/invitation.txt", context),
-        from_email=None,
-        recipient_list=[invitation.email],
-    )
+    # In the language of the account that owns the address, if there is one; else in the inviting coordinator's,
+    # the best guess there is for someone the group knows.
+    with in_language_of(account_for_address(invitation.email), default=getattr(invitation.invited_by, "language", "")):
+        send_mail(
+            subject=_("You are invited to join %(group)s on Disentangle") % {"group": invitation.group},
+            message=render_to_string("accounts/email/invitation.txt", context),
+            from_email=None,
+            recipient_list=[invitation.email],
+        )
 
 
 def ensure_addressee(invitation, user):

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext_lazy, ngettext
 
 # The kinds of authenticator that count as a second factor; recovery codes only stand in for a lost one.
@@ -29,6 +30,15 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         # Members join through a coordinator's invitation (accounts.views.invitation_accept), never on their own.
         return False
+
+    def send_mail(self, template_prefix, email, context):
+        # allauth's e-mails (password reset, security notices) in the recipient's saved language, not in that of
+        # the request that caused them (a reset asked for from a browser set to another language, say).
+        from accounts.languages import in_language_of
+
+        user = context.get("user") or account_for_address(email)
+        with in_language_of(user, default=translation.get_language()):
+            super().send_mail(template_prefix, email, context)
 
 
 def has_second_factor(user):
@@ -50,15 +60,20 @@ def has_verified_email(user, email):
     return bool(user.email) and user.email.strip().lower() == email
 
 
-def account_with_address_exists(email):
-    """Whether an active account has `email` as its own, proven address (see has_verified_email)."""
+def account_for_address(email):
+    """The active account whose own, proven address is `email` (see has_verified_email), or None."""
     from django.contrib.auth import get_user_model
     from django.db.models import Q
 
     # get_user_model, not accounts.models: the scoping imports this module, and the models import the scoping.
     candidates = get_user_model().objects.filter(Q(email__iexact=email) | Q(emailaddress__email__iexact=email),
                                                  is_active=True)
-    return any(has_verified_email(user, email) for user in candidates.distinct())
+    return next((user for user in candidates.distinct().order_by("pk") if has_verified_email(user, email)), None)
+
+
+def account_with_address_exists(email):
+    """Whether an active account has `email` as its own, proven address (see has_verified_email)."""
+    return account_for_address(email) is not None
 
 
 #

@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
@@ -31,6 +32,18 @@ from accounts.models import ApiToken, AuditEntry, Group, Invitation, Membership,
 from accounts.permissions import Action, actions_of, can, role_in
 from accounts.scoping import get_for_user, get_for_writer
 from accounts.signin import SECOND_FACTORS, account_with_address_exists
+
+
+@require_POST
+def set_language(request):
+    """
+    The language switcher: Django's set_language (the cookie, then back to `next`), and for a signed-in person
+    their saved language too, so that e-mails and other devices follow it (accounts.languages).
+    """
+    response = i18n.set_language(request)
+    if request.user.is_authenticated:
+        request.user.save_language(request.POST.get("language", ""))
+    return response
 
 
 @login_required

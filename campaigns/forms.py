@@ -23,6 +23,12 @@ class MemberChoiceField(forms.ModelChoiceField):
         return user.username
 
 
+class InstitutionsChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, institution):
+        # The Chinese name beside the English one, so either can be read (and typed to jump to it in the list).
+        return f"{institution.name} {institution.name_zh}".strip()
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -91,7 +97,7 @@ class TargetAddForm(forms.Form):
     """One ask to one or many institutions; with a batch title it is recorded as a batch with statistics."""
 
     # Boxes to tick, not a list to Ctrl-click: a phone has no Ctrl key, and one slip of the mouse lost every choice.
-    institutions = forms.ModelMultipleChoiceField(
+    institutions = InstitutionsChoiceField(
         queryset=Institution.objects.none(), widget=forms.CheckboxSelectMultiple,
         label=_("Institutions"), help_text=_("Tick each institution to send this ask to."))
     ask = forms.CharField(max_length=LONG_TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}), label=_("Ask"),
@@ -118,9 +124,6 @@ class TargetAddForm(forms.Form):
         if query.strip() and not self.is_bound:
             institutions = institutions.search(query.strip())
         self.fields["institutions"].queryset = institutions.only("pk", "name", "name_zh").order_by("name")
-        self.fields["institutions"].label_from_instance = (
-            lambda institution: f"{institution.name} ({institution.name_zh})" if institution.name_zh
-            else institution.name)
         self.fields["owner"].queryset = members_of(campaign.group)
 
     def clean(self):

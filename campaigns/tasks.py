@@ -18,10 +18,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from accounts.jobs import TRANSIENT_ERRORS
+from accounts.languages import in_language_of
 from accounts.models import User
+from accounts.stored_text import stored
 from campaigns.models import BriefingPack, DigestDelivery, Target, Task
 from campaigns.packs.build import build_pack
 from campaigns.packs.storage import prune
@@ -55,13 +57,14 @@ def send_digest(user, today):
     except IntegrityError:
         return False  # another run sent it today
     count = len(targets) + len(tasks)
-    body = render_to_string("campaigns/email/digest.txt", {
-        "user": user, "targets": targets, "tasks": tasks, "today": today, "until": digest_until(today),
-        "site_url": settings.SITE_URL.rstrip("/"),
-    })
     try:
-        subject = ngettext("Disentangle: %(count)s item due", "Disentangle: %(count)s items due",
-                           count) % {"count": count}
+        with in_language_of(user):
+            body = render_to_string("campaigns/email/digest.txt", {
+                "user": user, "targets": targets, "tasks": tasks, "today": today, "until": digest_until(today),
+                "site_url": settings.SITE_URL.rstrip("/"),
+            })
+            subject = ngettext("Disentangle: %(count)s item due", "Disentangle: %(count)s items due",
+                               count) % {"count": count}
         send_mail(subject, body, None, [user.email])
     except (smtplib.SMTPException, OSError):
         # Give the claim back, so that the next run tries this person again.
@@ -105,7 +108,8 @@ def build_briefing_pack(self, pack_id):
         return build_pack(pack_id)
     except TRANSIENT_ERRORS as exc:
         if self.request.retries >= self.max_retries:
-            BriefingPack.fail(pack_id, f"The pack could not be built: {type(exc).__name__}: {exc}")
+            BriefingPack.fail(pack_id, stored(gettext_noop("The pack could not be built (%(error)s)."),
+                                              error=f"{type(exc).__name__}: {exc}"))
             return None
         raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1)) from exc
 

@@ -89,12 +89,15 @@ def enqueue(task, *args, fail):
     backend, sending a task subscribes to its result first, retried 20 times a second apart): the rows carry
     each job's status and nobody reads a task's result.
     """
-    from django.utils.translation import gettext
+    from django.utils.translation import gettext_noop
+
+    from accounts.stored_text import stored
 
     try:
         task.apply_async(args, retry=False, ignore_result=True)
     except Exception as exc:  # kombu's OperationalError, redis' ConnectionError, a timeout: all mean "unreachable"
         logger.warning("Could not send %s%r to the queue: %s", task.name, args, exc)
-        fail(gettext("The job queue could not be reached: %(error)s") % {"error": exc})
+        # Stored untranslated: whoever reads the row sees it in their own language.
+        fail(stored(gettext_noop("The job queue could not be reached: %(error)s"), error=exc))
         return False
     return True

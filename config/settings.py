@@ -102,6 +102,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in person's saved language outranks the cookie and the browser (accounts.languages).
+    "accounts.languages.SavedLanguageMiddleware",
     # Size and rate limits of uploads, then NUL characters: both before anything reads the body.
     "config.limits.RequestLimitsMiddleware",
     "accounts.middleware.RejectNulCharactersMiddleware",
@@ -412,7 +414,24 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Disentangle API",
-    "DESCRIPTION": "Campaigns, targets and evidence against emotion-recognition surveillance.",
+    # Markdown, shown at the top of /api/docs/. Relative links, so they point at whichever address serves the site.
+    "DESCRIPTION": """Campaigns, targets and evidence against emotion-recognition surveillance, as on
+[the Disentangle site](/): a call returns what the same account sees on the site's pages.
+
+**Getting a token.** Make one on the [API tokens page](/accounts/api-tokens/) of your account (signed in), or
+`POST /api/auth/token/` with `username`, `password`, an optional `name` and, if the account has two-factor
+sign-in, `code` (from the authenticator app, or a recovery code). The key is shown once; a token expires after
+the days the site sets (API_TOKEN_MAX_AGE_DAYS, 30 unless changed). List and revoke your tokens on that page,
+or with `GET /api/tokens/` and `DELETE /api/tokens/{id}/`.
+
+**Sending it.** Add the header `Authorization: Token <key>` to every call, for example
+`curl -H "Authorization: Token <key>" https://this-site/api/evidence/`; on this page, press **Authorize** and
+enter `Token <key>` under tokenAuth. A missing, wrong, expired or revoked key gets `401` with
+`WWW-Authenticate: Token`; a call the account's role does not allow gets `403`; another group's objects are
+`404`, the same as missing ones.
+
+Records, institutions, campaigns, targets, batches and packs carry `page_url`, the address of their page on
+the site.""",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Served from our own static files: the people using this site should not be tracked by a CDN.

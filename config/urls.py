@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from accounts import views as account_views
 from accounts.api.views import ObtainTokenView
 from config.views import SwaggerDocsView
 
@@ -27,8 +28,9 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
-    # set_language: the language switcher posts here; it sets the language cookie and goes back to `next`.
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switcher posts here; it sets the language cookie (and saves it on the account of a signed-in
+    # person) and goes back to `next`.
+    path("i18n/setlang/", account_views.set_language, name="set_language"),
 ]
 
 # A body or form past Django's limits says which limit it passed (config/views.py), not a bare "Bad Request".

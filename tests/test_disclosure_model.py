@@ -4,9 +4,9 @@ three groups, their members, site staff and the public do, and after every step 
 the site shows: no viewer sees a marker that the model's own policy withholds from them.
 
 Every text a member types carries a unique marker ("mk000123ti" is a record's title, "so" a source's title, "ps"
-a protected source's, "tg" a tag, "tr" a translator's name, "in" a group-only institution, "cp" a campaign,
-"as" a target's ask, "un" a username). The model below is the specification, written without reading the app's
-answer to "who may see this":
+a protected source's, "tg" a tag, "tr" a translator's name, "in" a group-only institution and "iz" its Chinese
+name, "cp" a campaign, "as" a target's ask, "un" a username). The model below is the specification, written
+without reading the app's answer to "who may see this":
 - a group's members (any role) see everything of the group's own records, campaigns and institutions, and the
   names of everyone who ever belonged to the group;
 - another group sees a record only while it is verified, not protected, names no group-only institution and is
@@ -120,6 +120,7 @@ class ModelRecord:
     shared_with: set = field(default_factory=set)
     everyone: bool = False
     institutions: list = field(default_factory=list)  # markers of group-only institutions it names
+    institutions_zh: list = field(default_factory=list)  # and their Chinese names, group data just the same
     # Every marker the record ever carried (old titles stay in its history, for its own group).
     every_marker: set = field(default_factory=set)
 
@@ -441,7 +442,7 @@ class DisclosureModel(RuleBasedStateMachine):
     def searchable_markers(self):
         markers = set()
         for record in self.model_records.values():
-            markers |= {record.title, record.source, *record.institutions}
+            markers |= {record.title, record.source, *record.institutions, *record.institutions_zh}
             if record.protected_source:
                 markers.add(record.protected_source)
         return markers
@@ -646,20 +647,21 @@ class DisclosureModel(RuleBasedStateMachine):
         person = self.acting(record.group, (Role.VOLUNTEER, Role.CAMPAIGNER, Role.COORDINATOR))
         if person is None:
             return
-        name = self.next_marker("in")
+        name, name_zh = self.next_marker("in"), self.next_marker("iz")
         actor = self.actor(person)
         institution, done = self.attempt(evidence_services.add_group_institution, self.groups[record.group],
-                                         actor=actor, name=name, kind="company")
+                                         actor=actor, name=name, name_zh=name_zh, kind="company")
         if not done:
             return
-        self.group_institutions[record.group].add(name)
+        self.group_institutions[record.group] |= {name, name_zh}
         named = [(institution, "vendor"), *[(i, "vendor") for i in Institution.objects.filter(
             name__in=record.institutions)]]
         _, done = self.attempt(record_services.update_record, self.db_record(record), actor=actor,
                                institutions=named)
         if done:
             record.institutions.append(name)
-            record.every_marker.add(name)
+            record.institutions_zh.append(name_zh)
+            record.every_marker |= {name, name_zh}
             self.focus.add(record.key)
 
     @rule(g=st.sampled_from(GROUPS), ref=records, in_stance_change=st.booleans())

@@ -24,7 +24,8 @@ pytestmark = pytest.mark.django_db
 PUBLIC_ROUTES = {"login", "logout", "invitation-accept", "invitation-decline",
                  # Anyone holding a briefing pack checks it; it reads nothing from the database.
                  "pack-verify",
-                 # The language switcher: sets a cookie, reads nothing from the database.
+                 # The language switcher: sets a cookie (and saves the signed-in person's own language); reads
+                 # no group data.
                  "set_language"}
 # django-allauth's pages: signing in, password reset, the signed-in person's own password, addresses and second
 # factors. They hold no group data; listed by name so that a new one (after an upgrade) is looked at here first.

@@ -3,16 +3,18 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
 
+from accounts.api.fields import PageLinkField, ReaderTextField
 from accounts.models import ApiToken, Group, Membership, Role, User, WorkerCheck
 from accounts.permissions import role_in
 
 
 class GroupSerializer(serializers.ModelSerializer):
+    page_url = PageLinkField()
     my_role = serializers.SerializerMethodField()
 
     class Meta:
         model = Group
-        fields = ["id", "name", "slug", "description", "listed_for_sharing", "my_role"]
+        fields = ["id", "name", "slug", "description", "listed_for_sharing", "my_role", "page_url"]
         read_only_fields = fields
 
     def get_my_role(self, group) -> str | None:
@@ -52,11 +54,13 @@ class MeSerializer(serializers.ModelSerializer):
 
 
 class WorkerCheckSerializer(serializers.ModelSerializer):
+    page_url = PageLinkField()
+    error = ReaderTextField()
     group = serializers.SlugRelatedField(slug_field="slug", queryset=Group.objects.none())
 
     class Meta:
         model = WorkerCheck
-        fields = ["id", "group", "status", "worker_hostname", "error", "created_at", "finished_at"]
+        fields = ["id", "group", "status", "worker_hostname", "error", "created_at", "finished_at", "page_url"]
         read_only_fields = ["id", "status", "worker_hostname", "error", "created_at", "finished_at"]
 
     def __init__(self, *args, **kwargs):

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from rest_framework import serializers
 
-from accounts.api.fields import VisibleField
+from accounts.api.fields import PageLinkField, ReaderTextField, VisibleField
 from accounts.models import LONG_TEXT_MAX_LENGTH, User
 from accounts.permissions import roles_by_group
 from campaigns import services
@@ -65,6 +65,7 @@ def _check_dates(attrs, instance, start, end, message):
 
 
 class CampaignSerializer(serializers.ModelSerializer):
+    page_url = PageLinkField()
     group = GroupChoiceField()
     recommendations = serializers.PrimaryKeyRelatedField(many=True, queryset=Recommendation.objects.all(),
                                                          required=False)
@@ -73,7 +74,7 @@ class CampaignSerializer(serializers.ModelSerializer):
     class Meta:
         model = Campaign
         fields = ["id", "group", "title", "goal", "recommendations", "status", "starts_on", "ends_on", "lead",
-                  "public_summary", "created_at", "updated_at"]
+                  "public_summary", "created_at", "updated_at", "page_url"]
         read_only_fields = ["created_at", "updated_at"]
 
     def validate(self, attrs):
@@ -111,6 +112,7 @@ class StanceChangeSerializer(serializers.ModelSerializer):
 
 
 class TargetSerializer(serializers.ModelSerializer):
+    page_url = PageLinkField()
     campaign = VisibleField(Campaign)
     institution = InstitutionField()
     owner = MemberField()
@@ -121,7 +123,7 @@ class TargetSerializer(serializers.ModelSerializer):
         model = Target
         fields = ["id", "campaign", "institution", "ask", "status", "priority", "owner", "next_step",
                   "next_step_due", "batch", "evidence", "stance_changes", "status_changed_at", "created_at",
-                  "updated_at"]
+                  "updated_at", "page_url"]
         read_only_fields = ["status", "batch", "status_changed_at", "created_at", "updated_at"]
         validators = []  # the one-target-per-institution rule is checked in validate(), on the field it concerns
 
@@ -255,6 +257,7 @@ class BatchListSerializer(serializers.ListSerializer):
 
 
 class AskBatchSerializer(serializers.ModelSerializer):
+    page_url = PageLinkField()
     campaign = VisibleField(Campaign)
     institutions = serializers.ListField(
         child=InstitutionField(),
@@ -266,7 +269,7 @@ class AskBatchSerializer(serializers.ModelSerializer):
         model = AskBatch
         list_serializer_class = BatchListSerializer
         fields = ["id", "campaign", "title", "ask", "sent_on", "reply_due", "institutions", "targets", "stats",
-                  "created_at"]
+                  "created_at", "page_url"]
         read_only_fields = ["created_at"]
         extra_kwargs = {"sent_on": {"required": False}}
 
@@ -296,6 +299,8 @@ class BriefingPackSerializer(serializers.ModelSerializer):
     search. Protected material is withheld unless `redact_protected` is false (written to the audit log).
     """
 
+    page_url = PageLinkField()
+    error = ReaderTextField()
     group = GroupChoiceField(required=False)
     campaign = VisibleField(Campaign, required=False, allow_null=True)
     target = VisibleField(Target, required=False, allow_null=True)
@@ -308,7 +313,7 @@ class BriefingPackSerializer(serializers.ModelSerializer):
         fields = ["id", "group", "scope", "campaign", "target", "institution", "search_query", "scope_label",
                   "redact_protected", "include_attachments", "only_verified", "language", "status", "progress_done",
                   "progress_total", "error", "size", "sha256", "requested_by", "created_at", "finished_at",
-                  "expires_at", "download_url"]
+                  "expires_at", "download_url", "page_url"]
         read_only_fields = ["scope_label", "status", "progress_done", "progress_total", "error", "size", "sha256",
                             "created_at", "finished_at", "expires_at"]
 

@@ -7,9 +7,10 @@ never touch the database and never see a model instance, so they can run in any 
 on synthetic data (`synthetic_briefing`).
 
 All text is user text and is treated as such by both renderers: it is laid out literally, never parsed as
-markup. Dates are ISO 8601 strings (a date "2024-03-01" or a timestamp "2024-03-01T09:30:00+00:00"); optional
-values are None (or an empty list), never missing keys. `url` fields are absolute links; the renderers make
-only http(s) URLs clickable and print anything else as text.
+markup. Timestamps are ISO 8601 strings ("2024-03-01T09:30:00+00:00"); dates are text, as the pack's language
+writes them ("1 Mar 2024", "2024年3月1日"; the synthetic briefings use ISO "2024-03-01"), and so are labels
+of choices (statuses, kinds ...). Optional values are None (or an empty list), never missing keys. `url` fields
+are absolute links; the renderers make only http(s) URLs clickable and print anything else as text.
 
 Renderers: `campaigns.briefing.pdf.render_pdf(briefing, out_path)` and
 `campaigns.briefing.docx.render_docx(briefing, out_path)`.

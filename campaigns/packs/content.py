@@ -16,8 +16,12 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import F, Prefetch
 from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext, gettext_noop
 
+from accounts.stored_text import stored
 from campaigns.models import BriefingPack, Interaction, StanceChange, Target, TargetEvidence
 from campaigns.packs.scope import PackError, scope_querysets
 from evidence import disclosure
@@ -42,12 +46,17 @@ class Content:
 
 def _name(user):
     if user is None:
-        return "a former member"
+        return gettext("a former member")
     return user.get_full_name() or user.username
 
 
 def _iso(value):
     return value.isoformat() if value else None
+
+
+def _day(value):
+    """A date as the briefing shows it, in its language (23 Nov 2026, 2026年11月23日); the tables keep ISO dates."""
+    return date_format(value, "DATE_FORMAT") if value else None
 
 
 def _institution_ref(institution):
@@ -56,7 +65,16 @@ def _institution_ref(institution):
 
 
 def collect(pack, user, *, generated_at):
-    """Read the pack's scope from the database into a Content: scoped to `user` in the pack's group, redacted."""
+    """
+    Read the pack's scope from the database into a Content: scoped to `user` in the pack's group, redacted, and
+    in the pack's language (statuses, kinds, priorities, directions, roles, dates), whatever language the worker
+    or the request runs in.
+    """
+    with translation.override(pack.language):
+        return _collect(pack, user, generated_at=generated_at)
+
+
+def _collect(pack, user, *, generated_at):
     group = pack.group
     targets_qs, records_qs = scope_querysets(pack, user)
     if pack.only_verified:
@@ -67,8 +85,9 @@ def collect(pack, user, *, generated_at):
         records_qs = records_qs.exclude(group=group, protected=True)
     count = records_qs.count()
     if count > settings.PACK_MAX_RECORDS:
-        raise PackError(f"The pack would hold {count} evidence records; at most {settings.PACK_MAX_RECORDS} fit in "
-                        f"one pack. Narrow the scope (a target, a search) and make several.")
+        raise PackError(stored(gettext_noop(
+            "The pack would hold %(count)s evidence records; at most %(limit)s fit in one pack. Narrow the scope "
+            "(a target, a search) and make several."), count=count, limit=settings.PACK_MAX_RECORDS))
     records = list(
         records_qs.select_related("group").prefetch_related(
             Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("captured_at", "pk")),
@@ -90,13 +109,14 @@ def collect(pack, user, *, generated_at):
         links = []
         for link in shown.institution_links:
             institutions[link.institution.pk] = link.institution
-            links.append({"name": link.institution.name, "role": link.get_role_display()})
+            name, name_zh = link.institution.name, link.institution.name_zh
+            links.append({"name": f"{name} ({name_zh})" if name_zh else name, "role": link.get_role_display()})
         sources, citations = {}, []
         for row in shown.citations:
             source, citation = row.source, row.citation
             sources.setdefault(source.pk, {
                 "title": source.title, "publisher": source.publisher, "url": source.url or None,
-                "published": _iso(source.published_on), "archive_url": source.archive_url or None,
+                "published": _day(source.published_on), "archive_url": source.archive_url or None,
             })
             citations.append({
                 "source_title": source.title, "excerpt": citation.excerpt,
@@ -108,7 +128,7 @@ def collect(pack, user, *, generated_at):
         evidence.append({
             "id": f"E{record.pk}", "url": url, "title": record.title, "summary": record.summary,
             "kind": record.get_kind_display(), "status": record.get_status_display(),
-            "event_date": _iso(record.event_start), "place": place, "institutions": links,
+            "event_date": _day(record.event_start), "place": place, "institutions": links,
             "sources": list(sources.values()), "citations": citations,
         })
         evidence_rows.append({
@@ -139,9 +159,9 @@ def collect(pack, user, *, generated_at):
             "institution": _institution_ref(target.institution), "ask": target.ask,
             "status": target.get_status_display(), "priority": target.get_priority_display(),
             "owner": _name(target.owner) if target.owner_id else None, "next_step": target.next_step,
-            "next_step_due": _iso(target.next_step_due),
+            "next_step_due": _day(target.next_step_due),
             "timeline": [_stance_change(change, included) for change in target.stance_changes.all()],
-            "interactions": [{"date": _iso(i.occurred_on), "kind": i.get_kind_display(),
+            "interactions": [{"date": _day(i.occurred_on), "kind": i.get_kind_display(),
                               "direction": i.get_direction_display(), "summary": i.summary, "outcome": i.outcome}
                              for i in interactions],
             "evidence_ids": evidence_ids,
@@ -172,9 +192,11 @@ def collect(pack, user, *, generated_at):
 
     campaign = pack.campaign if pack.scope == BriefingPack.Scope.CAMPAIGN else None
     scope_url = _scope_url(pack)
+    # The saved label is "Campaign: <title>" in English; what follows the colon is the member's own text.
+    scoped = pack.scope_label.split(": ", 1)[-1]
     briefing = {
-        "title": f"Briefing: {pack.scope_label.split(': ', 1)[-1]}",
-        "scope_label": pack.scope_label,
+        "title": gettext("Briefing: %(scope)s") % {"scope": scoped},
+        "scope_label": gettext("%(scope)s: %(name)s") % {"scope": pack.get_scope_display(), "name": scoped},
         "generated_at": generated_at.isoformat(timespec="seconds"),
         "generated_by": _name(user),
         "language": pack.language,
@@ -217,11 +239,13 @@ def _campaign(campaign):
 def _stance_change(change, included):
     why = [change.note] if change.note else []
     if change.interaction_id:
-        why.append(f"{change.interaction.get_kind_display()} of {change.interaction.occurred_on.isoformat()}")
+        why.append(gettext("%(kind)s of %(date)s") % {"kind": change.interaction.get_kind_display(),
+                                                      "date": _day(change.interaction.occurred_on)})
     # A cited record the pack leaves out (protected, or no longer shared) is not mentioned at all.
     if change.evidence_id and change.evidence_id in included:
-        why.append(f"Evidence E{change.evidence_id}")
+        why.append(gettext("Evidence E%(id)s") % {"id": change.evidence_id})
     return {"at": change.changed_at.isoformat(timespec="seconds"),
-            "from_status": Target.Status(change.from_status).label, "to_status": Target.Status(change.to_status).label,
+            "from_status": str(Target.Status(change.from_status).label),
+            "to_status": str(Target.Status(change.to_status).label),
             "by": _name(change.changed_by), "justification": " · ".join(why)}
 

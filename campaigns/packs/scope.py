@@ -7,8 +7,9 @@ from types import SimpleNamespace
 
 from django.db.models import Q
 from django.http import QueryDict
-from django.utils.translation import gettext
+from django.utils.translation import gettext_noop
 
+from accounts.stored_text import stored
 from campaigns.models import BriefingPack, Target, TargetEvidence
 from evidence.filters import EvidenceRecordFilterSet
 from evidence.models import EvidenceRecord, RecordInstitution
@@ -60,15 +61,15 @@ def scope_querysets(pack, user):
     Scope = BriefingPack.Scope
     if pack.scope == Scope.CAMPAIGN:
         if pack.campaign_id is None:
-            raise PackError(gettext("The campaign of this pack no longer exists."))
+            raise PackError(stored(gettext_noop("The campaign of this pack no longer exists.")))
         targets = targets.filter(campaign_id=pack.campaign_id)
     elif pack.scope == Scope.TARGET:
         if pack.target_id is None:
-            raise PackError(gettext("The target of this pack no longer exists."))
+            raise PackError(stored(gettext_noop("The target of this pack no longer exists.")))
         targets = targets.filter(pk=pack.target_id)
     elif pack.scope == Scope.INSTITUTION:
         if pack.institution_id is None:
-            raise PackError(gettext("The institution of this pack no longer exists."))
+            raise PackError(stored(gettext_noop("The institution of this pack no longer exists.")))
         targets = targets.filter(institution_id=pack.institution_id)
         involved = RecordInstitution.objects.filter(institution_id=pack.institution_id).values("record_id")
         linked = TargetEvidence.objects.filter(target__in=targets).values("record_id")

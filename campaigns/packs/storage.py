@@ -11,7 +11,9 @@ from datetime import timedelta
 from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from accounts.stored_text import stored
 from campaigns.models import BriefingPack
 
 logger = logging.getLogger(__name__)
@@ -101,7 +103,8 @@ def prune(now=None):
                 expired += 1
         remove_files(storage, pack.pk)
     BriefingPack.fail_stale(older_than=STALE_AFTER, now=now,
-                            reason="The worker building this pack stopped and did not come back. Try again.")
+                            reason=stored(gettext_noop(
+                                "The worker building this pack stopped and did not come back. Try again.")))
     _remove_orphans(storage)
     return expired
 

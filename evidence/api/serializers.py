@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from accounts.api.fields import VisibleField
+from accounts.api.fields import PageLinkField, VisibleField
 from accounts.models import LONG_TEXT_MAX_LENGTH, Group
 from accounts.permissions import Action, ensure_can
 from accounts.scoping import LARGEST_ID
@@ -26,10 +26,12 @@ from evidence.records import BULK_LIMIT, TAG_MAX_LENGTH, BulkAction
 
 
 class ReportSerializer(serializers.ModelSerializer):
+    page_url = PageLinkField()
+
     class Meta:
         model = Report
         fields = ["slug", "title", "publisher", "published", "licence", "licence_url", "url", "document_code",
-                  "credit"]
+                  "credit", "page_url"]
 
 
 class RecommendationSerializer(serializers.ModelSerializer):
@@ -92,6 +94,7 @@ class VisibleInstitutionField(serializers.SlugRelatedField):
 
 
 class InstitutionSerializer(serializers.ModelSerializer):
+    page_url = PageLinkField()
     sectors = serializers.SlugRelatedField(slug_field="slug", many=True, queryset=Sector.objects.all(),
                                            required=False)
     parent = VisibleInstitutionField(directory_only=True, allow_null=True, required=False)
@@ -107,7 +110,7 @@ class InstitutionSerializer(serializers.ModelSerializer):
         model = Institution
         fields = ["slug", "name", "name_zh", "aliases", "kind", "country", "sectors", "products", "people",
                   "website", "summary", "parent", "investigated", "report_table", "page", "only_for_group",
-                  "updated_at"]
+                  "updated_at", "page_url"]
         read_only_fields = ["investigated", "report_table", "page", "updated_at"]
         extra_kwargs = {"slug": {"required": False}}
 
@@ -201,6 +204,7 @@ class CitationSerializer(serializers.ModelSerializer):
 
 
 class EvidenceRecordSerializer(serializers.ModelSerializer):
+    page_url = PageLinkField()
     group = GroupChoiceField()
     sector = serializers.SlugRelatedField(slug_field="slug", queryset=Sector.objects.all(), allow_null=True,
                                           required=False)
@@ -221,7 +225,7 @@ class EvidenceRecordSerializer(serializers.ModelSerializer):
         fields = ["id", "group", "title", "summary", "kind", "sector", "recommendations", "rights", "institutions",
                   "citations", "tags", "country", "place", "event_start", "event_end", "language", "protected",
                   "status", "decision_reason", "submitted_by", "submitted_at", "decided_by", "decided_at",
-                  "shared_with_everyone", "report_fact", "shared_copy", "created_at", "updated_at"]
+                  "shared_with_everyone", "report_fact", "shared_copy", "created_at", "updated_at", "page_url"]
         read_only_fields = ["status", "decision_reason", "submitted_at", "decided_at", "shared_with_everyone",
                             "report_fact", "created_at", "updated_at"]
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import AuditEntry, Membership, Role
+from accounts.stored_text import in_english
 from campaigns import services
 from campaigns.models import BriefingPack
 from campaigns.packs import build as pack_build
@@ -231,7 +232,7 @@ def test_a_pack_whose_worker_keeps_dying_is_failed_not_retried_forever(coordinat
     BriefingPack.objects.filter(pk=pack.pk).update(status="running", claim="dead", attempts=3)
     build_briefing_pack(pack.pk)
     pack.refresh_from_db()
-    assert pack.status == "failed" and "stopped 3 times" in pack.error
+    assert pack.status == "failed" and "stopped 3 times" in in_english(pack.error)
 
 
 def test_a_run_that_lost_its_claim_changes_nothing(coordinator, group, pack_campaign, own_private_storage,
@@ -280,7 +281,7 @@ def test_a_deleted_campaign_fails_the_pack_with_the_reason(coordinator, group, p
     BriefingPack.objects.filter(pk=pack.pk).update(campaign=None)
     build_briefing_pack(pack.pk)
     pack.refresh_from_db()
-    assert pack.status == "failed" and pack.error == "The campaign of this pack no longer exists."
+    assert pack.status == "failed" and in_english(pack.error) == "The campaign of this pack no longer exists."
 
 
 def test_passing_errors_put_the_pack_back_in_the_queue_for_a_retry(coordinator, group, pack_campaign, monkeypatch,

@@ -9,6 +9,7 @@ from django.core.files.storage import storages
 from django.urls import reverse
 
 from accounts.models import Membership, Role
+from accounts.stored_text import in_english
 from evidence.imports import worker
 from evidence.imports.jobs import retry_import
 from evidence.imports.uploads import delete_stale_uploads
@@ -102,11 +103,11 @@ def test_a_failed_import_says_why_and_can_be_tried_again(client_for, volunteer, 
     Membership.objects.filter(user=volunteer, group=group).update(role=Role.VIEWER)
     import_evidence.apply(args=[job.pk])
     job.refresh_from_db()
-    assert job.status == "failed" and "Your role in this group does not allow that." in job.error
+    assert job.status == "failed" and "Your role in this group does not allow that." in in_english(job.error)
     assert not EvidenceRecord.objects.exists() and stored(job)  # kept for a retry
 
     page = client.get(job.get_absolute_url()).content.decode()
-    assert job.error in page and "Try again" not in page  # a reader cannot retry
+    assert in_english(job.error) in page and "Try again" not in page  # a reader cannot retry
 
     Membership.objects.filter(user=volunteer, group=group).update(role=Role.VOLUNTEER)
     with django_capture_on_commit_callbacks(execute=False) as queued:
@@ -126,7 +127,8 @@ def test_an_import_whose_rows_went_bad_since_the_preview_saves_nothing(
     hikvision.delete()  # the directory changed: the rows now name an unknown institution
     import_evidence.apply(args=[EvidenceImport.objects.get().pk])
     job = EvidenceImport.objects.get()
-    assert job.status == "failed" and job.error.startswith("Nothing was imported: rows 2, 3, 4, 5, 6 have errors")
+    assert job.status == "failed"
+    assert in_english(job.error).startswith("Nothing was imported: rows 2, 3, 4, 5, 6 have errors")
     assert not EvidenceRecord.objects.exists()
 
 
@@ -137,7 +139,7 @@ def test_a_broken_job_queue_marks_the_import_failed_with_the_reason(client_for, 
     with django_capture_on_commit_callbacks(execute=True):
         confirm_import(client_for(volunteer), group, *ROWS)
     job = EvidenceImport.objects.get()
-    assert job.status == "failed" and job.error.startswith("The job queue could not be reached: Error 111")
+    assert job.status == "failed" and in_english(job.error).startswith("The job queue could not be reached: Error 111")
 
 
 @pytest.mark.django_db
