@@ -25,8 +25,8 @@ class MemberChoiceField(forms.ModelChoiceField):
 
 class InstitutionsChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, institution):
-        # The Chinese name beside the English one, so either can be read (and typed to jump to it in the list).
-        return f"{institution.name} {institution.name_zh}".strip()
+        # The Chinese name beside the English one, as the directory's other pickers show it, so either can be read.
+        return f"{institution.name} ({institution.name_zh})" if institution.name_zh else institution.name
 
 
 class DateInput(forms.DateInput):

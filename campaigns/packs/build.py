@@ -15,9 +15,9 @@ from django.core.files import File
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from accounts import stored_text
 from accounts.jobs import TRANSIENT_ERRORS, ClaimLost, Progress
 from accounts.permissions import Action, can
-from accounts.stored_text import stored
 from campaigns.models import BriefingPack
 from campaigns.packs.content import collect
 from campaigns.packs.scope import PackError
@@ -32,8 +32,9 @@ def _claim(pack_id):
     """The run's token and the pack, or (None, None) for a pack that is gone, ready, failed or expired."""
     token = BriefingPack.claim_for_run(
         pack_id, max_attempts=settings.PACK_MAX_ATTEMPTS,
-        gave_up=stored(gettext_noop("The worker stopped %(count)s times while building this pack. Try again; if it "
-                                    "fails again, make a smaller pack."), count=settings.PACK_MAX_ATTEMPTS))
+        gave_up=stored_text.stored(gettext_noop(
+            "The worker stopped %(count)s times while building this pack. Try again; if it fails again, make a "
+            "smaller pack."), count=settings.PACK_MAX_ATTEMPTS))
     if token is None:
         return None, None
     pack = (BriefingPack.objects.select_related("group", "requested_by", "campaign", "target", "institution")
@@ -59,7 +60,7 @@ def build_pack(pack_id):
     try:
         user = pack.requested_by
         if user is None or not user.is_active or not can(user, Action.GENERATE_PACKS, pack.group):
-            raise PackError(stored(gettext_noop(
+            raise PackError(stored_text.stored(gettext_noop(
                 "The person who asked for this pack may no longer generate packs in this group.")))
         generated_at = timezone.now()
         content = collect(pack, user, generated_at=generated_at)
@@ -87,7 +88,7 @@ def build_pack(pack_id):
         BriefingPack.fail(pack.pk, str(exc), token=token)
     except SoftTimeLimitExceeded:
         delete_quietly(storage, stored)
-        BriefingPack.fail(pack.pk, stored(gettext_noop(
+        BriefingPack.fail(pack.pk, stored_text.stored(gettext_noop(
             "Building the pack took longer than the time limit; make a smaller pack (a target, a narrower search, or "
             "without attachments).")), token=token)
     except TRANSIENT_ERRORS as exc:
@@ -97,6 +98,6 @@ def build_pack(pack_id):
     except Exception as exc:
         logger.exception("Briefing pack %s failed", pack.pk)
         delete_quietly(storage, stored)
-        BriefingPack.fail(pack.pk, stored(gettext_noop("The pack could not be built (%(error)s)."),
+        BriefingPack.fail(pack.pk, stored_text.stored(gettext_noop("The pack could not be built (%(error)s)."),
                                           error=f"{type(exc).__name__}: {exc}"), token=token)
     return None
