@@ -267,6 +267,7 @@ def set_listed_for_sharing(group, *, listed, actor):
 
 def export_audit_log(group, entries, *, actor, out):
     """Write `entries` to `out` as CSV, and record that the log was exported (itself a sensitive action)."""
+    ensure_can(actor, Action.VIEW_AUDIT, group)
     writer = CsvWriter(out)
     writer.writerow(["time (UTC)", "action", "actor", "object type", "object id", "object", "before", "after",
                      "API token"])
