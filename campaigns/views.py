@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts.files import serve
 from accounts.forms import add_service_errors
 from accounts.models import Group
 from accounts.permissions import Action, can
@@ -51,7 +52,6 @@ from campaigns.querysets import linked_evidence, suggested_evidence
 from config.api import UploadRateThrottle, VerifyRateThrottle
 from config.limits import request_limits
 from evidence import disclosure
-from evidence.attachments import download_response
 from evidence.models import EvidenceRecord, Institution
 
 PAGE_SIZE = 50
@@ -426,8 +426,7 @@ def task_complete(request, pk):
 @login_required
 @require_safe
 def interaction_attachment_download(request, pk):
-    return download_response(get_for_user(InteractionAttachment.objects.all(), request.user, pk=pk),
-                             actor=request.user)
+    return serve(get_for_user(InteractionAttachment.objects.all(), request.user, pk=pk), actor=request.user)
 
 
 @login_required

@@ -1,4 +1,4 @@
-"""Page forms for the institution directory: validation only; evidence/services.py makes the changes."""
+"""Page forms for the institution directory: validation only; evidence/services/ makes the changes."""
 
 import re
 
@@ -20,7 +20,7 @@ from evidence.models import (
     Tag,
     url_key,
 )
-from evidence.records import TAG_MAX_LENGTH, BulkAction
+from evidence.services.bulk import TAG_MAX_LENGTH, BulkAction
 
 
 class LinesField(forms.CharField):
@@ -203,7 +203,7 @@ class TagsField(forms.CharField):
 class EvidenceRecordForm(forms.ModelForm):
     """
     The record's own fields. Validation only: the page never saves this form, it hands the cleaned values to
-    evidence.records.create_record / update_record, which check the role and write the history.
+    evidence.services.records.create_record / update_record, which check the role and write the history.
     """
 
     tags = TagsField(label=_("Tags"), help_text=_("Separated by commas, e.g. schools, Xinjiang, tender."))
@@ -552,7 +552,7 @@ class BulkActionForm(forms.Form):
 
 
 class AttachmentForm(forms.Form):
-    """A file for a record; evidence.records.add_attachment decides whether its content is accepted."""
+    """A file for a record; evidence.services.attachments.add_attachment decides whether its content is accepted."""
 
     file = forms.FileField(label=_("Add a file"), allow_empty_file=False)
 

@@ -1,7 +1,7 @@
 """
 Importing evidence records from a spreadsheet (CSV or Excel .xlsx), in two steps: read and check every row
 without saving anything, so the person sees each row's problems first; then create the valid rows' sources and
-records in one transaction, through evidence.records.create_record, all or nothing.
+records in one transaction, through evidence.services (create_source, create_record), all or nothing.
 
 No request objects here: the pages (evidence/views.py) hand in the file's bytes, the group and the actor. The
 uploaded file waits between the two steps in private storage under a random name (never the uploader's name).
@@ -26,7 +26,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import Action, ensure_can
-from evidence import records
 from evidence.models import (
     Citation,
     EvidenceImport,
@@ -38,6 +37,7 @@ from evidence.models import (
     Tag,
     url_key,
 )
+from evidence.services import records, sources
 
 MAX_ROWS = 5_000
 MAX_BYTES = 10 * 1024 * 1024
@@ -567,8 +567,8 @@ def import_rows(group, actor, rows):
         if row.source_is_new:
             source = new_sources.get(row.source_key)
             if source is None:
-                source = Source.objects.create(group=group, created_by=actor,
-                                               protected=row.source_key in protected_keys, **row.new_source)
+                source = sources.create_source(group, actor=actor, protected=row.source_key in protected_keys,
+                                               **row.new_source)
                 new_sources[row.source_key] = source
         values = row.values
         citations = [{"source": source, **values["citation"]}] if source is not None else []

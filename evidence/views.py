@@ -1,8 +1,8 @@
 """
 Pages of the reports and of the shared institution directory. Every signed-in member reads them; coordinators
-(of any group) and site staff edit the directory, through evidence/services.py, which checks that again.
+(of any group) and site staff edit the directory, through evidence/services/directory.py, which checks that again.
 
-Then the pages of each group's evidence records, which change only through evidence/records.py.
+Then the pages of each group's evidence records, which change only through evidence/services/.
 """
 
 import secrets
@@ -25,14 +25,15 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.audit import history_of
 from accounts.context_processors import active_membership
+from accounts.files import serve
 from accounts.forms import add_service_errors
 from accounts.models import Group, Membership
 from accounts.permissions import Action, can, can_in_any_group
 from accounts.scoping import get_for_user, get_for_writer
 from config.api import UploadRateThrottle
 from config.limits import request_limits
-from evidence import disclosure, importing, records, services
-from evidence.attachments import display_name, download_response
+from evidence import disclosure, importing
+from evidence.attachments import display_name
 from evidence.filters import EvidenceRecordFilterSet, InstitutionFilterSet
 from evidence.forms import (
     AttachmentForm,
@@ -58,6 +59,7 @@ from evidence.models import (
 )
 from evidence.network import layout
 from evidence.search import SearchPaginator
+from evidence.services import attachments, bulk, directory, records, sources
 
 PAGE_SIZE = 50
 HISTORY_LIMIT = 50
@@ -104,7 +106,7 @@ def report_detail(request, slug):
 
 def _can_edit(user, institution=None):
     try:
-        services.ensure_directory_editor(user, institution)
+        directory.ensure_directory_editor(user, institution)
     except PermissionDenied:
         return False
     return True
@@ -241,13 +243,13 @@ def _form_page(request, form, institution=None, status=200):
 
 @login_required
 def institution_create(request):
-    services.ensure_directory_editor(request.user)
+    directory.ensure_directory_editor(request.user)
     if request.method != "POST":
         return _form_page(request, InstitutionCreateForm(user=request.user))
     form = InstitutionCreateForm(request.POST, user=request.user)
     if form.is_valid():
         try:
-            institution = services.create_institution(actor=request.user, **form.cleaned_data)
+            institution = directory.create_institution(actor=request.user, **form.cleaned_data)
         except IntegrityError:  # someone took the slug since the form checked it
             form.add_error("slug", _("An institution with this short name already exists."))
         else:
@@ -259,14 +261,14 @@ def institution_create(request):
 @login_required
 def institution_edit(request, slug):
     institution = get_for_user(Institution.objects.select_related("added_by_group"), request.user, slug=slug)
-    services.ensure_directory_editor(request.user, institution)
+    directory.ensure_directory_editor(request.user, institution)
     if request.method != "POST":
         return _form_page(request, InstitutionForm(instance=institution, user=request.user), institution)
     # The form writes the submitted values onto its instance while validating; keep the page's own copy clean.
     unsaved = Institution.objects.get(pk=institution.pk)
     form = InstitutionForm(request.POST, instance=unsaved, user=request.user)
     if form.is_valid():
-        institution = services.update_institution(institution, actor=request.user, **form.cleaned_data)
+        institution = directory.update_institution(institution, actor=request.user, **form.cleaned_data)
         messages.success(request, _("%(name)s was saved.") % {"name": institution.name})
         return redirect(institution)
     return _form_page(request, form, institution, status=400)
@@ -277,7 +279,7 @@ def institution_edit(request, slug):
 def institution_add_to_directory(request, slug):
     institution = get_for_user(_detail_queryset(), request.user, slug=slug)
     try:
-        services.add_to_directory(institution, actor=request.user)
+        directory.add_to_directory(institution, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -289,12 +291,12 @@ def institution_add_to_directory(request, slug):
 @require_POST
 def relationship_add(request, slug):
     institution = get_for_user(_detail_queryset(), request.user, slug=slug)
-    services.ensure_directory_editor(request.user)
+    directory.ensure_directory_editor(request.user)
     form = RelationshipForm(request.POST, institution=institution, user=request.user)
     if not form.is_valid():
         messages.error(request, _("The relationship was not added; see the form below."))
         return _detail_page(request, institution, relationship_form=form, status=400)
-    relationship = services.add_relationship(actor=request.user, **form.relationship_values())
+    relationship = directory.add_relationship(actor=request.user, **form.relationship_values())
     messages.success(request, _("Added: %(relationship)s.") % {"relationship": relationship})
     return redirect(institution)
 
@@ -308,8 +310,8 @@ def relationship_remove(request, pk):
         .filter(source_institution__in=visible, target_institution__in=visible),
         pk=pk,
     )
-    services.ensure_directory_editor(request.user)
-    services.remove_relationship(relationship, actor=request.user)
+    directory.ensure_directory_editor(request.user)
+    directory.remove_relationship(relationship, actor=request.user)
     messages.success(request, _("Removed: %(relationship)s.") % {"relationship": relationship})
     # Back to the page the button was on: either end of the relationship, nowhere else.
     if request.POST.get("back") == relationship.target_institution.slug:
@@ -353,7 +355,7 @@ def _evidence_list_page(request, query, *, bulk_form=None, status=200):
         "can_log": membership is not None and can(user, Action.LOG_EVIDENCE, membership.group),
         "bulk_form": (bulk_form or BulkActionForm(initial={"filters": query.urlencode()}, user=user))
         if can_change else None,
-        "bulk_limit": records.BULK_LIMIT,
+        "bulk_limit": bulk.BULK_LIMIT,
     }, status=status)
 
 
@@ -366,7 +368,7 @@ def evidence_list(request):
 @login_required
 @require_POST
 def evidence_bulk(request):
-    """One change to the ticked records, or to every record the list's filters match (records.bulk_change)."""
+    """One change to the ticked records, or to every record the list's filters match (bulk.bulk_change)."""
     if not can_in_any_group(request.user, Action.LOG_EVIDENCE):
         raise PermissionDenied(_("Your role in your groups does not allow changing records."))
     form = BulkActionForm(request.POST, user=request.user)
@@ -382,7 +384,7 @@ def evidence_bulk(request):
     if data["scope"] == "selected":
         matching = matching.filter(pk__in=data["records"])
     try:
-        outcome = records.bulk_change(matching[:records.BULK_LIMIT + 1], actor=request.user, action=data["action"],
+        outcome = bulk.bulk_change(matching[:bulk.BULK_LIMIT + 1], actor=request.user, action=data["action"],
                                       tag=data["tag"], groups=list(data["groups"]), everyone=data["everyone"],
                                       target=data["target"])
     except PermissionDenied as exc:
@@ -514,11 +516,10 @@ def _save_record(request, group, form, institutions, citations, record=None):
             for row in citations.rows():
                 citation = row.citation_values()
                 if citation["source"] is None:
-                    citation["source"] = Source.objects.create(group=group, created_by=user,
-                                                               **row.new_source_values())
+                    citation["source"] = sources.create_source(group, actor=user, **row.new_source_values())
                 cited.append(citation)
             named = institutions.links(
-                created=lambda values: services.add_group_institution(group, actor=user, **values))
+                created=lambda values: directory.add_group_institution(group, actor=user, **values))
             relations = {"institutions": named, "citations": cited}
             if record is None:
                 return records.create_record(group, actor=user, **relations, **form.record_values())
@@ -647,7 +648,7 @@ def attachment_upload(request, pk):
         messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
         return redirect(record)
     try:
-        attachment = records.add_attachment(record, actor=request.user, uploaded_file=form.cleaned_data["file"])
+        attachment = attachments.add_attachment(record, actor=request.user, uploaded_file=form.cleaned_data["file"])
     except ValidationError as exc:
         messages.error(request, _("The file was not attached: %(reason)s") % {"reason": " ".join(exc.messages)})
     else:
@@ -664,7 +665,7 @@ def attachment_upload(request, pk):
 def attachment_download(request, pk):
     # Attachment.objects.visible_to is the group's own members: receivers of a shared copy get no files.
     attachment = get_for_user(Attachment.objects.all(), request.user, pk=pk)
-    return download_response(attachment, actor=request.user)
+    return serve(attachment, actor=request.user)
 
 
 #

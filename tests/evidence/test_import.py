@@ -11,8 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from evidence import importing, records
+from evidence import importing
 from evidence.models import Citation, EvidenceRecord, Institution, Sector, Source
+from evidence.services import records
 from tests.factories import InstitutionFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
