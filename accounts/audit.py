@@ -1,3 +1,9 @@
+"""
+The audit log: one row per change, written by the service verb that makes it, in the same transaction. A change
+to an object's fields is recorded as the difference of two to_dict() snapshots (record_diff); anything else
+(a download, a share, a link) as the verb's own before/after (record_change).
+"""
+
 from accounts.models import AuditEntry
 from accounts.scoping import group_of
 
@@ -27,6 +33,30 @@ def record_change(*, actor, obj, action, before=None, after=None, group=_OWN_GRO
         after=after,
         **_token_used(actor),
     )
+
+
+def changed_fields(before, after):
+    """
+    Two to_dict() snapshots reduced to the keys whose values differ, as (before, after); `before` is None for an
+    object just created, whose every key is new.
+    """
+    if before is None:
+        return None, dict(after)
+    changed = sorted(key for key in after if after[key] != before.get(key))
+    return {key: before[key] for key in changed if key in before}, {key: after[key] for key in changed}
+
+
+def record_diff(*, actor, obj, action, before, after=None, group=_OWN_GROUP, even_if_unchanged=False):
+    """
+    The audit row of a change to `obj`: what differs between `before` (its to_dict() taken before the change, or
+    None when it was just created) and `after` (by default its to_dict() now). Nothing is written when nothing
+    changed, unless `even_if_unchanged` (a save that is itself worth telling). Every service verb that changes an
+    object's fields records it this way, so that histories read the same everywhere.
+    """
+    before, after = changed_fields(before, obj.to_dict() if after is None else after)
+    if before is not None and not after and not even_if_unchanged:
+        return None
+    return record_change(actor=actor, obj=obj, action=action, before=before, after=after, group=group)
 
 
 def history_of(obj):

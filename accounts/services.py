@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import record_account_event, record_change
+from accounts.audit import record_account_event, record_change, record_diff
 from accounts.models import ApiToken, Group, Invitation, Membership, Role, WorkerCheck
 from accounts.permissions import Action, ensure_can, forget_roles
 from accounts.tasks import run_worker_check
@@ -23,7 +23,9 @@ def _ensure_a_coordinator_remains(membership, new_role=None):
         return
     others = membership.group.memberships.filter(role=Role.COORDINATOR).exclude(pk=membership.pk)
     if not others.exists():
-        raise ValidationError(_("A group needs at least one coordinator: appoint another one first."))
+        message = _("A group needs at least one coordinator: appoint another one first.")
+        # On the role field when a role change is refused; a removal or a departure is refused as a whole.
+        raise ValidationError({"role": message} if new_role is not None else message)
 
 
 @transaction.atomic
@@ -110,7 +112,7 @@ def accept_invitation(invitation, *, user):
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     if created:
-        record_change(actor=user, obj=membership, action="membership.joined", after=membership.to_dict())
+        record_diff(actor=user, obj=membership, action="membership.joined", before=None)
     forget_roles(user)
     return membership
 
@@ -139,8 +141,7 @@ def change_role(membership, *, role, actor):
     before = membership.to_dict()
     membership.role = role
     membership.save(update_fields=["role"])
-    record_change(actor=actor, obj=membership, action="membership.role_changed", before=before,
-                  after=membership.to_dict())
+    record_diff(actor=actor, obj=membership, action="membership.role_changed", before=before)
     forget_roles(membership.user)
     return membership
 
@@ -268,6 +269,7 @@ def set_listed_for_sharing(group, *, listed, actor):
 
 def export_audit_log(group, entries, *, actor, out):
     """Write `entries` to `out` as CSV, and record that the log was exported (itself a sensitive action)."""
+    ensure_can(actor, Action.VIEW_AUDIT, group)
     writer = CsvWriter(out)
     writer.writerow(["time (UTC)", "action", "actor", "object type", "object id", "object", "before", "after",
                      "API token"])

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import OneChoiceLabelTranslated
+from accounts.files import StoredFile, private_storage
 from accounts.jobs import Job
 from accounts.models import LONG_TEXT_MAX_LENGTH
 from accounts.scoping import GroupScopedQuerySet
@@ -21,7 +22,6 @@ from campaigns.querysets import (
     TargetQuerySet,
     TaskQuerySet,
 )
-from evidence.models import private_storage
 
 
 def _iso(value):
@@ -323,28 +323,12 @@ class StanceChange(OneChoiceLabelTranslated, models.Model):
             raise ValidationError({"interaction": _("Cite an interaction with this institution.")})
 
 
-class InteractionAttachment(models.Model):
+class InteractionAttachment(StoredFile):
     """A letter, reply or minutes file, in private storage, served only through a permission-checked view."""
 
     group = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, related_name="interaction_attachments")
     interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(storage=private_storage, upload_to="campaigns/interactions/%Y/%m/")
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64, db_index=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                    related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-
-    scope_path = "group"
-    objects = GroupScopedQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["uploaded_at", "pk"]
-
-    def __str__(self):
-        return self.original_name
 
     def get_absolute_url(self):
         return reverse("interaction-attachment-download", args=[self.pk])

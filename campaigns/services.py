@@ -4,14 +4,13 @@ the rules and writes the history row (accounts.audit.record_change) with what ch
 evidence list's bulk action call these; nothing else writes campaign rows.
 """
 
-import uuid
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.audit import record_change
+from accounts.audit import record_change, record_diff
+from accounts.files import store
 from accounts.ids import in_ascending_ids
 from accounts.models import Membership
 from accounts.permissions import Action, can, ensure_can
@@ -43,16 +42,6 @@ def _ensure_member(user, group, field):
                                       % {"username": user.username, "group": group.name}})
 
 
-def _diff(before, after):
-    changed = sorted(key for key in after if after[key] != (before or {}).get(key))
-    return ({k: before[k] for k in changed} if before else None), {k: after[k] for k in changed}
-
-
-def _audit(actor, obj, action, before=None, after=None):
-    before, after = _diff(before, after if after is not None else obj.to_dict())
-    record_change(actor=actor, obj=obj, action=action, before=before, after=after)
-
-
 def _unknown(fields, allowed):
     extra = set(fields) - allowed
     if extra:
@@ -73,7 +62,7 @@ def create_campaign(group, *, actor, recommendations=(), **fields):
     campaign.full_clean(exclude=["group", "recommendations"])
     campaign.save()
     campaign.recommendations.set(recommendations)
-    _audit(actor, campaign, "campaign.created")
+    record_diff(actor=actor, obj=campaign, action="campaign.created", before=None)
     return campaign
 
 
@@ -91,8 +80,7 @@ def update_campaign(campaign, *, actor, recommendations=None, **fields):
     campaign.save()
     if recommendations is not None:
         campaign.recommendations.set(recommendations)
-    if campaign.to_dict() != before:
-        _audit(actor, campaign, "campaign.updated", before)
+    record_diff(actor=actor, obj=campaign, action="campaign.updated", before=before)
     return campaign
 
 
@@ -130,7 +118,7 @@ def add_targets(campaign, *, actor, institutions, ask, priority=Target.Priority.
         if reply_due and reply_due < batch.sent_on:
             raise ValidationError({"reply_due": _("The reply date must come after the ask was sent.")})
         batch.save()
-        record_change(actor=actor, obj=batch, action="batch.created", after=batch.to_dict())
+        record_diff(actor=actor, obj=batch, action="batch.created", before=None)
         if reply_due and not next_step_due:
             next_step = next_step or _("Chase a reply to “%(batch)s”") % {"batch": batch.title}
             next_step_due = reply_due
@@ -142,7 +130,7 @@ def add_targets(campaign, *, actor, institutions, ask, priority=Target.Priority.
                         next_step=next_step, next_step_due=next_step_due, batch=batch)
         target.full_clean(exclude=["campaign", "institution", "batch", "owner"])
         target.save()
-        _audit(actor, target, "target.added")
+        record_diff(actor=actor, obj=target, action="target.added", before=None)
         targets.append(target)
     return batch, targets
 
@@ -160,8 +148,7 @@ def update_target(target, *, actor, **fields):
         setattr(target, key, value)
     target.full_clean(exclude=["campaign", "institution", "batch", "owner"])
     target.save()
-    if target.to_dict() != before:
-        _audit(actor, target, "target.updated", before)
+    record_diff(actor=actor, obj=target, action="target.updated", before=before)
     return target
 
 
@@ -218,16 +205,6 @@ def advance_target(target, *, actor, to_status, note="", interaction=None, evide
 #
 
 
-def _store_attachment(interaction, group, actor, uploaded_file, checked):
-    attachment = InteractionAttachment(
-        group=group, interaction=interaction, original_name=checked.display_name,
-        content_type=checked.content_type, size=checked.size, sha256=checked.sha256, uploaded_by=actor,
-    )
-    # The stored name is random: the uploader's name is only ever shown, never used as a path.
-    attachment.file.save(f"{uuid.uuid4().hex}{checked.extension}", uploaded_file, save=False)
-    return attachment
-
-
 @transaction.atomic
 def log_interaction(target, *, actor, kind, direction, occurred_on, summary, outcome="", files=(), move_to="",
                     note=""):
@@ -265,21 +242,13 @@ def add_attachments(interaction, *, actor, files, group=None):
     group = group or interaction.target.campaign.group
     ensure_can(actor, Action.LOG_INTERACTION, group)
     checked = [(uploaded_file, check_upload(uploaded_file)) for uploaded_file in files]
-    stored = []
-    try:
-        with transaction.atomic():
-            for uploaded_file, checks in checked:
-                attachment = _store_attachment(interaction, group, actor, uploaded_file, checks)
-                stored.append(attachment)
-                attachment.save()
-                record_change(actor=actor, obj=interaction.target, action="interaction.attachment_added",
-                              after={"interaction": interaction.pk, "attachment": attachment.original_name,
-                                     "sha256": attachment.sha256})
-    except Exception:
-        for attachment in stored:
-            attachment.file.delete(save=False)
-        raise
-    return stored
+
+    def audit(attachment):
+        record_change(actor=actor, obj=interaction.target, action="interaction.attachment_added",
+                      after={"interaction": interaction.pk, "attachment": attachment.original_name,
+                             "sha256": attachment.sha256})
+
+    return store(InteractionAttachment, checked, actor=actor, audit=audit, group=group, interaction=interaction)
 
 
 #
@@ -351,7 +320,7 @@ def create_task(campaign, *, actor, **fields):
     task = Task(campaign=campaign, created_by=actor, **fields)
     task.full_clean(exclude=["campaign", "target", "assignee"])
     task.save()
-    _audit(actor, task, "task.created")
+    record_diff(actor=actor, obj=task, action="task.created", before=None)
     return task
 
 
@@ -366,8 +335,7 @@ def update_task(task, *, actor, **fields):
         setattr(task, key, value)
     task.full_clean(exclude=["campaign", "target", "assignee"])
     task.save()
-    if task.to_dict() != before:
-        _audit(actor, task, "task.updated", before)
+    record_diff(actor=actor, obj=task, action="task.updated", before=before)
     return task
 
 
@@ -387,7 +355,7 @@ def complete_task(task, *, actor, done=True):
     before = task.to_dict()
     task.done_at, task.done_by = (timezone.now(), actor) if done else (None, None)
     task.save(update_fields=["done_at", "done_by"])
-    _audit(actor, task, "task.completed" if done else "task.reopened", before)
+    record_diff(actor=actor, obj=task, action="task.completed" if done else "task.reopened", before=before)
     return task
 
 
@@ -440,7 +408,7 @@ def request_pack(group, *, actor, scope, campaign=None, target=None, institution
     pack = BriefingPack.objects.create(
         group=group, requested_by=actor, scope=scope, scope_label=label[:300], redact_protected=redact_protected,
         include_attachments=include_attachments, only_verified=only_verified, language=language, **fields)
-    record_change(actor=actor, obj=pack, action="pack.requested", after=pack.to_dict())
+    record_diff(actor=actor, obj=pack, action="pack.requested", before=None)
     if not redact_protected:
         record_change(actor=actor, obj=pack, action="pack.protected_included",
                       after={"scope_label": pack.scope_label})

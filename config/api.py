@@ -1,13 +1,19 @@
 """
-What every API request goes through before a view reads it: the JSON parser with a depth limit and the throttles.
-Settings name these classes, so nothing here imports views (DRF's settings would import them half-loaded).
+What every API request goes through before a view reads it: the JSON parser with a depth limit and the throttles;
+and on its way out, the one exception handler. Settings name these, so nothing here imports views or models at
+import time (DRF's settings would import them half-loaded).
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
+from rest_framework.serializers import as_serializer_error
 from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import exception_handler as drf_exception_handler
 
 # No request of this API needs more than a few levels (a record, its citations, one citation); a generous limit.
 JSON_MAX_DEPTH = 32
@@ -116,3 +122,42 @@ class VerifyRateThrottle(UploadRateThrottle):
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return None
         return self._counter(self.get_ident(request))
+
+
+#
+# Errors
+#
+
+
+def exception_handler(exc, context):
+    """
+    DRF's, with two additions. A Django ValidationError (what models and service verbs raise) is a 400 with its
+    field errors, as a serializer's would be, so that no view wraps a service call to translate it. And an object
+    the caller cannot see because its group requires a second factor they have not set up is a 403 saying so,
+    rather than a 404 (the pages send them to set it up: accounts.middleware).
+    """
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, Http404 | exceptions.NotFound):
+        from accounts.scoping import SecondFactorOwed
+
+        try:
+            _refuse_if_second_factor_owed(context)
+        except SecondFactorOwed as owed:
+            exc = exceptions.PermissionDenied(owed.args[0])
+    return drf_exception_handler(exc, context)
+
+
+def _refuse_if_second_factor_owed(context):
+    from accounts.scoping import refuse_if_second_factor_owed
+
+    view, request = context.get("view"), context.get("request")
+    lookup_field = getattr(view, "lookup_field", None)
+    value = getattr(view, "kwargs", {}).get(getattr(view, "lookup_url_kwarg", None) or lookup_field)
+    queryset = getattr(view, "queryset", None)
+    if value is None or request is None:
+        return
+    if queryset is None:
+        queryset = view.get_queryset()
+    if hasattr(queryset.model, "scope_path"):
+        refuse_if_second_factor_owed(queryset.model.objects.all(), request.user, **{lookup_field: value})

@@ -17,12 +17,10 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 import puremagic
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
-from accounts.audit import record_change
 from evidence.inspector import REASONS
 
 # Detected type -> the extension the stored file gets.
@@ -204,7 +202,14 @@ def inspect_content(uploaded_file, content_type):
 
 
 def check_upload(uploaded_file):
-    """Validate an upload and hash it; raises ValidationError saying why a file is refused."""
+    """Validate an upload and hash it; raises ValidationError saying why a file is refused, on the field "file"."""
+    try:
+        return _checked(uploaded_file)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from exc
+
+
+def _checked(uploaded_file):
     limit = settings.ATTACHMENT_MAX_BYTES
     if uploaded_file.size > limit:
         raise ValidationError(_("The file is %(size)s; the limit is %(limit)s.")
@@ -224,23 +229,3 @@ def check_upload(uploaded_file):
     return CheckedFile(content_type=content_type, extension=ALLOWED_TYPES[content_type],
                        sha256=digest.hexdigest(), size=uploaded_file.size,
                        display_name=display_name(uploaded_file.name))
-
-
-def download_response(attachment, *, actor):
-    """
-    An uploaded file (an evidence or interaction attachment) as a download for `actor`, who has already been allowed
-    to see it; 404 if storage has lost it. Every download is written to the group's audit log, whichever kind of
-    file it is: who read a letter from a ministry matters as much as who read a piece of evidence. Nothing in
-    between keeps a copy, and a file opened in the browser after all runs nothing.
-    """
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("The file is missing from storage.") from exc  # before the audit row: nothing was read
-    record_change(actor=actor, obj=attachment, action="attachment.downloaded")
-    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
-                            content_type=attachment.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response

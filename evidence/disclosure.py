@@ -41,14 +41,15 @@ longer shared with you": no title, no link, no id. Asking again is simpler than 
 anything the owning group has since withdrawn; the cost is that a justification can lose its words, which the
 owning group can restore by sharing the record again.
 
-A deleted record (evidence/records.py `delete_record`) is gone for every viewer, its own group included: its
-history rows keep who did what and when, not its content, and another group's stance change that cited it says
-only that it cited a record since deleted.
+A deleted record (evidence/services/records.py `delete_record`) is gone for every viewer, its own group included:
+its history rows keep who did what and when, not its content, and another group's stance change that cited it
+says only that it cited a record since deleted.
 
-A record that is shared must stay shareable: evidence/records.py re-checks `EvidenceRecord.sharing_refusal` on
-every change (edit, institutions, marking protected, verification) and withdraws the shares, with an audit row,
-when it no longer holds. This module still filters institutions on shared copies, so a row written around the
-services (an import, the admin) cannot show another group's institution either.
+A record that is shared must stay shareable: evidence/services/records.py re-checks
+`EvidenceRecord.sharing_refusal` on every change (edit, institutions, marking protected, verification) and
+withdraws the shares, with an audit row, when it no longer holds. This module still filters institutions on
+shared copies, so a row written around the services (an import, the admin) cannot show another group's
+institution either.
 """
 
 from dataclasses import dataclass

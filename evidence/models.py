@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import OneChoiceLabelTranslated
+from accounts.files import StoredFile, private_storage
 from accounts.jobs import Job
 from accounts.models import LONG_TEXT_MAX_LENGTH
 from accounts.scoping import GroupScopedQuerySet
@@ -223,13 +224,6 @@ class Relationship(OneChoiceLabelTranslated, models.Model):
 #
 # Evidence: group-private records, the sources they cite, and their files
 #
-
-
-def private_storage():
-    # Read from settings.STORAGES["private"], so production can point it elsewhere (e.g. S3).
-    from django.core.files.storage import storages
-
-    return storages["private"]
 
 
 class Tag(models.Model):
@@ -493,28 +487,14 @@ class Citation(models.Model):
         return f"{self.source} {self.locator}".strip()
 
 
-class Attachment(models.Model):
+class Attachment(StoredFile):
     """A file backing a record, kept in private storage and served only through a permission-checked view."""
 
     group = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, related_name="attachments")
     record = models.ForeignKey(EvidenceRecord, on_delete=models.CASCADE, related_name="attachments")
+    # Migrations name the storage evidence.models.private_storage (evidence 0002, campaigns 0001): the same
+    # function as accounts.files', imported above, so that the stored state is unchanged.
     file = models.FileField(storage=private_storage, upload_to="attachments/%Y/%m/")
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64, db_index=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                    related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-
-    scope_path = "group"
-    objects = GroupScopedQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["uploaded_at", "pk"]
-
-    def __str__(self):
-        return self.original_name
 
 
 class EvidenceImport(OneChoiceLabelTranslated, Job):

@@ -15,9 +15,9 @@ from accounts.audit import history_of
 from campaigns import services as campaign_services
 from campaigns.models import BriefingPack
 from campaigns.packs.content import collect
-from evidence import records
-from evidence import services as evidence_services
 from evidence.models import EvidenceRecord, RecordInstitution, Tag
+from evidence.services import directory as evidence_services
+from evidence.services import records
 from tests.factories import CampaignFactory, CitationFactory, InstitutionFactory, SourceFactory, TargetFactory
 
 pytestmark = pytest.mark.django_db

@@ -62,9 +62,9 @@ from campaigns import services as campaign_services
 from campaigns.models import BriefingPack, Target
 from campaigns.packs.content import collect
 from campaigns.packs.writers import EVIDENCE_COLUMNS, TARGET_COLUMNS, write_csv
-from evidence import records as record_services
-from evidence import services as evidence_services
 from evidence.models import EvidenceRecord, Institution, Source
+from evidence.services import directory as evidence_services
+from evidence.services import records as record_services
 from tests.factories import add_second_factor
 
 pytestmark = pytest.mark.django_db

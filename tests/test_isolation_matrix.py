@@ -350,7 +350,7 @@ def get_routes(objects):
 
 def test_no_page_api_search_export_or_download_shows_another_groups_rows(
         client_for, reference_data, group, other_group, coordinator, outsider):
-    from evidence import services as directory
+    from evidence.services import directory
 
     objects = beta_objects(group, coordinator)
     beta_objects(other_group, outsider)

@@ -1,15 +1,14 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
+from accounts.api.mixins import RecheckedWrites
 from accounts.api.serializers import (
     ApiTokenSerializer,
     GroupSerializer,
@@ -58,8 +57,8 @@ class GroupViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class MembershipViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
+    RecheckedWrites, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin, viewsets.GenericViewSet,
 ):
     """Members of your groups. Coordinators change roles (PATCH) and remove members (DELETE)."""
 
@@ -84,31 +83,20 @@ class MembershipViewSet(
     @action(detail=True, methods=["post"])
     def leave(self, request, pk=None):
         """Leave the group of this membership, your own (its last coordinator cannot)."""
-        membership = self.get_object()
-        try:
-            services.leave_group(membership, actor=request.user)
-        except DjangoValidationError as exc:
-            raise DRFValidationError({"detail": exc.messages}) from exc
+        services.leave_group(self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def perform_update(self, serializer):
+    def write(self, serializer):
         if "role" not in serializer.validated_data:  # a PATCH naming nothing changes nothing
             return
-        try:
-            serializer.instance = services.change_role(
-                serializer.instance, role=serializer.validated_data["role"], actor=self.request.user
-            )
-        except DjangoValidationError as exc:
-            raise DRFValidationError({"role": exc.messages}) from exc
+        serializer.instance = services.change_role(serializer.instance, role=serializer.validated_data["role"],
+                                                   actor=self.request.user)
 
     def perform_destroy(self, instance):
-        try:
-            services.remove_member(instance, actor=self.request.user)
-        except DjangoValidationError as exc:
-            raise DRFValidationError({"detail": exc.messages}) from exc
+        services.remove_member(instance, actor=self.request.user)
 
 
-class WorkerCheckViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class WorkerCheckViewSet(RecheckedWrites, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Round trips through the Celery worker. POST starts one; poll it until `status` is `done`."""
 
     serializer_class = WorkerCheckSerializer
@@ -118,11 +106,17 @@ class WorkerCheckViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     def get_queryset(self):
         return WorkerCheck.objects.visible_to(self.request.user).select_related("group")
 
-    def perform_create(self, serializer):
+    def write(self, serializer):
         group = serializer.validated_data["group"]
         if not can(self.request.user, Action.CHECK_WORKER, group):
             raise PermissionDenied(_("Only coordinators can start worker checks."))
         serializer.instance = services.request_worker_check(group, actor=self.request.user)
+
+    def perform_create(self, serializer):
+        super().perform_create(serializer)
+        # Sent to the worker when the transaction committed, just now; if the queue could not be reached the row
+        # has failed already, with the reason: answer with that, not with the row as it was created.
+        serializer.instance.refresh_from_db()
 
 
 class MeView(generics.RetrieveAPIView):

@@ -1,6 +1,8 @@
-"""Campaign API serializers. Writes go through campaigns/services.py, which checks the role again."""
+"""
+Campaign API serializers. Writes go through campaigns/services.py, which checks the role again; what it refuses
+is a 400 with field errors (config.api.exception_handler).
+"""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -25,13 +27,6 @@ from campaigns.querysets import attach_batch_stats
 from evidence import disclosure
 from evidence.api.serializers import GroupChoiceField
 from evidence.models import EvidenceRecord, Institution, Recommendation
-
-
-def django_errors_as_400(function, *args, **kwargs):
-    try:
-        return function(*args, **kwargs)
-    except DjangoValidationError as exc:
-        raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
 
 
 class InstitutionField(serializers.SlugRelatedField):
@@ -83,13 +78,11 @@ class CampaignSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         group = validated_data.pop("group")
-        return django_errors_as_400(services.create_campaign, group, actor=self.context["request"].user,
-                                    **validated_data)
+        return services.create_campaign(group, actor=self.context["request"].user, **validated_data)
 
     def update(self, instance, validated_data):
         validated_data.pop("group", None)  # a campaign stays in its group
-        return django_errors_as_400(services.update_campaign, instance, actor=self.context["request"].user,
-                                    **validated_data)
+        return services.update_campaign(instance, actor=self.context["request"].user, **validated_data)
 
 
 class StanceChangeSerializer(serializers.ModelSerializer):
@@ -154,15 +147,14 @@ class TargetSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         campaign, institution = validated_data.pop("campaign"), validated_data.pop("institution")
-        _, [target] = django_errors_as_400(services.add_targets, campaign, actor=self.context["request"].user,
-                                           institutions=[institution], **validated_data)
+        _, [target] = services.add_targets(campaign, actor=self.context["request"].user, institutions=[institution],
+                                           **validated_data)
         return target
 
     def update(self, instance, validated_data):
         validated_data.pop("campaign", None)
         validated_data.pop("institution", None)  # a target is one institution in one campaign for good
-        return django_errors_as_400(services.update_target, instance, actor=self.context["request"].user,
-                                    **validated_data)
+        return services.update_target(instance, actor=self.context["request"].user, **validated_data)
 
 
 class AdvanceSerializer(serializers.Serializer):
@@ -211,8 +203,7 @@ class InteractionSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         target = validated_data.pop("target")
-        return django_errors_as_400(services.log_interaction, target, actor=self.context["request"].user,
-                                    **validated_data)
+        return services.log_interaction(target, actor=self.context["request"].user, **validated_data)
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -230,13 +221,11 @@ class TaskSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         campaign = validated_data.pop("campaign")
-        return django_errors_as_400(services.create_task, campaign, actor=self.context["request"].user,
-                                    **validated_data)
+        return services.create_task(campaign, actor=self.context["request"].user, **validated_data)
 
     def update(self, instance, validated_data):
         validated_data.pop("campaign", None)
-        return django_errors_as_400(services.update_task, instance, actor=self.context["request"].user,
-                                    **validated_data)
+        return services.update_task(instance, actor=self.context["request"].user, **validated_data)
 
 
 class CompleteSerializer(serializers.Serializer):
@@ -284,8 +273,8 @@ class AskBatchSerializer(serializers.ModelSerializer):
         return BatchStatsSerializer(batch.stats).data
 
     def create(self, validated_data):
-        batch, _ = django_errors_as_400(
-            services.add_targets, validated_data["campaign"], actor=self.context["request"].user,
+        batch, _ = services.add_targets(
+            validated_data["campaign"], actor=self.context["request"].user,
             institutions=validated_data["institutions"], ask=validated_data["ask"],
             batch_title=validated_data["title"], sent_on=validated_data.get("sent_on"),
             reply_due=validated_data.get("reply_due"))
@@ -340,8 +329,8 @@ class BriefingPackSerializer(serializers.ModelSerializer):
         scope = validated_data.pop("scope")
         # Only the scope's own object: a stray `campaign` beside scope "target" is ignored.
         fields = {scope: validated_data[scope]} if scope in ("campaign", "target", "institution") else {}
-        return django_errors_as_400(
-            services.request_pack, group, actor=self.context["request"].user, scope=scope,
+        return services.request_pack(
+            group, actor=self.context["request"].user, scope=scope,
             search_query=validated_data.get("search_query", ""),
             redact_protected=validated_data.get("redact_protected", True),
             include_attachments=validated_data.get("include_attachments", False),

@@ -1,22 +1,20 @@
 """
 Campaign API. Each viewset reads from its model's visible_to(user) and writes through the serializers, which call
-campaigns/services.py; after a write the row must still be one the caller can see, or the write is rolled back.
+campaigns/services.py; after a write the row must still be one the caller can see, or the write is rolled back
+(accounts.api.mixins.RecheckedWrites).
 """
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.http import FileResponse
 from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
-from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 
+from accounts.api.mixins import RecheckedWrites
 from accounts.models import Group
 from accounts.permissions import Action, GroupRolePermission, can
 from campaigns import services
@@ -43,29 +41,6 @@ from campaigns.models import AskBatch, BriefingPack, Campaign, Interaction, Inte
 from campaigns.packs.storage import open_for_download
 from config.api import UploadRateThrottle
 from evidence.api.serializers import AttachmentUploadSerializer
-
-
-class RecheckedWrites:
-    """Writes run in one transaction that ends by checking the row is still within the caller's groups."""
-
-    def perform_create(self, serializer):
-        with transaction.atomic():
-            self._recheck(serializer.save())
-
-    def perform_update(self, serializer):
-        with transaction.atomic():
-            self._recheck(serializer.save())
-
-    def _recheck(self, instance):
-        if not self.get_queryset().filter(pk=instance.pk).exists():
-            raise PermissionDenied(gettext("That would put data outside your groups."))
-
-
-def _as_400(function, *args, **kwargs):
-    try:
-        return function(*args, **kwargs)
-    except DjangoValidationError as exc:
-        raise ValidationError(as_serializer_error(exc)) from exc
 
 
 class CampaignViewSet(RecheckedWrites, mixins.CreateModelMixin, mixins.UpdateModelMixin,
@@ -106,7 +81,7 @@ class TargetViewSet(RecheckedWrites, mixins.CreateModelMixin, mixins.UpdateModel
         target = self.get_object()  # first, so that another group's target is a 404 whatever the body
         body = AdvanceSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
-        _as_400(services.advance_target, target, actor=request.user, **body.validated_data)
+        services.advance_target(target, actor=request.user, **body.validated_data)
         return self._fresh(target)
 
     @extend_schema(request=LinkEvidenceSerializer,
@@ -117,8 +92,8 @@ class TargetViewSet(RecheckedWrites, mixins.CreateModelMixin, mixins.UpdateModel
         target = self.get_object()
         body = LinkEvidenceSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
-        added = _as_400(services.add_evidence_to_target, actor=request.user, target=target,
-                        records=body.validated_data["records"])
+        added = services.add_evidence_to_target(actor=request.user, target=target,
+                                                records=body.validated_data["records"])
         return Response({"added": added})
 
 
@@ -151,11 +126,7 @@ class InteractionViewSet(RecheckedWrites, mixins.CreateModelMixin, viewsets.Read
             return Response(InteractionAttachmentSerializer(files, many=True).data)
         body = AttachmentUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            [attachment] = services.add_attachments(interaction, actor=request.user,
-                                                    files=[body.validated_data["file"]])
-        except DjangoValidationError as exc:
-            raise ValidationError({"file": exc.messages}) from exc
+        [attachment] = services.add_attachments(interaction, actor=request.user, files=[body.validated_data["file"]])
         return Response(InteractionAttachmentSerializer(attachment).data, status=201)
 
 
@@ -239,7 +210,7 @@ class BriefingPackViewSet(RecheckedWrites, mixins.CreateModelMixin, viewsets.Rea
     def retry(self, request, pk=None):
         """Queue a failed pack again; any other status is a 400."""
         pack = self.get_object()
-        _as_400(services.retry_pack, pack, actor=request.user)
+        services.retry_pack(pack, actor=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=pack.pk)).data)
 
     @extend_schema(responses={

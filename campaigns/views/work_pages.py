@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts.files import serve
 from accounts.forms import add_service_errors
 from accounts.permissions import Action, can
 from accounts.scoping import get_for_user, get_for_writer
@@ -19,7 +20,6 @@ from campaigns.models import AskBatch, InteractionAttachment, Task
 from campaigns.views.common import UPCOMING_DAYS, visible_campaigns, visible_targets
 from config.api import UploadRateThrottle
 from config.limits import request_limits
-from evidence.attachments import download_response
 
 
 @login_required
@@ -91,8 +91,7 @@ def task_complete(request, pk):
 @login_required
 @require_safe
 def interaction_attachment_download(request, pk):
-    return download_response(get_for_user(InteractionAttachment.objects.all(), request.user, pk=pk),
-                             actor=request.user)
+    return serve(get_for_user(InteractionAttachment.objects.all(), request.user, pk=pk), actor=request.user)
 
 
 @login_required

@@ -1,4 +1,3 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -6,9 +5,9 @@ from rest_framework import serializers
 
 from accounts.api.fields import PageLinkField, VisibleField
 from accounts.models import LONG_TEXT_MAX_LENGTH, Group
-from accounts.permissions import Action, ensure_can
 from accounts.scoping import LARGEST_ID
-from evidence import bulk, disclosure, records, services
+from evidence import bulk as provided_actions
+from evidence import disclosure
 from evidence.models import (
     Attachment,
     Citation,
@@ -22,7 +21,8 @@ from evidence.models import (
     Sector,
     Source,
 )
-from evidence.records import BULK_LIMIT, TAG_MAX_LENGTH, BulkAction
+from evidence.services import directory, records, sources
+from evidence.services.bulk import BULK_LIMIT, TAG_MAX_LENGTH, BulkAction
 
 
 class ReportSerializer(serializers.ModelSerializer):
@@ -126,12 +126,12 @@ class InstitutionSerializer(serializers.ModelSerializer):
         actor, group = self.context["request"].user, validated_data.pop("added_by_group", None)
         if group is not None:
             validated_data.pop("slug", None)
-            return services.add_group_institution(group, actor=actor, **validated_data)
-        return services.create_institution(actor=actor, **validated_data)
+            return directory.add_group_institution(group, actor=actor, **validated_data)
+        return directory.create_institution(actor=actor, **validated_data)
 
     def update(self, instance, validated_data):
         validated_data.pop("slug", None)  # the slug is the institution's id: fixed once created
-        return services.update_institution(instance, actor=self.context["request"].user, **validated_data)
+        return directory.update_institution(instance, actor=self.context["request"].user, **validated_data)
 
 
 class RelationshipSerializer(serializers.ModelSerializer):
@@ -144,14 +144,11 @@ class RelationshipSerializer(serializers.ModelSerializer):
         read_only_fields = ["slug", "page"]
 
     def validate(self, attrs):
-        try:
-            Relationship(**attrs).clean()
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
+        Relationship(**attrs).clean()  # a Django ValidationError here is a 400 like a field's (DRF's run_validation)
         return attrs
 
     def create(self, validated_data):
-        return services.add_relationship(actor=self.context["request"].user, **validated_data)
+        return directory.add_relationship(actor=self.context["request"].user, **validated_data)
 
 
 #
@@ -169,13 +166,11 @@ class SourceSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
     def create(self, validated_data):
-        ensure_can(self.context["request"].user, Action.LOG_EVIDENCE, validated_data["group"])
-        return Source.objects.create(created_by=self.context["request"].user, **validated_data)
+        return sources.create_source(validated_data.pop("group"), actor=self.context["request"].user, **validated_data)
 
     def update(self, instance, validated_data):
         validated_data.pop("group", None)  # a source stays in the group that entered it
-        ensure_can(self.context["request"].user, Action.LOG_EVIDENCE, instance.group)
-        return super().update(instance, validated_data)
+        return sources.update_source(instance, actor=self.context["request"].user, **validated_data)
 
 
 class RecordInstitutionSerializer(serializers.Serializer):
@@ -279,21 +274,12 @@ class EvidenceRecordSerializer(serializers.ModelSerializer):
     def create(self, validated_data):
         group = validated_data.pop("group")
         relations = self._relations(validated_data)
-        return _django_errors_as_400(records.create_record, group, actor=self.context["request"].user,
-                                     **relations, **validated_data)
+        return records.create_record(group, actor=self.context["request"].user, **relations, **validated_data)
 
     def update(self, instance, validated_data):
         validated_data.pop("group", None)  # a record stays in its group
         relations = self._relations(validated_data)
-        return _django_errors_as_400(records.update_record, instance, actor=self.context["request"].user,
-                                     **relations, **validated_data)
-
-
-def _django_errors_as_400(function, *args, **kwargs):
-    try:
-        return function(*args, **kwargs)
-    except DjangoValidationError as exc:
-        raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
+        return records.update_record(instance, actor=self.context["request"].user, **relations, **validated_data)
 
 
 class RejectSerializer(serializers.Serializer):
@@ -316,7 +302,7 @@ class BulkChangeSerializer(serializers.Serializer):
     everyone = serializers.BooleanField(default=False)
 
     def get_fields(self):
-        return bulk.add_api_fields(super().get_fields())  # actions other apps provide, with their inputs
+        return provided_actions.add_api_fields(super().get_fields())  # actions other apps provide, with their inputs
 
 
 class BulkOutcomeSerializer(serializers.Serializer):

@@ -1,18 +1,17 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
-from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 
+from accounts.api.mixins import RecheckedWrites
 from accounts.permissions import Action, GroupRolePermission, can, can_in_any_group
 from config.api import UploadRateThrottle
-from evidence import bulk, records, services
+from evidence import bulk as provided_actions
 from evidence.api.serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
@@ -43,6 +42,7 @@ from evidence.models import (
     url_key,
 )
 from evidence.search import SearchPaginator
+from evidence.services import attachments, bulk, directory, records
 
 
 class DirectoryPermission(permissions.IsAuthenticated):
@@ -89,7 +89,8 @@ class RightViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Right.objects.all()
 
 
-class InstitutionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class InstitutionViewSet(RecheckedWrites, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                         viewsets.ReadOnlyModelViewSet):
     """
     The shared institution directory, and the institutions your groups added for themselves (`only_for_group`);
     `q` searches names, Chinese names and aliases.
@@ -110,14 +111,12 @@ class InstitutionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, views
     def add_to_directory(self, request, slug=None):
         """Put an institution your group added for itself into the shared directory (its coordinators only)."""
         institution = self.get_object()
-        try:
-            services.add_to_directory(institution, actor=request.user)
-        except DjangoValidationError as exc:
-            raise ValidationError(as_serializer_error(exc)) from exc
+        directory.add_to_directory(institution, actor=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=institution.pk)).data)
 
 
-class RelationshipViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
+class RelationshipViewSet(RecheckedWrites, mixins.CreateModelMixin, mixins.DestroyModelMixin,
+                          viewsets.ReadOnlyModelViewSet):
     """Links between institutions: who supplies, partners with, funds … whom."""
 
     serializer_class = RelationshipSerializer
@@ -132,7 +131,7 @@ class RelationshipViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, vie
         )
 
     def perform_destroy(self, instance):
-        services.remove_relationship(instance, actor=self.request.user)
+        directory.remove_relationship(instance, actor=self.request.user)
 
 
 #
@@ -140,7 +139,7 @@ class RelationshipViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, vie
 #
 
 
-class SourceViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class SourceViewSet(RecheckedWrites, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Your groups' sources. Before adding one, `duplicates/?url=…` finds the group's sources at that address."""
 
     serializer_class = SourceSerializer
@@ -163,8 +162,8 @@ class SearchPagination(PageNumberPagination):
     django_paginator_class = SearchPaginator
 
 
-class EvidenceRecordViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
-                            viewsets.ReadOnlyModelViewSet):
+class EvidenceRecordViewSet(RecheckedWrites, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                            mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
     """
     Evidence records of your groups, and verified records other groups shared with you (read-only, with
     protected sources left out). Steps: submit, then verify or reject (by someone else), reopen, share. DELETE
@@ -192,10 +191,7 @@ class EvidenceRecordViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mi
             body = body_serializer(data=request.data, context={"request": request, "record": record})
             body.is_valid(raise_exception=True)
             kwargs = body.validated_data
-        try:
-            record = function(record, actor=request.user, **kwargs)
-        except DjangoValidationError as exc:
-            raise ValidationError(as_serializer_error(exc)) from exc
+        record = function(record, actor=request.user, **kwargs)
         return Response(self.get_serializer(self.get_queryset().get(pk=record.pk)).data)
 
     @extend_schema(request=None, responses=EvidenceRecordSerializer)
@@ -234,10 +230,7 @@ class EvidenceRecordViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mi
         body.is_valid(raise_exception=True)
         if not can(request.user, Action.LOG_EVIDENCE, record.group):
             raise PermissionDenied(_("Your role in this group does not allow that."))
-        try:
-            attachment = records.add_attachment(record, actor=request.user, uploaded_file=body.validated_data["file"])
-        except DjangoValidationError as exc:
-            raise ValidationError({"file": exc.messages}) from exc
+        attachment = attachments.add_attachment(record, actor=request.user, uploaded_file=body.validated_data["file"])
         return Response(AttachmentSerializer(attachment).data, status=201)
 
     @extend_schema(request=ShareSerializer, responses=EvidenceRecordSerializer)
@@ -258,11 +251,8 @@ class EvidenceRecordViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mi
         data = body.validated_data
         wanted = set(data["records"])
         found = list(EvidenceRecord.objects.visible_to(request.user).filter(pk__in=wanted))
-        try:
-            outcome = records.bulk_change(found, actor=request.user, action=data["action"], tag=data["tag"],
-                                          groups=data["groups"], everyone=data["everyone"], **bulk.inputs(data))
-        except DjangoValidationError as exc:
-            raise ValidationError(as_serializer_error(exc)) from exc
+        outcome = bulk.bulk_change(found, actor=request.user, action=data["action"], tag=data["tag"],
+                                   groups=data["groups"], everyone=data["everyone"], **provided_actions.inputs(data))
         if missing := len(wanted) - len(found):
             outcome.refused["not found"] += missing
         return Response(BulkOutcomeSerializer(outcome).data)

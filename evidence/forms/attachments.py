@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AttachmentForm(forms.Form):
-    """A file for a record; evidence.records.add_attachment decides whether its content is accepted."""
+    """A file for a record; evidence.services.attachments.add_attachment decides whether its content is accepted."""
 
     file = forms.FileField(label=_("Add a file"), allow_empty_file=False)
 

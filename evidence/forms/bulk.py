@@ -8,7 +8,7 @@ from accounts.models import Group
 from accounts.permissions import roles_by_group
 from accounts.scoping import LARGEST_ID
 from evidence import bulk
-from evidence.records import TAG_MAX_LENGTH, BulkAction
+from evidence.services.bulk import TAG_MAX_LENGTH, BulkAction
 
 
 class RecordIdsField(forms.Field):

@@ -1,6 +1,6 @@
 """
 A record's own fields, its rejection and its sharing. Validation only: the pages hand the cleaned values to
-evidence/records.py, which checks the role and writes the history.
+evidence/services/records.py, which checks the role and writes the history.
 """
 
 import re
@@ -46,7 +46,7 @@ class TagsField(forms.CharField):
 class EvidenceRecordForm(forms.ModelForm):
     """
     The record's own fields. Validation only: the page never saves this form, it hands the cleaned values to
-    evidence.records.create_record / update_record, which check the role and write the history.
+    evidence.services.records.create_record / update_record, which check the role and write the history.
     """
 
     tags = TagsField(label=_("Tags"), help_text=_("Separated by commas, e.g. schools, Xinjiang, tender."))

@@ -1,6 +1,6 @@
 """
 Saving the checked rows of a spreadsheet (evidence.imports.preview): the new sources and one draft record per row,
-through evidence.records.create_record, in one transaction, all or nothing.
+through evidence.services (create_source, create_record), in one transaction, all or nothing.
 """
 
 from django.core.exceptions import ValidationError
@@ -8,8 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.permissions import Action, ensure_can
-from evidence import records
-from evidence.models import Source
+from evidence.services import records, sources
 
 _RECORD_FIELDS = ["title", "summary", "kind", "sector", "country", "place", "event_start", "event_end", "language",
                   "protected"]
@@ -35,8 +34,8 @@ def import_rows(group, actor, rows):
         if row.source_is_new:
             source = new_sources.get(row.source_key)
             if source is None:
-                source = Source.objects.create(group=group, created_by=actor,
-                                               protected=row.source_key in protected_keys, **row.new_source)
+                source = sources.create_source(group, actor=actor, protected=row.source_key in protected_keys,
+                                               **row.new_source)
                 new_sources[row.source_key] = source
         values = row.values
         citations = [{"source": source, **values["citation"]}] if source is not None else []

@@ -1,6 +1,6 @@
 """
 The shared institution directory and each group's own institutions. Every signed-in member reads the directory;
-coordinators (of any group) and site staff edit it, through evidence/services.py, which checks that again.
+coordinators (of any group) and site staff edit it, through evidence/directory.py, which checks that again.
 """
 
 from django.contrib import messages
@@ -17,11 +17,11 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.audit import history_of
 from accounts.models import Membership
 from accounts.scoping import get_for_user
-from evidence import services
 from evidence.filters import InstitutionFilterSet
 from evidence.forms.institutions import InstitutionCreateForm, InstitutionForm, RelationshipForm
 from evidence.models import EvidenceRecord, Institution, Relationship
 from evidence.network import layout
+from evidence.services import directory
 from evidence.views.common import HISTORY_LIMIT, PAGE_SIZE, web_link
 
 HIDDEN_EDITOR = gettext_lazy("a coordinator of another group")
@@ -29,7 +29,7 @@ HIDDEN_EDITOR = gettext_lazy("a coordinator of another group")
 
 def _can_edit(user, institution=None):
     try:
-        services.ensure_directory_editor(user, institution)
+        directory.ensure_directory_editor(user, institution)
     except PermissionDenied:
         return False
     return True
@@ -166,13 +166,13 @@ def _form_page(request, form, institution=None, status=200):
 
 @login_required
 def institution_create(request):
-    services.ensure_directory_editor(request.user)
+    directory.ensure_directory_editor(request.user)
     if request.method != "POST":
         return _form_page(request, InstitutionCreateForm(user=request.user))
     form = InstitutionCreateForm(request.POST, user=request.user)
     if form.is_valid():
         try:
-            institution = services.create_institution(actor=request.user, **form.cleaned_data)
+            institution = directory.create_institution(actor=request.user, **form.cleaned_data)
         except IntegrityError:  # someone took the slug since the form checked it
             form.add_error("slug", _("An institution with this short name already exists."))
         else:
@@ -184,14 +184,14 @@ def institution_create(request):
 @login_required
 def institution_edit(request, slug):
     institution = get_for_user(Institution.objects.select_related("added_by_group"), request.user, slug=slug)
-    services.ensure_directory_editor(request.user, institution)
+    directory.ensure_directory_editor(request.user, institution)
     if request.method != "POST":
         return _form_page(request, InstitutionForm(instance=institution, user=request.user), institution)
     # The form writes the submitted values onto its instance while validating; keep the page's own copy clean.
     unsaved = Institution.objects.get(pk=institution.pk)
     form = InstitutionForm(request.POST, instance=unsaved, user=request.user)
     if form.is_valid():
-        institution = services.update_institution(institution, actor=request.user, **form.cleaned_data)
+        institution = directory.update_institution(institution, actor=request.user, **form.cleaned_data)
         messages.success(request, _("%(name)s was saved.") % {"name": institution.name})
         return redirect(institution)
     return _form_page(request, form, institution, status=400)
@@ -202,7 +202,7 @@ def institution_edit(request, slug):
 def institution_add_to_directory(request, slug):
     institution = get_for_user(_detail_queryset(), request.user, slug=slug)
     try:
-        services.add_to_directory(institution, actor=request.user)
+        directory.add_to_directory(institution, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -214,12 +214,12 @@ def institution_add_to_directory(request, slug):
 @require_POST
 def relationship_add(request, slug):
     institution = get_for_user(_detail_queryset(), request.user, slug=slug)
-    services.ensure_directory_editor(request.user)
+    directory.ensure_directory_editor(request.user)
     form = RelationshipForm(request.POST, institution=institution, user=request.user)
     if not form.is_valid():
         messages.error(request, _("The relationship was not added; see the form below."))
         return _detail_page(request, institution, relationship_form=form, status=400)
-    relationship = services.add_relationship(actor=request.user, **form.relationship_values())
+    relationship = directory.add_relationship(actor=request.user, **form.relationship_values())
     messages.success(request, _("Added: %(relationship)s.") % {"relationship": relationship})
     return redirect(institution)
 
@@ -233,8 +233,8 @@ def relationship_remove(request, pk):
         .filter(source_institution__in=visible, target_institution__in=visible),
         pk=pk,
     )
-    services.ensure_directory_editor(request.user)
-    services.remove_relationship(relationship, actor=request.user)
+    directory.ensure_directory_editor(request.user)
+    directory.remove_relationship(relationship, actor=request.user)
     messages.success(request, _("Removed: %(relationship)s.") % {"relationship": relationship})
     # Back to the page the button was on: either end of the relationship, nowhere else.
     if request.POST.get("back") == relationship.target_institution.slug:

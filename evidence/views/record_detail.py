@@ -14,10 +14,11 @@ from accounts.audit import history_of
 from accounts.forms import add_service_errors
 from accounts.permissions import Action, can
 from accounts.scoping import get_for_user
-from evidence import disclosure, records
+from evidence import disclosure
 from evidence.forms.attachments import AttachmentForm
 from evidence.forms.records import EvidenceRecordForm, RejectForm, ShareForm
 from evidence.models import Attachment, EvidenceRecord
+from evidence.services import records
 from evidence.views.common import HISTORY_LIMIT, web_link
 
 

@@ -1,6 +1,6 @@
 """
 Logging and editing a record, with the sources it cites and the institutions it names, and the steps of its
-workflow (submit, verify, reject, reopen) and its sharing. Every change goes through evidence/records.py.
+workflow (submit, verify, reject, reopen) and its sharing. Every change goes through evidence/services/.
 """
 
 from django.contrib import messages
@@ -17,10 +17,10 @@ from accounts.context_processors import active_membership
 from accounts.models import Group
 from accounts.permissions import Action, can
 from accounts.scoping import get_for_writer
-from evidence import records, services
 from evidence.forms.record_rows import citation_formset, institution_formset
 from evidence.forms.records import EvidenceRecordForm, ShareForm
 from evidence.models import EvidenceRecord, Source
+from evidence.services import directory, records, sources
 from evidence.views.common import web_link
 from evidence.views.record_detail import add_record_errors, record_queryset
 
@@ -52,11 +52,10 @@ def _save_record(request, group, form, institutions, citations, record=None):
             for row in citations.rows():
                 citation = row.citation_values()
                 if citation["source"] is None:
-                    citation["source"] = Source.objects.create(group=group, created_by=user,
-                                                               **row.new_source_values())
+                    citation["source"] = sources.create_source(group, actor=user, **row.new_source_values())
                 cited.append(citation)
             named = institutions.links(
-                created=lambda values: services.add_group_institution(group, actor=user, **values))
+                created=lambda values: directory.add_group_institution(group, actor=user, **values))
             relations = {"institutions": named, "citations": cited}
             if record is None:
                 return records.create_record(group, actor=user, **relations, **form.record_values())

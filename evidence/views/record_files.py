@@ -1,5 +1,5 @@
 """
-A record's files: uploaded by members who log evidence (evidence/records.py add_attachment checks the content)
+A record's files: uploaded by members who log evidence (evidence/services/attachments.py checks the content)
 and downloaded by its own group's members only, each download written to the audit log.
 """
 
@@ -10,14 +10,14 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts.files import serve
 from accounts.permissions import Action
 from accounts.scoping import get_for_user, get_for_writer
 from config.api import UploadRateThrottle
 from config.limits import request_limits
-from evidence import records
-from evidence.attachments import download_response
 from evidence.forms.attachments import AttachmentForm
 from evidence.models import Attachment, EvidenceRecord
+from evidence.services import attachments
 
 
 @login_required
@@ -30,7 +30,7 @@ def attachment_upload(request, pk):
         messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
         return redirect(record)
     try:
-        attachment = records.add_attachment(record, actor=request.user, uploaded_file=form.cleaned_data["file"])
+        attachment = attachments.add_attachment(record, actor=request.user, uploaded_file=form.cleaned_data["file"])
     except ValidationError as exc:
         messages.error(request, _("The file was not attached: %(reason)s") % {"reason": " ".join(exc.messages)})
     else:
@@ -47,4 +47,4 @@ def attachment_upload(request, pk):
 def attachment_download(request, pk):
     # Attachment.objects.visible_to is the group's own members: receivers of a shared copy get no files.
     attachment = get_for_user(Attachment.objects.all(), request.user, pk=pk)
-    return download_response(attachment, actor=request.user)
+    return serve(attachment, actor=request.user)

@@ -14,11 +14,13 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.context_processors import active_membership
 from accounts.permissions import Action, can, can_in_any_group
-from evidence import bulk, disclosure, records
+from evidence import bulk as provided_actions
+from evidence import disclosure
 from evidence.filters import EvidenceRecordFilterSet
 from evidence.forms.bulk import BulkActionForm
 from evidence.models import EvidenceRecord
 from evidence.search import SearchPaginator
+from evidence.services import bulk
 from evidence.views.common import PAGE_SIZE
 from evidence.views.record_detail import add_record_errors
 
@@ -48,7 +50,7 @@ def _evidence_list_page(request, query, *, bulk_form=None, status=200):
         "can_log": membership is not None and can(user, Action.LOG_EVIDENCE, membership.group),
         "bulk_form": (bulk_form or BulkActionForm(initial={"filters": query.urlencode()}, user=user))
         if can_change else None,
-        "bulk_limit": records.BULK_LIMIT,
+        "bulk_limit": bulk.BULK_LIMIT,
     }, status=status)
 
 
@@ -61,7 +63,7 @@ def evidence_list(request):
 @login_required
 @require_POST
 def evidence_bulk(request):
-    """One change to the ticked records, or to every record the list's filters match (records.bulk_change)."""
+    """One change to the ticked records, or to every record the list's filters match (bulk.bulk_change)."""
     if not can_in_any_group(request.user, Action.LOG_EVIDENCE):
         raise PermissionDenied(_("Your role in your groups does not allow changing records."))
     form = BulkActionForm(request.POST, user=request.user)
@@ -77,9 +79,9 @@ def evidence_bulk(request):
     if data["scope"] == "selected":
         matching = matching.filter(pk__in=data["records"])
     try:
-        outcome = records.bulk_change(matching[:records.BULK_LIMIT + 1], actor=request.user, action=data["action"],
+        outcome = bulk.bulk_change(matching[:bulk.BULK_LIMIT + 1], actor=request.user, action=data["action"],
                                       tag=data["tag"], groups=list(data["groups"]), everyone=data["everyone"],
-                                      **bulk.inputs(data))
+                                      **provided_actions.inputs(data))
     except PermissionDenied as exc:
         form.add_error("target", str(exc))
         return _evidence_list_page(request, query, bulk_form=form, status=400)

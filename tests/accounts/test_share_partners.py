@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEntry, Group
-from evidence import records
+from evidence.services import records
 from tests.factories import EvidenceRecordFactory, GroupFactory
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,6 @@ from django.db.models import Q
 from accounts.audit import record_change
 from accounts.models import AuditEntry, Group, Membership, User
 from campaigns.models import Campaign, InteractionAttachment, StanceChange, Target
-from evidence import records, services
 from evidence.models import (
     Attachment,
     EvidenceRecord,
@@ -29,6 +28,7 @@ from evidence.models import (
     Right,
     Sector,
 )
+from evidence.services import directory, records
 from tests.factories import (
     PASSWORD,
     AttachmentFactory,
@@ -53,7 +53,7 @@ pytestmark = pytest.mark.django_db
 def alpha_with_everything(actors, group, other_group, outsider):
     call_command("load_report", stdout=open("/dev/null", "w"))
     hikvision = Institution.objects.get(slug="hikvision")
-    own = services.add_group_institution(group, actor=actors["volunteer"], name="Example Vision", kind="company",
+    own = directory.add_group_institution(group, actor=actors["volunteer"], name="Example Vision", kind="company",
                                          name_zh="示例视觉")
     protected_source = SourceFactory(group=group, title="Whistle-blower's notes", protected=True)
     record = records.create_record(

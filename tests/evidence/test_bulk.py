@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.audit import history_of
-from evidence import records
 from evidence.models import EvidenceRecord
+from evidence.services import bulk
 from tests.factories import CitationFactory, EvidenceRecordFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +65,7 @@ def test_it_changes_every_record_matching_the_filters_when_asked(client_for, vol
 
 def test_it_untags_and_counts_records_that_did_not_have_the_tag(client_for, volunteer, alpha_records):
     deployment, procurement, _ = alpha_records
-    records.tag_record(deployment, actor=volunteer, name="schools")
+    bulk.tag_record(deployment, actor=volunteer, name="schools")
     response = client_for(volunteer).post(BULK, {"action": "untag", "tag": "schools", "scope": "selected",
                                               "records": [deployment.pk, procurement.pk]}, follow=True)
     assert "1 record changed; 1 already so." in response.content.decode()
@@ -149,7 +149,7 @@ def test_it_shows_bad_input_on_the_list_and_changes_nothing(client_for, voluntee
 
 
 def test_it_refuses_more_records_than_the_limit_at_once(client_for, volunteer, alpha_records, monkeypatch):
-    monkeypatch.setattr(records, "BULK_LIMIT", 2)
+    monkeypatch.setattr(bulk, "BULK_LIMIT", 2)
     response = client_for(volunteer).post(BULK, {"action": "tag", "tag": "x", "scope": "all"})
     assert response.status_code == 400
     assert "At most 2 records change at once; narrow the filters." in response.content.decode()

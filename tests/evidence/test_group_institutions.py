@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.audit import history_of
-from evidence import records, services
 from evidence.imports.preview import read_upload
 from evidence.models import EvidenceRecord, Institution
+from evidence.services import directory, records
 from tests.evidence.test_record_views import NEW_SOURCE, record_form
 from tests.factories import EvidenceRecordFactory, InstitutionFactory
 
@@ -89,7 +89,7 @@ def test_it_refuses_a_row_that_both_chooses_and_adds(client_for, volunteer, hikv
 
 
 def test_a_coordinator_adds_it_to_the_shared_directory(client_for, coordinator, volunteer, group, outsider):
-    institution = services.add_group_institution(group, actor=volunteer, name="Example Vision", kind="company")
+    institution = directory.add_group_institution(group, actor=volunteer, name="Example Vision", kind="company")
     assert client_for(volunteer).post(
         reverse("institution-add-to-directory", args=[institution.slug])).status_code == 403
     response = client_for(coordinator).post(reverse("institution-add-to-directory", args=[institution.slug]),
@@ -104,25 +104,25 @@ def test_a_coordinator_adds_it_to_the_shared_directory(client_for, coordinator, 
 @pytest.mark.usefixtures("listed_other_group")
 def test_a_record_naming_the_groups_own_institution_is_not_shared_until_it_is_in_the_directory(
         coordinator, volunteer, group, other_group):
-    institution = services.add_group_institution(group, actor=volunteer, name="Example Vision", kind="company")
+    institution = directory.add_group_institution(group, actor=volunteer, name="Example Vision", kind="company")
     record = EvidenceRecordFactory(group=group, status="verified")
     record.institution_links.create(institution=institution, role="vendor")
     with pytest.raises(ValidationError, match="only your group sees \\(Example Vision\\)"):
         records.share_record(record, actor=coordinator, groups=[other_group])
-    services.add_to_directory(institution, actor=coordinator)
+    directory.add_to_directory(institution, actor=coordinator)
     records.share_record(record, actor=coordinator, groups=[other_group])
     assert list(record.shared_with.all()) == [other_group]
 
 
 def test_no_record_names_another_groups_own_institution(volunteer, group, other_group, outsider):
-    betas = services.add_group_institution(other_group, actor=outsider, name="Beta's lead", kind="company")
+    betas = directory.add_group_institution(other_group, actor=outsider, name="Beta's lead", kind="company")
     with pytest.raises(ValidationError, match="shared directory's institutions and its own group's"):
         records.create_record(group, actor=volunteer, title="A record", summary="Seen.", kind="deployment",
                               institutions=[(betas, "vendor")])
 
 
 def test_the_page_does_not_offer_another_groups_institution(client_for, volunteer, other_group, outsider):
-    betas = services.add_group_institution(other_group, actor=outsider, name="Beta's lead", kind="company")
+    betas = directory.add_group_institution(other_group, actor=outsider, name="Beta's lead", kind="company")
     client = client_for(volunteer)
     assert "Beta&#x27;s lead" not in client.get(reverse("evidence-create")).content.decode()
     response = log_record(client, **{"institutions-0-institution": betas.pk})
@@ -131,9 +131,9 @@ def test_the_page_does_not_offer_another_groups_institution(client_for, voluntee
 
 
 def test_directory_links_join_only_shared_institutions(coordinator, group, hikvision):
-    own = services.add_group_institution(group, actor=coordinator, name="Example Vision", kind="company")
+    own = directory.add_group_institution(group, actor=coordinator, name="Example Vision", kind="company")
     with pytest.raises(ValidationError, match="Add both institutions to the shared directory"):
-        services.add_relationship(actor=coordinator, source_institution=hikvision, target_institution=own,
+        directory.add_relationship(actor=coordinator, source_institution=hikvision, target_institution=own,
                                   kind="supplies")
 
 
@@ -166,7 +166,7 @@ def test_the_api_refuses_what_a_volunteer_may_not_add(api_for, volunteer, other_
 
 
 def test_the_api_adds_to_the_directory_for_the_groups_coordinator_only(api_for, coordinator, volunteer, group):
-    institution = services.add_group_institution(group, actor=volunteer, name="Example Vision", kind="company")
+    institution = directory.add_group_institution(group, actor=volunteer, name="Example Vision", kind="company")
     url = reverse("api:institution-add-to-directory", args=[institution.slug])
     assert api_for(volunteer).post(url).status_code == 403
     response = api_for(coordinator).post(url)
@@ -174,7 +174,7 @@ def test_the_api_adds_to_the_directory_for_the_groups_coordinator_only(api_for, 
 
 
 def test_the_api_does_not_link_a_record_to_another_groups_institution(api_for, volunteer, other_group, outsider):
-    betas = services.add_group_institution(other_group, actor=outsider, name="Beta's lead", kind="company")
+    betas = directory.add_group_institution(other_group, actor=outsider, name="Beta's lead", kind="company")
     response = api_for(volunteer).post(reverse("api:evidence-list"), {
         "group": "alpha-watch", "title": "A record", "kind": "deployment",
         "institutions": [{"institution": betas.slug, "role": "vendor"}]}, format="json")
@@ -184,8 +184,8 @@ def test_the_api_does_not_link_a_record_to_another_groups_institution(api_for, v
 
 def test_an_import_names_the_groups_own_institutions_but_never_another_groups(volunteer, group, other_group,
                                                                               outsider):
-    services.add_group_institution(group, actor=volunteer, name="Alpha's lead", kind="company")
-    services.add_group_institution(other_group, actor=outsider, name="Beta's lead", kind="company")
+    directory.add_group_institution(group, actor=volunteer, name="Alpha's lead", kind="company")
+    directory.add_group_institution(other_group, actor=outsider, name="Beta's lead", kind="company")
     csv = (b"title,summary,kind,institutions,source_title\n"
            b"Ours,Seen.,deployment,Alpha's lead,A source\n"
            b"Theirs,Seen.,deployment,Beta's lead,A source\n")

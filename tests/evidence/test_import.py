@@ -11,13 +11,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from evidence import records
 from evidence.imports import parsing
 from evidence.imports.parsing import Table, read_table
 from evidence.imports.preview import Lookups, check_row, check_table
 from evidence.imports.saving import import_rows
 from evidence.imports.uploads import delete_stale_uploads, load_upload, store_upload
 from evidence.models import Citation, EvidenceRecord, Institution, Sector, Source
+from evidence.services import records
 from tests.factories import InstitutionFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from django.core.files.storage import FileSystemStorage
 from django.urls import reverse
 
 from accounts.models import AuditEntry
-from evidence import records
 from evidence.models import Attachment, EvidenceRecord
+from evidence.services import records
 from tests.factories import (
     AttachmentFactory,
     CampaignFactory,

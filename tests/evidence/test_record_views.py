@@ -13,8 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.audit import history_of
-from evidence import records
 from evidence.models import Attachment, Citation, EvidenceRecord, RecordInstitution, Source, Tag
+from evidence.services import records
 from tests.factories import (
     AttachmentFactory,
     CitationFactory,

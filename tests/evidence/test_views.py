@@ -15,7 +15,7 @@ from accounts.audit import history_of
 from accounts.models import AuditEntry
 from evidence.models import Institution, Recommendation, Relationship, Report
 from evidence.network import MAX_LABEL, layout
-from evidence.services import add_relationship, update_institution
+from evidence.services.directory import add_relationship, update_institution
 from tests.factories import (
     InstitutionFactory,
     RecommendationFactory,

@@ -3,22 +3,16 @@ Evidence records: the changes volunteers and verifiers make. Each function is on
 actor's role, applies the model's rules and writes one history row with the fields that changed.
 """
 
-import uuid
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.audit import history_of, record_change
+from accounts.audit import history_of, record_change, record_diff
 from accounts.ids import in_ascending_ids
 from accounts.models import Group
 from accounts.permissions import Action, can, ensure_can
-from evidence import bulk
-from evidence.attachments import check_upload
-from evidence.bulk import BulkOutcome
 from evidence.models import Attachment, Citation, EvidenceRecord, RecordInstitution, Tag
 
 Status = EvidenceRecord.Status
@@ -32,16 +26,9 @@ STEPS = {
 }
 
 
-def _locked(record):
+def locked(record):
+    """The record again, its row locked until the transaction ends."""
     return EvidenceRecord.objects.select_for_update().get(pk=record.pk)
-
-
-def _audit(actor, record, action, before):
-    after = record.to_dict()
-    changed = sorted(key for key in after if after[key] != (before or {}).get(key))
-    record_change(actor=actor, obj=record, action=action,
-                  before={k: before[k] for k in changed} if before else None,
-                  after={k: after[k] for k in changed})
 
 
 def _set_relations(record, *, group, institutions=None, citations=None, tags=None, recommendations=None,
@@ -82,14 +69,14 @@ def create_record(group, *, actor, institutions=(), citations=(), tags=(), recom
     record.save()
     _set_relations(record, group=group, institutions=list(institutions), citations=list(citations),
                    tags=list(tags), recommendations=list(recommendations), rights=list(rights), actor=actor)
-    _audit(actor, record, "evidence.created", before=None)
+    record_diff(actor=actor, obj=record, action="evidence.created", before=None)
     return record
 
 
 @transaction.atomic
 def update_record(record, *, actor, institutions=None, citations=None, tags=None, recommendations=None,
                   rights=None, **fields):
-    record = _locked(record)
+    record = locked(record)
     ensure_can(actor, Action.LOG_EVIDENCE, record.group)
     if record.status == Status.VERIFIED:
         raise ValidationError(_("A verified record is reopened before it is edited."))
@@ -100,7 +87,7 @@ def update_record(record, *, actor, institutions=None, citations=None, tags=None
     record.save()
     _set_relations(record, group=record.group, institutions=institutions, citations=citations, tags=tags,
                    recommendations=recommendations, rights=rights, actor=actor)
-    _audit(actor, record, "evidence.updated", before)
+    record_diff(actor=actor, obj=record, action="evidence.updated", before=before, even_if_unchanged=True)
     record.shares_withdrawn = _keep_shareable(record, actor=actor)
     return record
 
@@ -133,7 +120,7 @@ def _keep_shareable(record, *, actor):
 
 
 def _move(record, step, *, actor, action, to, reason=""):
-    record = _locked(record)
+    record = locked(record)
     ensure_can(actor, action, record.group)
     if record.status not in STEPS[step]:
         raise ValidationError(_("A %(status)s record cannot be %(step)s.") % {
@@ -151,7 +138,7 @@ def _move(record, step, *, actor, action, to, reason=""):
     else:
         record.decided_by, record.decided_at, record.decision_reason = actor, timezone.now(), reason
     record.save()
-    _audit(actor, record, f"evidence.{step}", before)
+    record_diff(actor=actor, obj=record, action=f"evidence.{step}", before=before, even_if_unchanged=True)
     record.shares_withdrawn = _keep_shareable(record, actor=actor)
     return record
 
@@ -184,7 +171,7 @@ def reopen_record(record, *, actor, reason=""):
 @transaction.atomic
 def share_record(record, *, actor, groups=(), everyone=False):
     """Share a verified, unprotected record with named groups or every group; an empty share withdraws it."""
-    record = _locked(record)
+    record = locked(record)
     ensure_can(actor, Action.SHARE_EVIDENCE, record.group)
     if groups or everyone:
         refusal = record.sharing_refusal() if record.status == Status.VERIFIED else _(
@@ -228,7 +215,7 @@ def delete_record(record, *, actor):
     does when a record endangers someone, so nothing of it may stay readable; stance changes that cited it keep
     their place and say so (campaigns.models).
     """
-    record = _locked(record)
+    record = locked(record)
     ensure_may_delete(record, actor)
     stored = [attachment.file.name for attachment in record.attachments.all()]
     record_change(actor=actor, obj=record, action="evidence.deleted")
@@ -237,150 +224,3 @@ def delete_record(record, *, actor):
     storage = Attachment._meta.get_field("file").storage
     # Files go once the rows are gone for good: a rolled-back delete keeps them.
     transaction.on_commit(lambda: [storage.delete(name) for name in stored])
-
-
-def add_attachment(record, *, actor, uploaded_file):
-    """
-    Store a checked file in private storage and attach it to a record of the actor's group. A refused file is
-    never written; a file written for a row that then fails is removed again. The returned attachment's
-    `duplicates` lists the group's attachments with the same content.
-    """
-    ensure_can(actor, Action.LOG_EVIDENCE, record.group)
-    if record.status == Status.VERIFIED:
-        raise ValidationError(_("A verified record is reopened before files are added to it."))
-    checked = check_upload(uploaded_file)
-    attachment = Attachment(
-        group=record.group, record=record, original_name=checked.display_name, content_type=checked.content_type,
-        size=checked.size, sha256=checked.sha256, uploaded_by=actor,
-    )
-    # The stored name is random: the uploader's name is only ever shown, never used as a path.
-    attachment.file.save(f"{uuid.uuid4().hex}{checked.extension}", uploaded_file, save=False)
-    try:
-        with transaction.atomic():
-            attachment.save()
-            record_change(actor=actor, obj=record, action="evidence.attachment_added",
-                          after={"attachment": checked.display_name, "sha256": checked.sha256})
-    except Exception:
-        attachment.file.delete(save=False)
-        raise
-    attachment.duplicates = list(
-        Attachment.objects.filter(group=record.group, sha256=checked.sha256).exclude(pk=attachment.pk)
-        .select_related("record")
-    )
-    return attachment
-
-
-#
-# Tags, and one change applied to many records at once
-#
-
-TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
-
-
-def _tag_name(name):
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"tag": _("Give the tag a name.")})
-    if len(name) > TAG_MAX_LENGTH:
-        raise ValidationError({"tag": _("A tag has at most %(limit)s characters.") % {"limit": TAG_MAX_LENGTH}})
-    return name
-
-
-@transaction.atomic
-def tag_record(record, *, actor, name):
-    """Add one of the group's tags (made if new) to a record. Tags are the group's own labels, so a verified
-    record takes them too."""
-    name = _tag_name(name)
-    record = _locked(record)
-    ensure_can(actor, Action.LOG_EVIDENCE, record.group)
-    before = sorted(t.name for t in record.tags.all())
-    if name in before:
-        return False
-    record.tags.add(Tag.objects.get_or_create(group=record.group, name=name)[0])
-    record_change(actor=actor, obj=record, action="evidence.tagged",
-                  before={"tags": before}, after={"tags": sorted([*before, name])})
-    return True
-
-
-@transaction.atomic
-def untag_record(record, *, actor, name):
-    name = _tag_name(name)
-    record = _locked(record)
-    ensure_can(actor, Action.LOG_EVIDENCE, record.group)
-    before = sorted(t.name for t in record.tags.all())
-    if name not in before:
-        return False
-    record.tags.remove(*record.tags.filter(name=name))
-    record_change(actor=actor, obj=record, action="evidence.untagged",
-                  before={"tags": before}, after={"tags": [t for t in before if t != name]})
-    return True
-
-
-BULK_LIMIT = 500
-
-
-class BulkAction(TextChoices):
-    TAG = "tag", _("Add a tag")
-    UNTAG = "untag", _("Remove a tag")
-    SUBMIT = "submit", _("Submit for verification")
-    SHARE = "share", _("Share with other groups")
-
-
-def _share_more(record, *, actor, groups, everyone):
-    current = list(record.shared_with.all())
-    wanted = list({g.pk: g for g in [*current, *groups] if g.pk != record.group_id}.values())
-    if len(wanted) == len(current) and (record.shared_with_everyone or not everyone):
-        return False
-    share_record(record, actor=actor, groups=wanted, everyone=record.shared_with_everyone or everyone)
-    return True
-
-
-def _submit_unless_submitted(record, *, actor):
-    if record.status in (Status.SUBMITTED, Status.VERIFIED):
-        return False
-    submit_record(record, actor=actor)
-    return True
-
-
-def bulk_change(records, *, actor, action, tag="", groups=(), everyone=False, **provided_inputs):
-    """
-    Apply one change to each of `records` (at most BULK_LIMIT) that belongs to one of the actor's groups.
-    Each record changes in its own transaction with its own history row; a record the change does not fit
-    (a shared copy, a role that does not allow it, a draft with no source to submit …) is counted with the
-    reason and left as it was. An action another app provides (evidence.bulk, e.g. adding to a campaign target)
-    gets the records the actor can see, shared copies included, and its own inputs.
-    """
-    records = list(records)
-    if len(records) > BULK_LIMIT:
-        raise ValidationError(_("At most %(limit)s records change at once; narrow the filters.")
-                              % {"limit": BULK_LIMIT})
-    if bulk.provided(action):
-        return bulk.perform(action, records, actor=actor, **provided_inputs)
-    action = BulkAction(action)
-    if action in (BulkAction.TAG, BulkAction.UNTAG):
-        tag = _tag_name(tag)
-    if action == BulkAction.SHARE and not (groups or everyone):
-        raise ValidationError({"groups": _("Choose the groups to share with, or every group.")})
-    change = {
-        BulkAction.TAG: lambda record: tag_record(record, actor=actor, name=tag),
-        BulkAction.UNTAG: lambda record: untag_record(record, actor=actor, name=tag),
-        BulkAction.SUBMIT: lambda record: _submit_unless_submitted(record, actor=actor),
-        BulkAction.SHARE: lambda record: _share_more(record, actor=actor, groups=groups, everyone=everyone),
-    }[action]
-    own = set(EvidenceRecord.objects.owned_by_groups_of(actor).filter(pk__in=[r.pk for r in records])
-              .values_list("pk", flat=True))
-    outcome = BulkOutcome()
-    for record in records:
-        if record.pk not in own:
-            outcome.refused[gettext("another group's shared record is read-only")] += 1
-            continue
-        try:
-            changed = change(record)
-        except (ValidationError, PermissionDenied) as exc:
-            outcome.refused[" ".join(getattr(exc, "messages", [str(exc)]))] += 1
-        else:
-            if changed:
-                outcome.changed += 1
-            else:
-                outcome.unchanged += 1
-    return outcome

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from accounts.audit import record_change
+from accounts.audit import record_change, record_diff
 from accounts.permissions import Action, can, can_in_any_group
 from evidence.models import Institution, Relationship
 
@@ -56,7 +56,7 @@ def add_group_institution(group, *, actor, name, **values):
     institution.save()
     if sectors:
         institution.sectors.set(sectors)
-    record_change(actor=actor, obj=institution, action="institution.created", after=institution.to_dict(),
+    record_diff(actor=actor, obj=institution, action="institution.created", before=None,
                   group=group)
     return institution
 
@@ -90,7 +90,7 @@ def create_institution(*, actor, **values):
     ensure_directory_editor(actor)
     institution = Institution(slug=values.pop("slug"))
     _apply(institution, values)
-    record_change(actor=actor, obj=institution, action="institution.created", after=institution.to_dict(),
+    record_diff(actor=actor, obj=institution, action="institution.created", before=None,
                   group=None)
     return institution
 
@@ -101,12 +101,8 @@ def update_institution(institution, *, actor, **values):
     ensure_directory_editor(actor, institution)
     before = institution.to_dict()
     _apply(institution, values)
-    after = institution.to_dict()
-    if after != before:
-        changed = sorted(key for key in after if after[key] != before[key])
-        record_change(actor=actor, obj=institution, action="institution.updated",
-                      before={k: before[k] for k in changed}, after={k: after[k] for k in changed},
-                      group=_audit_group(institution))
+    record_diff(actor=actor, obj=institution, action="institution.updated", before=before,
+                group=_audit_group(institution))
     return institution
 
 
