@@ -128,6 +128,48 @@ def count_queries():
 
 
 #
+# Private storage: the local disk, or S3 when the suite runs against it (S3_BUCKET, CI's third pass)
+#
+
+
+def stored_names(storage, folder=""):
+    """Every file's name under `folder`, through the storage API alone, so it reads the disk and S3 alike."""
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return []
+    prefix = f"{folder}/" if folder else ""
+    names = [f"{prefix}{name}" for name in files]
+    for child in folders:
+        names.extend(stored_names(storage, f"{prefix}{child}"))
+    return sorted(names)
+
+
+def read_stored(storage, name):
+    with storage.open(name, "rb") as handle:
+        return handle.read()
+
+
+@pytest.fixture
+def own_private_storage(settings, tmp_path):
+    """
+    Private storage of this test alone, so that it can list what it left behind (no worker sees it): a folder of
+    its own on the disk, or a prefix of its own in the bucket when the suite runs against S3.
+    """
+    from django.core.files.storage import storages
+
+    entry = settings.STORAGES["private"]
+    if entry["BACKEND"] == "config.storage.PrivateS3Storage":
+        # Beside the process's own prefix, not inside it, so listing one never lists the other.
+        location = f"{entry['OPTIONS']['location']}--{tmp_path.name}"
+    else:
+        location = tmp_path / "private"
+    own = {**entry, "OPTIONS": {**entry["OPTIONS"], "location": location}}
+    settings.STORAGES = {**settings.STORAGES, "private": own}
+    return storages["private"]
+
+
+#
 # A real Celery worker process
 #
 
