@@ -470,6 +470,8 @@ CONTENT_SECURITY_POLICY = {
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # The compose healthchecks and load balancers ask /health/ over plain HTTP, inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     # Behind a TLS-terminating proxy (the usual deployment) trust its X-Forwarded-Proto header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)

@@ -21,11 +21,24 @@ class StorageUnavailable(OSError):
     """The private storage did not answer, or refused our credentials: nothing was read or written."""
 
 
+def log_missing(name):
+    # The views answer 404 (the same as for another group's file); the log says which file is gone, for whoever
+    # restores it.
+    logger.warning("Private storage has no file %r: it was deleted or never reached this storage", name)
+
+
 class PrivateFileSystemStorage(FileSystemStorage):
     """Files with no public address: they are read only through views that check who is asking."""
 
     def url(self, name):
         raise ValueError("Private files have no URL; serve them through a permission-checked view.")
+
+    def _open(self, name, mode="rb"):
+        try:
+            return super()._open(name, mode)
+        except FileNotFoundError:
+            log_missing(name)
+            raise
 
 
 def _s3_storage_class():
@@ -55,6 +68,7 @@ def _s3_storage_class():
             except ClientError as exc:
                 code = str(exc.response.get("Error", {}).get("Code", ""))
                 if code in missing_codes:
+                    log_missing(name)
                     raise FileNotFoundError(name) from exc
                 raise unavailable(exc, "open", name) from exc
             except BotoCoreError as exc:

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from accounts.api.views import ObtainTokenView
+from config.health import health
 from config.views import SwaggerDocsView
 
 # Site staff sign in through the site's own form, with their second factor, never the admin's password-only one.
@@ -29,6 +30,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # set_language: the language switcher posts here; it sets the language cookie and goes back to `next`.
     path("i18n/", include("django.conf.urls.i18n")),
+    # Whether this process reaches its database, cache, broker and storage (config/health.py); no group data.
+    path("health/", health, name="health"),
 ]
 
 # A body or form past Django's limits says which limit it passed (config/views.py), not a bare "Bad Request".

@@ -150,6 +150,26 @@ def read_stored(storage, name):
         return handle.read()
 
 
+def dead_port():
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def unreachable_s3_storage():
+    """Private storage in a bucket on an address where nothing listens, failing fast."""
+    from botocore.config import Config
+
+    return {
+        "BACKEND": "config.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": "disentangle", "endpoint_url": f"http://127.0.0.1:{dead_port()}",
+            "access_key": "key", "secret_key": "secret", "region_name": "us-east-1", "file_overwrite": False,
+            "client_config": Config(connect_timeout=1, retries={"max_attempts": 1}),
+        },
+    }
+
+
 @pytest.fixture
 def own_private_storage(settings, tmp_path):
     """

@@ -25,7 +25,9 @@ PUBLIC_ROUTES = {"login", "logout", "invitation-accept", "invitation-decline",
                  # Anyone holding a briefing pack checks it; it reads nothing from the database.
                  "pack-verify",
                  # The language switcher: sets a cookie, reads nothing from the database.
-                 "set_language"}
+                 "set_language",
+                 # Whether the site's dependencies answer: names them, nothing of any group (tests/test_health.py).
+                 "health"}
 # django-allauth's pages: signing in, password reset, the signed-in person's own password, addresses and second
 # factors. They hold no group data; listed by name so that a new one (after an upgrade) is looked at here first.
 ACCOUNT_ROUTES = {
