@@ -65,6 +65,9 @@ def _s3_storage_class():
         def _open(self, name, mode="rb"):
             try:
                 return super()._open(name, mode)
+            except FileNotFoundError:  # django-storages' own translation of a 404
+                log_missing(name)
+                raise
             except ClientError as exc:
                 code = str(exc.response.get("Error", {}).get("Code", ""))
                 if code in missing_codes:
