@@ -1,6 +1,7 @@
 """`make run` from nothing: the stack starts, a demo account signs in, a job runs in the worker, Ctrl-C stops all."""
 
 import http.cookiejar
+import json
 import os
 import re
 import signal
@@ -66,6 +67,9 @@ def test_it_runs_the_whole_site_and_stops_cleanly(tmp_path):
         wait_until(lambda: "Sign in" in browser.get("/login/")[1], 120, "the login page", process, log)
         assert "coordinator  password disentangle-demo" in log.read_text()
         wait_until(lambda: "beat: Starting" in log.read_text(), 30, "celery beat", process, log)
+        # With no configuration at all, every dependency /health/ checks answers.
+        assert json.loads(browser.get("/health/")[1]) == {"status": "ok", "checks": {
+            "database": "ok", "cache": "ok", "broker": "ok", "storage": "ok"}}
 
         url, html = browser.post("/login/", {"login": "coordinator", "password": "disentangle-demo"})
         assert url.endswith("/groups/demo-coalition/")
