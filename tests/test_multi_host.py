@@ -31,9 +31,10 @@ from django.utils import timezone
 from accounts.models import ApiToken
 from campaigns import packs
 from campaigns.models import BriefingPack
+from config.embedded_redis import free_port
 from evidence.models import EvidenceImport, EvidenceRecord
 from tests.campaigns.test_packs_kill import FAST_RESTORE, kill_tree
-from tests.conftest import BASE_DIR, database_url, dead_port
+from tests.conftest import BASE_DIR, database_url
 from tests.factories import CampaignFactory, EvidenceRecordFactory, TargetEvidenceFactory, TargetFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
@@ -88,7 +89,7 @@ def hosts(django_db_setup, tmp_path):
     started = []
 
     def web(name, *, send_jobs_to, extra_env=None):
-        port = dead_port()
+        port = free_port()
         host = Host(name, tmp_path, send_jobs_to, extra_env).start(
             [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1",
              "--timeout", "120"])
