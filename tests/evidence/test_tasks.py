@@ -8,6 +8,7 @@ from django.core.files.storage import storages
 from django.utils import timezone
 
 from evidence.tasks import delete_stale_import_uploads
+from tests.conftest import stored_names
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
@@ -17,6 +18,8 @@ def test_the_worker_removes_only_stale_import_previews(celery_worker_process, wa
     # object's time is set by the server, to the second, so the fresh file is written a second and more later
     # and the task is told where the line runs between them.
     storage = storages["private"]
+    for leftover in stored_names(storage, "imports"):  # of earlier tests in this process, which have ended
+        storage.delete(leftover)
     stale = storage.save("imports/stale-token.csv", ContentFile(b"title,summary,kind\n"))
     written = storage.get_modified_time(stale)
     wait_for(lambda: timezone.now() > written + datetime.timedelta(seconds=1.5), timeout=10)
