@@ -113,6 +113,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.SecondFactorOwedMiddleware",
+    # A request that needed private storage (S3) while it was down: a 503 saying so, not a 500.
+    "config.storage.StorageUnavailableMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -267,13 +269,61 @@ if not PRODUCTION:
 # Uploaded evidence is private: it is never served from MEDIA_URL, only through permission-checked views.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
+# Private files (evidence, interaction files, waiting imports, briefing packs) stay on the local disk unless S3_BUCKET
+# names an S3-compatible bucket; then every web process and worker reads and writes the same files, with no
+# shared folder. Downloads still go through the permission-checked views, which stream the object (README).
+S3_BUCKET = env.str("S3_BUCKET", default="")
+if S3_BUCKET:
+    S3_SERVER_SIDE_ENCRYPTION = env.str("S3_SERVER_SIDE_ENCRYPTION", default="")
+    if S3_SERVER_SIDE_ENCRYPTION not in ("", "AES256", "aws:kms"):
+        raise ImproperlyConfigured(
+            f"S3_SERVER_SIDE_ENCRYPTION must be empty, AES256 or aws:kms, not {S3_SERVER_SIDE_ENCRYPTION!r}"
+        )
+    _object_parameters = {}
+    if S3_SERVER_SIDE_ENCRYPTION:
+        _object_parameters["ServerSideEncryption"] = S3_SERVER_SIDE_ENCRYPTION
+        if S3_SERVER_SIDE_ENCRYPTION == "aws:kms" and env.str("S3_KMS_KEY_ID", default=""):
+            _object_parameters["SSEKMSKeyId"] = env.str("S3_KMS_KEY_ID")
+    from botocore.config import Config as _BotoConfig
+
+    PRIVATE_STORAGE = {
+        "BACKEND": "config.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            # Empty for AWS itself; the server's address for SeaweedFS, MinIO, Ceph and the like.
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="us-east-1"),
+            # Unset: boto3's own chain (instance role, ~/.aws, AWS_* variables).
+            "access_key": env_secret("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env_secret("S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("S3_PREFIX", default="private"),
+            # Private: no ACL on any object, no query-string or public URL (PrivateS3Storage.url refuses anyway).
+            "default_acl": None,
+            "querystring_auth": True,
+            # Django's own rule: a second file of the same name gets a new name, never replaces the first.
+            "file_overwrite": False,
+            "object_parameters": _object_parameters,
+            "addressing_style": env.str("S3_ADDRESSING_STYLE", default="path"),
+            "signature_version": "s3v4",
+            # A download is spooled to a temporary file past 8 MB, not held in memory whole.
+            "max_memory_size": 8 * 1024 * 1024,
+            # An unreachable endpoint fails an upload within seconds, not after boto3's default minute of retries.
+            "client_config": _BotoConfig(
+                connect_timeout=env.int("S3_CONNECT_TIMEOUT", default=5),
+                read_timeout=env.int("S3_READ_TIMEOUT", default=60),
+                retries={"max_attempts": 3, "mode": "standard"},
+            ),
+        },
+    }
+else:
+    PRIVATE_STORAGE = {
+        "BACKEND": "config.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT / "private"},
+    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Evidence files and briefing packs: no base URL, so nothing in it can be linked to directly.
-    "private": {
-        "BACKEND": "config.storage.PrivateFileSystemStorage",
-        "OPTIONS": {"location": MEDIA_ROOT / "private"},
-    },
+    "private": PRIVATE_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -481,6 +531,8 @@ CONTENT_SECURITY_POLICY = {
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # The compose healthchecks and load balancers ask /health/ over plain HTTP, inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     # Behind a TLS-terminating proxy (the usual deployment) trust its X-Forwarded-Proto header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)

@@ -36,6 +36,10 @@ def pytest_load_initial_conftests(early_config, parser, args):
     # runs of its id, and pack 1 of one xdist worker's database is not pack 1 of another's.
     _scratch_dir = tempfile.mkdtemp(prefix="disentangle-test-scratch-")
     os.environ["SCRATCH_DIR"] = _scratch_dir
+    if os.environ.get("S3_BUCKET"):
+        # Against S3 (CI's third pass): each pytest process writes under a prefix of its own in the one test
+        # bucket, for the same reason as the media folders above; removed at the end.
+        os.environ["S3_PREFIX"] = f"test-{worker_id or 'main'}-{os.getpid()}"
     if worker_id is None and "REDIS_URL" not in os.environ:
         # xdist workers inherit this environment, so they all talk to the one server started here.
         _server_dir = Path(tempfile.mkdtemp(prefix="disentangle-test-redis-"))
@@ -52,6 +56,11 @@ def pytest_load_initial_conftests(early_config, parser, args):
 
 
 def pytest_unconfigure(config):
+    if os.environ.get("S3_BUCKET") and os.environ.get("S3_PREFIX", "").startswith("test-"):
+        try:
+            _empty_s3_prefix()
+        except Exception as exc:  # a bucket left untidy must not turn a passing run into a failed one
+            print(f"Could not empty the test prefix {os.environ['S3_PREFIX']!r} of the S3 bucket: {exc}")
     if _scratch_dir is not None:
         shutil.rmtree(_scratch_dir, ignore_errors=True)
     if _media_dir is not None:
@@ -59,3 +68,18 @@ def pytest_unconfigure(config):
     if _server is not None:
         embedded_redis.stop(_server)
         shutil.rmtree(_server_dir, ignore_errors=True)
+
+
+def _empty_s3_prefix():
+    """Delete what this process's tests left under its prefix in the test bucket."""
+    from django.core.files.storage import storages
+
+    storage = storages["private"]
+    bucket = storage.bucket
+    # The process's prefix, and those of tests that had storage of their own (tests/conftest.py).
+    for prefix in (f"{storage.location}/", f"{storage.location}--"):
+        pages = bucket.meta.client.get_paginator("list_objects_v2").paginate(Bucket=bucket.name, Prefix=prefix)
+        for page in pages:
+            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if keys:
+                bucket.delete_objects(Delete={"Objects": keys, "Quiet": True})

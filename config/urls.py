@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from accounts import views as account_views
 from accounts.api.views import ObtainTokenView
+from config.health import health
 from config.views import SwaggerDocsView
 
 # Site staff sign in through the site's own form, with their second factor, never the admin's password-only one.
@@ -31,6 +32,8 @@ urlpatterns = [
     # The language switcher posts here; it sets the language cookie (and saves it on the account of a signed-in
     # person) and goes back to `next`.
     path("i18n/setlang/", account_views.set_language, name="set_language"),
+    # Whether this process reaches its database, cache, broker and storage (config/health.py); no group data.
+    path("health/", health, name="health"),
 ]
 
 # A body or form past Django's limits says which limit it passed (config/views.py), not a bare "Bad Request".

@@ -22,6 +22,10 @@ from tests.factories import GroupFactory, MembershipFactory, UserFactory
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# Two web processes and two workers sharing no disk can only share files through object storage: the test runs
+# in CI's S3 pass (.ci/run), where S3_BUCKET names the bucket of a real S3 server.
+collect_ignore = [] if os.environ.get("S3_BUCKET") else ["test_multi_host.py"]
+
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
@@ -125,6 +129,68 @@ def count_queries():
         return len(context.captured_queries)
 
     return run
+
+
+#
+# Private storage: the local disk, or S3 when the suite runs against it (S3_BUCKET, CI's third pass)
+#
+
+
+def stored_names(storage, folder=""):
+    """Every file's name under `folder`, through the storage API alone, so it reads the disk and S3 alike."""
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return []
+    prefix = f"{folder}/" if folder else ""
+    names = [f"{prefix}{name}" for name in files]
+    for child in folders:
+        names.extend(stored_names(storage, f"{prefix}{child}"))
+    return sorted(names)
+
+
+def read_stored(storage, name):
+    with storage.open(name, "rb") as handle:
+        return handle.read()
+
+
+def dead_port():
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def unreachable_s3_storage():
+    """Private storage in a bucket on an address where nothing listens, failing fast."""
+    from botocore.config import Config
+
+    return {
+        "BACKEND": "config.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": "disentangle", "endpoint_url": f"http://127.0.0.1:{dead_port()}",
+            "access_key": "key", "secret_key": "secret", "region_name": "us-east-1", "file_overwrite": False,
+            "client_config": Config(connect_timeout=1, retries={"max_attempts": 1}),
+        },
+    }
+
+
+@pytest.fixture
+def own_private_storage(settings, tmp_path):
+    """
+    Private storage of this test alone, so that it can list what it left behind (no worker sees it): a folder of
+    its own on the disk, or a prefix of its own in the bucket when the suite runs against S3.
+    """
+    from django.core.files.storage import storages
+
+    entry = settings.STORAGES["private"]
+    if entry["BACKEND"] == "config.storage.PrivateS3Storage":
+        # Beside the process's own prefix, not inside it, so listing one never lists the other.
+        location = f"{entry['OPTIONS']['location']}--{tmp_path.name}"
+    else:
+        location = tmp_path / "private"
+    own = {**entry, "OPTIONS": {**entry["OPTIONS"], "location": location}}
+    settings.STORAGES = {**settings.STORAGES, "private": own}
+    return storages["private"]
 
 
 #

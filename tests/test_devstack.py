@@ -5,6 +5,7 @@ worker pools, every link the site sends out names the port it serves, and Ctrl-C
 
 import http.cookiejar
 import io
+import json
 import os
 import re
 import signal
@@ -90,6 +91,9 @@ def test_it_runs_the_whole_site_and_stops_cleanly(tmp_path):
         # The second demo group has an account of its own, in no other group.
         assert "partner      password disentangle-demo" in started
         wait_until(lambda: "beat: Starting" in log.read_text(), 30, "celery beat", process, log)
+        # With no configuration at all, every dependency /health/ checks answers.
+        assert json.loads(browser.get("/health/")[1]) == {"status": "ok", "checks": {
+            "database": "ok", "cache": "ok", "broker": "ok", "storage": "ok"}}
 
         url, html = browser.post("/login/", {"login": "coordinator", "password": "disentangle-demo"})
         assert url.endswith("/groups/demo-coalition/")

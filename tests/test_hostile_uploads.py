@@ -17,7 +17,6 @@ import io
 import struct
 import zipfile
 import zlib
-from pathlib import Path
 
 import pikepdf
 import pytest
@@ -28,6 +27,7 @@ from django.utils import timezone
 from campaigns.models import Interaction, InteractionAttachment
 from evidence.imports import parsing
 from evidence.models import Attachment, EvidenceImport
+from tests.conftest import read_stored, stored_names
 from tests.factories import EvidenceRecordFactory, InteractionFactory, TargetFactory
 
 pytestmark = pytest.mark.django_db
@@ -101,35 +101,37 @@ def hostile(name):
 
 
 @pytest.fixture
-def private_storage(settings, tmp_path):
-    """Imports wait in a folder of this test's own; attachments go where their field's storage puts them."""
-    settings.STORAGES = {**settings.STORAGES, "private": {
-        "BACKEND": "config.storage.PrivateFileSystemStorage", "OPTIONS": {"location": tmp_path},
-    }}
+def private_storage(own_private_storage, settings):
+    """Imports wait in storage of this test's own; attachments go where their field's storage puts them."""
     settings.ATTACHMENT_MAX_BYTES = LIMIT
-    return tmp_path
+    return own_private_storage
 
 
 class Files:
     """
-    The files in private storage that were not there when the test began. The folder is shared by the test
-    processes running side by side, so `holding` narrows them to those with given content.
+    The files in private storage that were not there when the test began, as (storage, name), read through the
+    storage API (the disk or S3). The attachments' storage is shared by the tests of this process, so `holding`
+    narrows them to those with given content.
     """
 
-    def __init__(self, *roots):
-        self.roots = roots
+    def __init__(self, *storages):
+        self.storages = storages
         self.before = self._all()
 
     def _all(self):
-        return {p for root in self.roots for p in Path(root).rglob("*") if p.is_file()}
+        return {(storage, name) for storage in self.storages for name in stored_names(storage)}
 
     def new(self, holding=None):
-        return sorted(p for p in self._all() - self.before if holding is None or p.read_bytes() == holding)
+        return sorted(
+            ((storage, name) for storage, name in self._all() - self.before
+             if holding is None or read_stored(storage, name) == holding),
+            key=lambda found: found[1],
+        )
 
 
 @pytest.fixture
 def new_files(private_storage):
-    return Files(private_storage, Attachment._meta.get_field("file").storage.location)
+    return Files(private_storage, Attachment._meta.get_field("file").storage)
 
 
 def rows():
@@ -215,8 +217,9 @@ def test_a_name_with_folders_is_shown_cleaned_and_never_used_as_a_path(new_files
     assert status in (201, 302)
     [attachment] = [*Attachment.objects.all(), *InteractionAttachment.objects.all()]
     assert attachment.original_name == "notice.pdf"
-    [stored] = new_files.new(holding=content)
-    assert Path(attachment.file.path) == stored and "notice" not in stored.name and "etc" not in stored.parts
+    [(storage, stored)] = new_files.new(holding=content)
+    assert storage is attachment.file.storage and attachment.file.name == stored
+    assert "notice" not in stored and "etc" not in stored.split("/")
 
 
 def test_a_plain_pdf_still_passes(new_files, actors, objects):
@@ -249,8 +252,8 @@ def test_an_import_named_with_folders_is_stored_under_a_random_name(private_stor
     response = import_upload(client_for(coordinator), group, SimpleUploadedFile("../../../etc/evidence.csv", CSV))
     assert response.status_code == 200
     assert "evidence.csv" in response.content.decode() and "../" not in response.content.decode()
-    [stored] = new_files.new(holding=CSV)
-    assert stored.is_relative_to(private_storage) and "evidence" not in stored.name
+    [(storage, stored)] = new_files.new(holding=CSV)
+    assert storage is private_storage and "evidence" not in stored
 
 
 #

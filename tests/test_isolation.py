@@ -26,7 +26,9 @@ PUBLIC_ROUTES = {"login", "logout", "invitation-accept", "invitation-decline",
                  "pack-verify",
                  # The language switcher: sets a cookie (and saves the signed-in person's own language); reads
                  # no group data.
-                 "set_language"}
+                 "set_language",
+                 # Whether the site's dependencies answer: names them, nothing of any group (tests/test_health.py).
+                 "health"}
 # django-allauth's pages: signing in, password reset, the signed-in person's own password, addresses and second
 # factors. They hold no group data; listed by name so that a new one (after an upgrade) is looked at here first.
 ACCOUNT_ROUTES = {

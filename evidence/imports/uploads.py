@@ -39,7 +39,7 @@ def delete_upload(name):
         _storage().delete(name)
 
 
-def delete_stale_uploads(max_age=datetime.timedelta(days=1)):
+def delete_stale_uploads(max_age=datetime.timedelta(days=1), older_than=None):
     """
     Remove files of previews nobody confirmed or cancelled (a closed tab, an expired session), and of failed
     imports nobody retried, but never the file of an import still waiting for the worker. Meant for a periodic
@@ -50,7 +50,7 @@ def delete_stale_uploads(max_age=datetime.timedelta(days=1)):
         _, names = storage.listdir(STORAGE_FOLDER)
     except FileNotFoundError:
         return 0
-    cutoff = timezone.now() - max_age
+    cutoff = older_than or timezone.now() - max_age
     waiting = set(EvidenceImport.objects.filter(status__in=EvidenceImport.active_statuses())
                   .values_list("stored_file", flat=True))
     removed = 0

@@ -100,10 +100,3 @@ def pack_campaign(group, other_group, coordinator):
                            shared=shared)
 
 
-@pytest.fixture
-def own_private_storage(settings, tmp_path):
-    """Private files of this test alone (no worker sees them), so that it can list what a pack leaves behind."""
-    settings.STORAGES = {**settings.STORAGES, "private": {
-        "BACKEND": "config.storage.PrivateFileSystemStorage", "OPTIONS": {"location": tmp_path / "private"},
-    }}
-    return tmp_path / "private"

@@ -18,6 +18,7 @@ from evidence.imports.saving import import_rows
 from evidence.imports.uploads import delete_stale_uploads, load_upload, store_upload
 from evidence.models import Citation, EvidenceRecord, Institution, Sector, Source
 from evidence.services import records
+from tests.conftest import stored_names
 from tests.factories import InstitutionFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,12 +37,9 @@ INVALID_ROW = "Broken row,,sorcery,nobody-knows-this:vendor,,,,,2019-13-01,2018"
 
 
 @pytest.fixture(autouse=True)
-def private_storage(settings, tmp_path):
-    """Uploads wait in a folder of this test's own, so the test can see that none is left behind."""
-    settings.STORAGES = {**settings.STORAGES, "private": {
-        "BACKEND": "config.storage.PrivateFileSystemStorage", "OPTIONS": {"location": tmp_path},
-    }}
-    return tmp_path
+def private_storage(own_private_storage):
+    """Uploads wait in storage of this test's own, so the test can see that none is left behind."""
+    return own_private_storage
 
 
 @pytest.fixture
@@ -51,8 +49,7 @@ def institutions(db):
 
 
 def stored_files(private_storage):
-    folder = private_storage / "imports"
-    return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
+    return stored_names(private_storage, "imports")
 
 
 def csv_file(*rows, header=HEADER, name="evidence.csv", encoding="utf-8"):

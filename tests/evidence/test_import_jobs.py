@@ -28,14 +28,6 @@ def hikvision(db):
 
 
 @pytest.fixture
-def own_private_storage(settings, tmp_path):
-    """Private files of this test alone, so that it can count what a clean-up removes (no worker sees them)."""
-    settings.STORAGES = {**settings.STORAGES, "private": {
-        "BACKEND": "config.storage.PrivateFileSystemStorage", "OPTIONS": {"location": tmp_path},
-    }}
-
-
-@pytest.fixture
 def few_rows_inline(settings):
     settings.IMPORT_INLINE_MAX_ROWS = 2
 
