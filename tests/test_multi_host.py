@@ -47,7 +47,7 @@ CSV = ("title,summary,kind\nCameras in Hangzhou,Cameras read moods,deployment\n"
 class Host:
     """One machine's process: its own empty folders, the shared database, Redis and bucket."""
 
-    def __init__(self, name, tmp_path, queue, extra_env=None):
+    def __init__(self, name, tmp_path, queue_prefix, extra_env=None):
         self.name = name
         self.folder = tmp_path / name
         (self.folder / "media").mkdir(parents=True)
@@ -56,7 +56,8 @@ class Host:
         self.env = {**os.environ, **FAST_RESTORE, **(extra_env or {}),
                     "DATABASE_URL": database_url(connection.settings_dict),
                     "MEDIA_ROOT": str(self.folder / "media"), "SCRATCH_DIR": str(self.folder / "scratch"),
-                    "CELERY_TASK_DEFAULT_QUEUE": queue}
+                    # Jobs go to <prefix>.short and <prefix>.long (config/celery.py routes them).
+                    "CELERY_QUEUE_PREFIX": queue_prefix}
         self.process = None
 
     def start(self, command):
@@ -112,7 +113,8 @@ def hosts(django_db_setup, tmp_path):
         host = Host(name, tmp_path, queue, extra_env)
         host.node = f"{name}-{queue}@localhost"
         host.start([sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork",
-                    "--concurrency", "1", "--queues", queue, "--hostname", host.node, "--without-gossip",
+                    "--concurrency", "1", "--queues", f"{queue}.short,{queue}.long", "--hostname", host.node,
+                    "--without-gossip",
                     "--without-mingle", "--loglevel", "INFO"])
         started.append(host)
         wait_until(lambda: host.process.poll() is not None or app.control.ping(destination=[host.node], timeout=0.5),
@@ -231,7 +233,7 @@ def test_two_web_hosts_and_two_workers_share_only_the_database_redis_and_the_buc
     pause_file.unlink()
     from config.celery import app
 
-    app.control.add_consumer(queue_b, destination=[worker_a.node], reply=True, timeout=10)
+    app.control.add_consumer(f"{queue_b}.long", destination=[worker_a.node], reply=True, timeout=10)
     # Back after the visibility timeout (FAST_RESTORE: 20 s) at worker A's next sweep.
     wait_until(lambda: BriefingPack.objects.get(pk=second.pk).status == "ready", 120, "worker A finished the pack",
                worker_a)
