@@ -6,7 +6,6 @@ search or in its own history.
 """
 
 import pytest
-from django.core.files.storage import FileSystemStorage
 from django.urls import reverse
 
 from accounts.models import AuditEntry
@@ -28,13 +27,7 @@ SECRET_TITLE = "Informant at the Hangzhou school bureau"
 
 
 @pytest.fixture
-def private_storage(tmp_path, monkeypatch):
-    monkeypatch.setattr(Attachment._meta.get_field("file"), "storage", FileSystemStorage(location=tmp_path))
-    return tmp_path
-
-
-@pytest.fixture
-def shared_record(group, coordinator, volunteer, campaigner, listed_other_group, private_storage):
+def shared_record(group, coordinator, volunteer, campaigner, listed_other_group):
     """A verified record of Alpha's with a file, shared with Beta, which cites it in a campaign."""
     record = records.create_record(group, actor=volunteer, title=SECRET_TITLE, summary="Names a source.",
                                    kind="statement")
