@@ -22,10 +22,14 @@ LONG_TASKS = [build_briefing_pack, import_evidence]
 
 
 @pytest.fixture
-def broker():
-    """The test run's Redis, with this run's two queues emptied before and after."""
+def broker(settings):
+    """
+    The test run's Redis, with two queues of this test alone: the run's own are consumed by the test worker that
+    other tests start (tests/conftest.py), which would take a message before it is counted.
+    """
+    prefix = f"queues-test-{os.getpid()}-{time.monotonic_ns()}"
+    settings.JOB_QUEUES = {"short": f"{prefix}.short", "long": f"{prefix}.long"}
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    client.delete(*settings.JOB_QUEUES.values())
     yield client
     client.delete(*settings.JOB_QUEUES.values())
 
