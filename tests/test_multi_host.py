@@ -29,7 +29,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import ApiToken
-from campaigns import packs
+from campaigns.packs.manifest import signature_is_valid
 from campaigns.models import BriefingPack
 from config.embedded_redis import free_port
 from evidence.models import EvidenceImport, EvidenceRecord
@@ -150,7 +150,7 @@ def csrf_token(page):
 def read_zip(content):
     archive = zipfile.ZipFile(io.BytesIO(content))
     manifest = json.loads(archive.read("manifest.json"))
-    assert packs.signature_is_valid(manifest)
+    assert signature_is_valid(manifest)
     for entry in manifest["files"]:
         assert hashlib.sha256(archive.read(entry["name"])).hexdigest() == entry["sha256"]
     return archive
