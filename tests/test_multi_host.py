@@ -29,8 +29,8 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import ApiToken
-from campaigns.packs.manifest import signature_is_valid
 from campaigns.models import BriefingPack
+from campaigns.packs.manifest import signature_is_valid
 from config.embedded_redis import free_port
 from evidence.models import EvidenceImport, EvidenceRecord
 from tests.campaigns.test_packs_kill import FAST_RESTORE, kill_tree
