@@ -184,7 +184,8 @@ def test_two_web_hosts_and_two_workers_share_only_the_database_redis_and_the_buc
 
     # Worker B builds a pack including it (web A sends its jobs to worker B's queue).
     response = requests.post(f"{web_a.url}/api/packs/", headers=coordinator_api, timeout=60, json={
-        "scope": "campaign", "campaign": campaign.pk, "include_attachments": True})
+        "scope": "campaign", "campaign": campaign.pk, "include_attachments": True,
+        "only_verified": False})  # the record is a draft, still being documented
     assert response.status_code == 201, response.text
     first = BriefingPack.objects.get(pk=response.json()["id"])
     wait_until(lambda: BriefingPack.objects.get(pk=first.pk).status == "ready", 120, "worker B built the pack",
@@ -224,7 +225,8 @@ def test_two_web_hosts_and_two_workers_share_only_the_database_redis_and_the_buc
     # Worker B is killed halfway through a second pack; worker A takes over its queue and finishes it.
     pause_file.touch()
     response = requests.post(f"{web_a.url}/api/packs/", headers=coordinator_api, timeout=60, json={
-        "scope": "campaign", "campaign": campaign.pk, "include_attachments": True})
+        "scope": "campaign", "campaign": campaign.pk, "include_attachments": True,
+        "only_verified": False})  # the record is a draft, still being documented
     assert response.status_code == 201, response.text
     second = BriefingPack.objects.get(pk=response.json()["id"])
     wait_until(lambda: BriefingPack.objects.get(pk=second.pk).progress_done == 5, 120, "worker B half-built it",
