@@ -8,23 +8,30 @@ Two questions, two places:
   for things that point at records.
 - which parts of a visible record? `disclose(viewer, record)` below, from the table:
 
-  of a record        | member of the owner  | another group        | account in no group | public
-                     | (any role)           | (a shared copy)      | (staff included)    |
-  -------------------+----------------------+----------------------+---------------------+-------
-  the row            | every record of the  | verified, not        | none                | none
-                     | group                | protected, shared    | (the site's groups, |
-                     |                      | with it or with all  | not its accounts)   |
-  title, summary,    | yes                  | yes                  | -                   | -
-  facts, status      |                      |                      |                     |
-  sources, excerpts  | all, protected too   | unprotected only     | -                   | -
-  translator's name  | yes                  | no                   | -                   | -
-  files              | yes                  | no                   | -                   | -
-  tags               | yes                  | no                   | -                   | -
-  people's names     | yes (logged, sub-    | no: "a member of the | -                   | -
-                     | mitted, decided by)  | group that logged it"|                     |
-  institutions       | all it names         | the directory's and  | -                   | -
-                     |                      | its own groups' only |                     |
-  history, sharing   | yes                  | no                   | -                   | -
+  of a record        | member of the owner  | another group        | account in no group | outward      | public
+                     | (any role)           | (a shared copy)      | (staff included)    | (see below)  |
+  -------------------+----------------------+----------------------+---------------------+--------------+-------
+  the row            | every record of the  | verified, not        | none                | the group's  | none
+                     | group                | protected, shared    | (the site's groups, | own verified,|
+                     |                      | with it or with all  | not its accounts)   | not protected|
+  title, summary,    | yes                  | yes                  | -                   | yes          | -
+  facts, status      |                      |                      |                     |              |
+  sources, excerpts  | all, protected too   | unprotected only     | -                   | unprotected  | -
+  translator's name  | yes                  | no                   | -                   | no           | -
+  files              | yes                  | no                   | -                   | no           | -
+  tags               | yes                  | no                   | -                   | no           | -
+  people's names     | yes (logged, sub-    | no: "a member of the | -                   | no           | -
+                     | mitted, decided by)  | group that logged it"|                     |              |
+  institutions       | all it names         | the directory's and  | -                   | the direct-  | -
+                     |                      | its own groups' only |                     | ory's and    |
+                     |                      |                      |                     | the group's  |
+  history, sharing   | yes                  | no                   | -                   | no           | -
+
+"Outward" is an audience outside every group on the site: the target, a ministry, the press, reading a briefing or
+a letter the group sends (`Viewer.outward_of(group)`, rows from `outward_records`). It gets only the group's OWN
+records: a record another group shared with us was shared with a group, not with the world. Within them it sees what
+a shared copy shows, without even the courtesy line about who logged it: nothing of the group's members or inner
+workings leaves with the letter.
 
 Search follows the same lines: a record's text is indexed in a shared and a private part (protected sources'
 text and the names of institutions only its group sees are private: migrations 0005 and 0009 on PostgreSQL,
@@ -72,6 +79,8 @@ class Viewer:
     signed_in: bool = False
     # A briefing pack with redaction on withholds the group's own protected material too.
     redact_own_protected: bool = False
+    # Someone outside every group reads what the group sends out (an outward briefing, a letter).
+    outward: bool = False
 
     @classmethod
     def of(cls, user):
@@ -82,15 +91,26 @@ class Viewer:
     def for_pack(cls, pack):
         return cls(group_ids=frozenset({pack.group_id}), signed_in=True, redact_own_protected=pack.redact_protected)
 
+    @classmethod
+    def outward_of(cls, group_id):
+        """The reader of something `group_id` sends out of the site (an outward briefing, a letter)."""
+        return cls(group_ids=frozenset({group_id}), signed_in=True, redact_own_protected=True, outward=True)
+
     @property
     def kind(self):
-        """'member' (of some group), 'account' (signed in, no group: staff or not) or 'public'."""
+        """'member' (of some group), 'account' (signed in, no group: staff or not), 'outward' or 'public'."""
+        if self.outward:
+            return "outward"
         if not self.signed_in:
             return "public"
         return "member" if self.group_ids else "account"
 
     def owns(self, record):
         return record.group_id in self.group_ids
+
+    def inside(self, record):
+        """Whether the viewer reads `record` from inside its group: its files, tags, people and history."""
+        return self.owns(record) and not self.outward
 
     def sees_institution(self, institution):
         return institution.added_by_group_id is None or institution.added_by_group_id in self.group_ids
@@ -122,8 +142,9 @@ class RecordShown:
     def __init__(self, viewer, record):
         own = viewer.owns(record)
         hide_protected = not own or viewer.redact_own_protected
-        self.record, self.shared_copy = record, not own
-        self.files = self.history = own
+        # Outward, the group's own record reads like a shared copy: no files, tags, people or history.
+        self.record, self.shared_copy = record, not viewer.inside(record)
+        self.files = self.history = not self.shared_copy
         self.citations, self.institution_links = [], []
         self.withheld_source_ids, self.withheld_fields = set(), 0
         for citation in record.citations.all():
@@ -183,12 +204,20 @@ def visible_institution_links(viewer, record):
 
 def shared_with_everyone(viewer, record):
     """Whether the owner shares `record` with every group: the owner's choice, not told (None) to a group it reached."""
-    return record.shared_with_everyone if viewer.owns(record) else None
+    return record.shared_with_everyone if viewer.inside(record) else None
 
 
 def member_name(viewer, record, user):
     """A person's name on `record` (submitted, decided, created by), or None where it must not be told."""
-    return _username(user) if viewer.owns(record) else None
+    return _username(user) if viewer.inside(record) else None
+
+
+def outward_records(records, group):
+    """
+    Of `records` (a queryset already scoped with visible_to), those that may leave the site in what `group` sends
+    out: its own, verified, not protected. Read them with `disclose(Viewer.outward_of(group.pk), record)`.
+    """
+    return records.filter(group=group, status="verified", protected=False)
 
 
 #
