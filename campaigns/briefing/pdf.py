@@ -13,7 +13,8 @@ Memory decides the shape of this module (figures in bench/README.md):
   inside the document.
 - Typst keeps its caches for the life of the process and typst-py cannot clear them (a process grew by ~200 MB
   per render of new data), so every compile runs in a fresh child process that exits afterwards. A long-lived
-  Celery worker calling render_pdf therefore does not grow, whatever worker_max_tasks_per_child is.
+  Celery worker calling render_pdf therefore does not grow, whatever worker_max_tasks_per_child is. The join
+  runs in a child too: qpdf keeps every part in memory until the file is written (~32 KB a record).
 """
 
 import json
@@ -82,7 +83,11 @@ def render_pdf(briefing, out_path, *, evidence_per_part=EVIDENCE_PER_PART, isola
 
         contents = [{**placeholder[0], "page": starts[0]}, {**placeholder[1], "page": page + 1}]
         compile_part(_inputs(briefing, front=True, evidence_heading=False, later_contents=contents), front)
-        _join([front, *parts], out_path, briefing)
+        info = {"title": briefing["title"], "author": briefing["generated_by"]}
+        if isolate:
+            _join_in_child([front, *parts], out_path, info, scratch=tmp)
+        else:
+            _join([front, *parts], out_path, info)
     return out_path
 
 
@@ -169,14 +174,24 @@ def _compile_here(inputs, out_path):
 
 
 def _compile_in_child(inputs, out_path, *, scratch):
-    # The inputs go through a file, not the command line (they can be megabytes).
+    _run_child("compile", inputs, out_path, scratch=scratch)
+
+
+def _join_in_child(paths, out_path, info, *, scratch):
+    # qpdf holds every part's objects until it has written the whole file (about 32 KB a record): in a child,
+    # that memory is returned when it exits instead of staying in the worker beside the pack's content.
+    _run_child("join", {"paths": [str(path) for path in paths], "info": info}, out_path, scratch=scratch)
+
+
+def _run_child(mode, payload, out_path, *, scratch):
+    # The payload goes through a file, not the command line (a part's inputs can be megabytes).
     with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8", delete=False, dir=scratch) as handle:
-        json.dump(inputs, handle, ensure_ascii=False)
+        json.dump(payload, handle, ensure_ascii=False)
     try:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT),
                                                                         os.environ.get("PYTHONPATH")]))}
         result = subprocess.run(
-            [sys.executable, "-m", "campaigns.briefing.pdf", handle.name, str(out_path)],
+            [sys.executable, "-m", "campaigns.briefing.pdf", mode, handle.name, str(out_path)],
             capture_output=True, text=True, timeout=PART_TIMEOUT, env=env, cwd=PROJECT_ROOT,
         )
     finally:
@@ -192,7 +207,7 @@ def _page_count(path):
         return len(pdf.pages)
 
 
-def _join(paths, out_path, briefing):
+def _join(paths, out_path, info):
     """
     Concatenate the parts with qpdf (pikepdf): pages, the named destinations that the in-part links point to
     (Typst names them after the labels, ev-<id>, unique across parts), and the bookmarks, re-pointed at the
@@ -223,8 +238,8 @@ def _join(paths, out_path, briefing):
         out.Root.PageMode = pikepdf.Name.UseOutlines
         if "/Lang" in sources[0].Root:
             out.Root.Lang = sources[0].Root.Lang
-        out.docinfo["/Title"] = briefing["title"]
-        out.docinfo["/Author"] = briefing["generated_by"]
+        out.docinfo["/Title"] = info["title"]
+        out.docinfo["/Author"] = info["author"]
         out.save(out_path, deterministic_id=True)
     finally:
         for src in sources:
@@ -245,12 +260,15 @@ def _bookmark(item, page_index, offset):
 
 
 def main(argv):
-    """Child process: compile one part. Arguments: the inputs' JSON file, the PDF to write."""
-    inputs_path, out_path = argv
-    with open(inputs_path, encoding="utf-8") as handle:
-        inputs = json.load(handle)
+    """Child process: `compile INPUTS.json OUT.pdf` lays out one part; `join PARTS.json OUT.pdf` joins them."""
+    mode, payload_path, out_path = argv
+    with open(payload_path, encoding="utf-8") as handle:
+        payload = json.load(handle)
     try:
-        _compile_here(inputs, out_path)
+        if mode == "join":
+            _join(payload["paths"], out_path, payload["info"])
+        else:
+            _compile_here(payload, out_path)
     except RenderError as error:
         print(error, file=sys.stderr)
         return 1

@@ -88,13 +88,14 @@ def _collect(pack, user, *, generated_at):
         raise PackError(stored(gettext_noop(
             "The pack would hold %(count)s evidence records; at most %(limit)s fit in one pack. Narrow the scope "
             "(a target, a search) and make several."), count=count, limit=settings.PACK_MAX_RECORDS))
-    records = list(
-        records_qs.select_related("group").prefetch_related(
-            Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("captured_at", "pk")),
-            Prefetch("institution_links", queryset=RecordInstitution.objects.select_related("institution")
-                     .order_by("institution__name", "pk")),
-        ).order_by(F("event_start").desc(nulls_last=True), "-created_at", "-pk"))
-    included = {record.pk for record in records}
+    # Read in chunks (each with its own prefetches): 10,000 records' model objects at once would stay in the worker's
+    # memory as long as the pack's plain data, which is all the writers need.
+    records = records_qs.select_related("group").prefetch_related(
+        Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("captured_at", "pk")),
+        Prefetch("institution_links", queryset=RecordInstitution.objects.select_related("institution")
+                 .order_by("institution__name", "pk")),
+    ).order_by(F("event_start").desc(nulls_last=True), "-created_at", "-pk").iterator(chunk_size=500)
+    included = set(records_qs.values_list("pk", flat=True))
 
     evidence, evidence_rows, withheld_sources, institutions, with_files = [], [], set(), {}, []
     # The pack sees as a member of its group, withholding the group's own protected material too when asked.
