@@ -3,8 +3,10 @@ Private storage for uploaded evidence, interaction files, imports waiting to be 
 disk by default, or an S3-compatible bucket (django-storages) when S3_BUCKET is set. Either way nothing in it has an
 address of its own; files are read only through views that check who is asking.
 
-A storage that cannot be reached raises StorageUnavailable, which StorageUnavailableMiddleware turns into a 503
-that says so (the upload's transaction has rolled back, so nothing is half-saved), never a 500.
+A storage that cannot be reached raises StorageUnavailable (the upload's transaction has rolled back, so nothing is
+half-saved). The pages that take uploads catch it and show the form again with `STORAGE_DOWN` on it, keeping what
+was typed; anywhere else StorageUnavailableMiddleware turns it into a 503 that says so (JSON for the API), never a
+500.
 """
 
 import logging
@@ -13,12 +15,19 @@ from django.core.files.storage import FileSystemStorage
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 logger = logging.getLogger(__name__)
 
 
 class StorageUnavailable(OSError):
     """The private storage did not answer, or refused our credentials: nothing was read or written."""
+
+
+# Status of a page that shows its form again because the storage is down: the request was fine, the service is not.
+STORAGE_DOWN_STATUS = 503
+STORAGE_DOWN = gettext_lazy("File storage is not available at the moment, so the file was not saved (nothing "
+                            "else was either). Please try again later.")
 
 
 def log_missing(name):

@@ -20,6 +20,7 @@ from campaigns.models import AskBatch, InteractionAttachment, Task
 from campaigns.views.common import UPCOMING_DAYS, visible_campaigns, visible_targets
 from config.api import UploadRateThrottle
 from config.limits import request_limits
+from config.storage import STORAGE_DOWN, STORAGE_DOWN_STATUS, StorageUnavailable
 
 
 @login_required
@@ -33,14 +34,19 @@ def interaction_create(request, pk):
     status = 200
     if request.method == "POST":
         if form.is_valid():
+            status = 400
             try:
                 services.log_interaction(target, actor=user, **form.values())
             except ValidationError as exc:
                 add_service_errors(form, exc)
+            except StorageUnavailable:
+                form.add_error(None, STORAGE_DOWN)
+                status = STORAGE_DOWN_STATUS
             else:
                 messages.success(request, _("The interaction was logged."))
                 return redirect(target)
-        status = 400
+        else:
+            status = 400
     return render(request, "campaigns/interaction_form.html", {"form": form, "target": target}, status=status)
 
 

@@ -22,6 +22,7 @@ from accounts.permissions import Action, can
 from accounts.scoping import get_for_user, get_for_writer
 from config.api import UploadRateThrottle
 from config.limits import request_limits
+from config.storage import STORAGE_DOWN, STORAGE_DOWN_STATUS, StorageUnavailable
 from evidence.attachments import display_name
 from evidence.forms.imports import EvidenceImportForm
 from evidence.imports import parsing
@@ -93,8 +94,13 @@ def evidence_import(request):
         form.add_error("file", exc.messages)
         return _import_form_page(request, form, status=400)
     file_name = display_name(upload.name)
-    token = _remember_import(request, {"file": store_upload(data, preview.format), "group": group.pk,
-                                       "user": request.user.pk, "name": file_name})
+    try:
+        stored_name = store_upload(data, preview.format)
+    except StorageUnavailable:
+        form.add_error("file", STORAGE_DOWN)
+        return _import_form_page(request, form, status=STORAGE_DOWN_STATUS)
+    token = _remember_import(request, {"file": stored_name, "group": group.pk, "user": request.user.pk,
+                                       "name": file_name})
     return _import_preview_page(request, group=group, preview=preview, file_name=file_name, token=token)
 
 

@@ -15,6 +15,7 @@ from accounts.permissions import Action
 from accounts.scoping import get_for_user, get_for_writer
 from config.api import UploadRateThrottle
 from config.limits import request_limits
+from config.storage import STORAGE_DOWN, StorageUnavailable
 from evidence.forms.attachments import AttachmentForm
 from evidence.models import Attachment, EvidenceRecord
 from evidence.services import attachments
@@ -33,6 +34,8 @@ def attachment_upload(request, pk):
         attachment = attachments.add_attachment(record, actor=request.user, uploaded_file=form.cleaned_data["file"])
     except ValidationError as exc:
         messages.error(request, _("The file was not attached: %(reason)s") % {"reason": " ".join(exc.messages)})
+    except StorageUnavailable:
+        messages.error(request, STORAGE_DOWN)
     else:
         messages.success(request, _("%(name)s was attached.") % {"name": attachment.original_name})
         if attachment.duplicates:
