@@ -171,6 +171,12 @@ def test_it_runs_gunicorn_with_the_wsgi_application_of_the_settings(compose):
     assert any(port.endswith(":8000") for port in compose["services"]["web"]["ports"])
 
 
+def test_its_web_workers_outlast_the_longest_request_it_serves(compose):
+    # A 50,000-row import's preview is read in the request (README, "Scaling out": about 20 s on 2 cores).
+    command = as_list(compose["services"]["web"]["command"])
+    assert "--timeout" in command and int(command[command.index("--timeout") + 1]) >= 60
+
+
 def test_it_runs_the_celery_workers_and_beat_of_the_config_app(compose):
     for name in WORKERS.values():
         assert as_list(compose["services"][name]["command"])[:4] == ["celery", "-A", "config", "worker"], name
