@@ -28,6 +28,9 @@ class User(AbstractUser):
     # pages once they are signed in, on any device, and every e-mail and stored message they read (see
     # accounts.languages); blank until they choose, when the browser's language is used.
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
+    # A hash of the secret key in the address of the person's private calendar feed (campaigns/calendar.py),
+    # blank while they have none. Like an API key, the key itself is shown once and never kept.
+    calendar_key_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
 
     def save_language(self, language):
         """Remember `language` (one of settings.LANGUAGES) as this person's own; unknown codes are ignored."""

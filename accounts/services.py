@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import record_account_event, record_change, record_diff
-from accounts.models import ApiToken, Group, Invitation, Membership, Role, WorkerCheck
+from accounts.models import ApiToken, Group, Invitation, Membership, Role, User, WorkerCheck
 from accounts.permissions import Action, ensure_can, forget_roles
 from accounts.tasks import run_worker_check
 from config.spreadsheets import CsvWriter
@@ -198,6 +198,40 @@ def create_api_token(user, *, name, actor):
 
 
 @transaction.atomic
+def new_calendar_key(user, *, actor):
+    """
+    A new secret key for the address of `user`'s calendar feed, which ends the address before it (a calendar app
+    that had it stops getting anything). Returns the key: it is not kept, so show it now.
+    """
+    if actor != user:
+        raise PermissionDenied(_("Only the owner of an account makes its calendar address."))
+    key = ApiToken.new_key()
+    user.calendar_key_digest = ApiToken.digest_of(key)
+    user.save(update_fields=["calendar_key_digest"])
+    record_account_event(user=user, action="account.calendar_feed_made", actor=actor)
+    return key
+
+
+@transaction.atomic
+def end_calendar_feed(user, *, actor):
+    """The owner turns their calendar feed off: its address answers 404 from now on."""
+    if actor != user:
+        raise PermissionDenied(_("Only the owner of an account turns its calendar address off."))
+    if user.calendar_key_digest:
+        user.calendar_key_digest = ""
+        user.save(update_fields=["calendar_key_digest"])
+        record_account_event(user=user, action="account.calendar_feed_ended", actor=actor,
+                             details={"reason": "turned_off"})
+
+
+def user_of_calendar_key(key):
+    """The active account whose calendar address carries `key`, or None (a wrong, old or empty key)."""
+    if not key:
+        return None
+    return User.objects.filter(calendar_key_digest=ApiToken.digest_of(key), is_active=True).first()
+
+
+@transaction.atomic
 def revoke_api_token(token, *, actor):
     """The owner revokes one of their tokens."""
     if actor != token.user:
@@ -211,8 +245,13 @@ def revoke_api_token(token, *, actor):
 def revoke_api_tokens(user, *, reason):
     """
     Every token of `user`, ended by what happened to the account (`reason`: password_changed, locked_out,
-    deactivated, left_all_groups), not by anyone's choice: the row has no actor.
+    deactivated, left_all_groups), not by anyone's choice: the row has no actor. The calendar feed's key ends
+    with them: it too is a key that reads the person's groups' work without signing in.
     """
+    if user.calendar_key_digest:
+        User.objects.filter(pk=user.pk).update(calendar_key_digest="")
+        user.calendar_key_digest = ""
+        record_account_event(user=user, action="account.calendar_feed_ended", actor=None, details={"reason": reason})
     tokens = list(user.api_tokens.values_list("pk", flat=True))
     if not tokens:
         return 0

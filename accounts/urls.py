@@ -12,6 +12,7 @@ urlpatterns = [
     # The person's own account pages, next to allauth's (under /accounts/).
     path("accounts/api-tokens/", views.api_token_list, name="api-token-list"),
     path("accounts/api-tokens/<int:pk>/revoke/", views.api_token_revoke, name="api-token-revoke"),
+    path("accounts/calendar/", views.calendar_settings, name="calendar-settings"),
     path("groups/<slug:slug>/", views.group_dashboard, name="group-dashboard"),
     path("groups/<slug:slug>/members/", views.member_list, name="member-list"),
     path("groups/<slug:slug>/members/invite/", views.member_invite, name="member-invite"),

@@ -2,6 +2,7 @@ from urllib.parse import urlencode
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -9,7 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -344,6 +345,27 @@ def api_token_list(request):
     tokens = ApiToken.objects.live().filter(user=request.user)
     return render(request, "accounts/api_tokens.html", {"form": form, "tokens": tokens, "new_key": new_key},
                   status=status)
+
+
+@login_required
+@never_cache  # the answer to a POST holds an address with a key that is shown once
+def calendar_settings(request):
+    """The person's private calendar address: make one (which ends the one before) or turn it off."""
+    user, new_key = request.user, None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "new":
+            new_key = services.new_calendar_key(user, actor=user)
+        elif action == "end":
+            services.end_calendar_feed(user, actor=user)
+            messages.success(request, _("Your calendar address was turned off."))
+            return redirect("calendar-settings")
+        else:
+            return HttpResponseBadRequest(_("Choose to make a new address or to turn the feed off."))
+    # SITE_URL, as in every link that leaves the site: a calendar app fetches it from elsewhere.
+    feed_url = settings.SITE_URL.rstrip("/") + reverse("calendar-feed", args=[new_key]) if new_key else None
+    return render(request, "accounts/calendar_settings.html", {
+        "feed_url": feed_url, "has_feed": bool(user.calendar_key_digest)})
 
 
 @login_required

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campaigns.views import campaign_pages, pack_pages, target_pages, work_pages
+from campaigns.views import calendar_feed, campaign_pages, pack_pages, target_pages, work_pages
 
 urlpatterns = [
     path("campaigns/", campaign_pages.campaign_list, name="campaign-list"),
@@ -22,6 +22,7 @@ urlpatterns = [
     path("interaction-files/<int:pk>/download/", work_pages.interaction_attachment_download,
          name="interaction-attachment-download"),
     path("my-work/", work_pages.my_work, name="my-work"),
+    path("calendar/<str:key>.ics", calendar_feed.calendar_feed, name="calendar-feed"),
     # Briefing packs
     path("campaigns/<int:pk>/pack/", pack_pages.pack_create_campaign, name="pack-create-campaign"),
     path("targets/<int:pk>/pack/", pack_pages.pack_create_target, name="pack-create-target"),

@@ -20,7 +20,8 @@ without reading the app's answer to "who may see this":
 - staff without a membership, and the public, see nothing of any group.
 
 What is observed is the public surface: the record page, the evidence list and its search, the API's record list,
-detail and search, the citing group's target and campaign pages, its member list, and a briefing pack's collected
+detail and search, the citing group's target and campaign pages, its member list, each person's calendar feed (at
+the end of each run), and a briefing pack's collected
 content (every step, in process) and rendered files (every RENDER_EVERY steps and at the end of each run), and,
 after a record is deleted, its own group's audit log and the deleted record's page and API address.
 
@@ -35,6 +36,7 @@ import re
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -203,12 +205,19 @@ class DisclosureModel(RuleBasedStateMachine):
                                                          goal="A goal.", status="active")
             _, (target,) = campaign_services.add_targets(campaign, actor=coordinator,
                                                          institutions=[self.directory], ask=f"Ask {ask}")
+            # Its next step is due in a week, followed up by a volunteer whom other groups may invite and remove:
+            # the volunteer's calendar feed shows it only while they are a member.
+            Target.objects.filter(pk=target.pk).update(owner=self.users[f"{g}-vol1"], next_step=f"Step {title}",
+                                                       next_step_due=timezone.localdate() + timedelta(days=7))
             self.campaigns[g], self.targets[g] = campaign, target
             self.campaign_markers[g] = {title, ask}
             self.packs[g] = BriefingPack.objects.create(
                 group=self.groups[g], requested_by=coordinator, scope=BriefingPack.Scope.CAMPAIGN,
                 campaign=campaign, scope_label=f"Campaign: {title}", redact_protected=True)
         self.group_institutions = {g: set() for g in GROUPS}
+        # Everyone's private calendar address, fetched with no session (campaigns/calendar.py).
+        self.calendars = {person: reverse("calendar-feed", args=[account_services.new_calendar_key(user, actor=user)])
+                          for person, user in self.users.items()}
 
     def teardown(self):
         try:
@@ -468,6 +477,8 @@ class DisclosureModel(RuleBasedStateMachine):
         for g in GROUPS:
             if self.people_in(g):
                 self.observe_group_pages(self.people_in(g)[0], g)
+        for person, path in self.calendars.items():
+            self.check(person, "calendar feed", self.text_of(self.get("public", path)), self.allowed_for(person))
         # Every pack's content; the files of the fullest (rendering is the slow part).
         sizes = {g: self.observe_pack(g) for g in GROUPS}
         self.observe_pack(max(GROUPS, key=lambda g: (sizes[g] or 0, g)), render=True)
@@ -929,3 +940,11 @@ def test_it_shows_accounts_in_no_group_nothing_shared_with_every_group():
     run_steps(("create", {"g": "A", "protected": False, "protected_source": False, "verified": True,
                           "share_with": set(), "tagged": False}),
               ("share", {"ref": R1, "with_groups": {"A"}, "everyone": True}))
+
+
+def test_a_calendar_feed_drops_a_group_its_owner_was_removed_from():
+    # A-vol1 follows up A's target and is also in B; once A removes them, their calendar (still live: B remains)
+    # must not show A's campaign.
+    run_steps(("invite", {"g": "B", "invitee": "A-vol1", "role": Role.VOLUNTEER}),
+              ("accept", {"data": FixedDraw(("B", "A-vol1", Role.VOLUNTEER))}),
+              ("remove", {"g": "A", "data": FixedDraw("A-vol1")}))

@@ -28,7 +28,11 @@ PUBLIC_ROUTES = {"login", "logout", "invitation-accept", "invitation-decline",
                  # no group data.
                  "set_language",
                  # Whether the site's dependencies answer: names them, nothing of any group (tests/test_health.py).
-                 "health"}
+                 "health",
+                 # A person's private calendar feed, fetched by a calendar app with no session: the secret key in
+                 # its address is the credential; a wrong or ended key is a 404 and it lists only what visible_to
+                 # gives its owner (tests/campaigns/test_calendar_feed.py).
+                 "calendar-feed"}
 # django-allauth's pages: signing in, password reset, the signed-in person's own password, addresses and second
 # factors. They hold no group data; listed by name so that a new one (after an upgrade) is looked at here first.
 ACCOUNT_ROUTES = {
@@ -50,8 +54,8 @@ LIST_ROUTES = {
     "api:evidence-bulk", "api:group-partners",
     "evidence-list", "evidence-create", "evidence-import", "evidence-bulk",
     "pack-create-search", "api:pack-list",
-    # The signed-in person's own API tokens (tests/accounts/test_api_tokens.py).
-    "api-token-list", "api:api-token-list",
+    # The signed-in person's own API tokens (tests/accounts/test_api_tokens.py) and calendar address.
+    "api-token-list", "api:api-token-list", "calendar-settings",
 }
 # Shared reference data (reports, the institution directory): every signed-in member reads it, nobody else.
 SHARED_ROUTES = {

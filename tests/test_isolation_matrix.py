@@ -81,6 +81,7 @@ VIEWER_MAY_WRITE = {
     "api:token": "issues the viewer's own API token",
     "group-leave": "the viewer leaves the group: their own membership, which any member may end",
     "api-token-list": "makes the viewer's own API token",
+    "calendar-settings": "makes or ends the viewer's own calendar address",
 }
 # Routes whose refusal of a viewer's write is not 403/405, with the status and why.
 VIEWER_WRITE_REFUSALS = {
