@@ -1,5 +1,5 @@
 from accounts.navigation import items_for
-from accounts.permissions import groups_owing_second_factor, role_in, roles_by_group
+from accounts.permissions import Action, can, groups_owing_second_factor, role_in, roles_by_group
 
 ACTIVE_GROUP_SESSION_KEY = "active_group_id"
 
@@ -35,6 +35,8 @@ def navigation(request):
         "active_role": role_in(request.user, group) if group else None,
         "my_memberships": request._all_memberships,
         "nav_items": items_for(request.user, group, request.path),
+        # Whether the phone menu offers the quick evidence form.
+        "can_log_evidence": group is not None and can(request.user, Action.LOG_EVIDENCE, group),
         "second_factor_owed_by": sorted(groups_owing_second_factor(request.user).values()),
     }
 

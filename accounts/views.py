@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts import services
-from accounts.context_processors import active_membership, remember_active_group
+from accounts.context_processors import remember_active_group
 from accounts.filters import AuditEntryFilterSet
 from accounts.forms import (
     AcceptInvitationForm,
@@ -45,15 +45,6 @@ def set_language(request):
     if request.user.is_authenticated:
         request.user.save_language(request.POST.get("language", ""))
     return response
-
-
-@login_required
-@require_safe
-def home(request):
-    membership = active_membership(request)
-    if membership is None:
-        return render(request, "accounts/no_group.html")
-    return redirect(membership.group)
 
 
 @login_required

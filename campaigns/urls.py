@@ -1,8 +1,10 @@
 from django.urls import path
 
-from campaigns.views import calendar_feed, campaign_pages, pack_pages, target_pages, work_pages
+from campaigns.views import calendar_feed, campaign_pages, home_pages, pack_pages, target_pages, work_pages
 
 urlpatterns = [
+    # The personal home: it reads evidence and campaigns, so it lives in the top app (campaigns.views.home_pages).
+    path("", home_pages.home, name="home"),
     path("campaigns/", campaign_pages.campaign_list, name="campaign-list"),
     path("campaigns/new/", campaign_pages.campaign_create, name="campaign-create"),
     path("campaigns/<int:pk>/", campaign_pages.campaign_detail, name="campaign-detail"),

@@ -136,6 +136,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.language",
                 "accounts.context_processors.navigation",
+                "evidence.waiting.navigation",
             ],
         },
     },

@@ -5,3 +5,9 @@ class EvidenceConfig(AppConfig):
     name = "evidence"
     default_auto_field = "accounts.ids.RandomIdField"
     verbose_name = "Report, directory and evidence"
+
+    def ready(self):
+        # The number waiting for a person's verification is cached until a record changes (evidence/waiting.py).
+        from evidence import waiting
+
+        waiting.connect()

@@ -21,7 +21,8 @@ Two questions, two places:
   files              | yes                  | no                   | -                   | no           | -
   tags               | yes                  | no                   | -                   | no           | -
   people's names     | yes (logged, sub-    | no: "a member of the | -                   | no           | -
-                     | mitted, decided by)  | group that logged it"|                     |              |
+                     | mitted, decided by,  | group that logged it"|                     |              |
+                     | who may verify now)  |                      |                     |              |
   institutions       | all it names         | the directory's and  | -                   | the direct-  | -
                      |                      | its own groups' only |                     | ory's and    |
                      |                      |                      |                     | the group's  |
@@ -167,6 +168,18 @@ class RecordShown:
     @cached_property
     def tags(self):
         return [] if self.shared_copy else list(self.record.tags.all())
+
+    @cached_property
+    def verifiers(self):
+        """
+        Who in the record's group may verify it now (a submitted record only): names, so for its own group alone;
+        a shared copy is verified already and names no member of another group.
+        """
+        if self.shared_copy or self.record.status != "submitted":
+            return []
+        from evidence.services.records import who_can_verify
+
+        return who_can_verify(self.record)
 
     def _name(self, user_field):
         return None if self.shared_copy else _username(getattr(self.record, user_field))

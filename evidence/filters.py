@@ -54,6 +54,10 @@ class EvidenceRecordFilterSet(django_filters.FilterSet):
     institution = django_filters.CharFilter(method="filter_institution", label=_("Institution (short name)"))
     tag = django_filters.CharFilter(method="filter_tag", label=_("Tag"))
     group = django_filters.CharFilter(field_name="group__slug", label=_("Group"))
+    # The home's "see all" links: what waits for my verification, what I logged.
+    for_me = django_filters.ChoiceFilter(
+        method="filter_for_me", label=_("Mine"), empty_label=_("Anyone's"),
+        choices=[("verify", _("Waiting for my verification")), ("logged", _("Logged or submitted by me"))])
     happened_after = django_filters.DateFilter(method="filter_after", label=_("Happened on or after"),
                                                widget=forms.DateInput(attrs={"type": "date"}))
     happened_before = django_filters.DateFilter(field_name="event_start", lookup_expr="lte",
@@ -62,11 +66,17 @@ class EvidenceRecordFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = EvidenceRecord
-        fields = ["q", "kind", "status", "sector", "institution", "tag", "group", "happened_after",
+        fields = ["q", "kind", "status", "sector", "institution", "tag", "group", "for_me", "happened_after",
                   "happened_before"]
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value, user=self.request.user)
+
+    def filter_for_me(self, queryset, name, value):
+        user = self.request.user
+        mine = (self.Meta.model.objects.waiting_for(user) if value == "verify"
+                else self.Meta.model.objects.logged_by(user))
+        return queryset.filter(pk__in=mine.values("pk"))
 
     def filter_tag(self, queryset, name, value):
         return queryset.tagged(value, user=self.request.user)

@@ -82,6 +82,21 @@ class EvidenceRecordQuerySet(GroupScopedQuerySet):
         )
         return self.filter(models.Q(group__in=my_groups) | shared)
 
+    def waiting_for(self, user):
+        """
+        Submitted records waiting for `user`'s verification: in the groups where their role may verify, and never
+        one they logged or submitted themselves (the two-person check of evidence/services/records.py; a person's
+        own record is not "waiting for them" even where another member submitted it).
+        """
+        from accounts.permissions import Action
+
+        return (self.writable_by(user, Action.VERIFY_EVIDENCE).filter(status="submitted")
+                .exclude(submitted_by=user).exclude(created_by=user))
+
+    def logged_by(self, user):
+        """Records of `user`'s own groups that they logged or submitted."""
+        return self.owned_by_groups_of(user).filter(models.Q(created_by=user) | models.Q(submitted_by=user))
+
     def owned_by_groups_of(self, user):
         """Only the records of the user's own groups (what they may change), never shared ones."""
         return super().visible_to(user)

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from evidence.views import imports, institutions, record_detail, record_editing, record_files, record_list, reports
+from evidence.views import (
+    imports,
+    institutions,
+    quick,
+    record_detail,
+    record_editing,
+    record_files,
+    record_list,
+    reports,
+)
 
 urlpatterns = [
     path("reports/", reports.report_list, name="report-list"),
@@ -20,6 +29,8 @@ urlpatterns = [
 urlpatterns += [
     path("evidence/", record_list.evidence_list, name="evidence-list"),
     path("evidence/new/", record_editing.evidence_create, name="evidence-create"),
+    # The phone's form: a draft from a few fields and a photo (evidence/views/quick.py).
+    path("evidence/quick/", quick.evidence_quick, name="evidence-quick"),
     path("evidence/bulk/", record_list.evidence_bulk, name="evidence-bulk"),
     path("evidence/<int:pk>/", record_detail.evidence_detail, name="evidence-detail"),
     # Before the step pattern, which would otherwise read "edit", "share" and "attachments" as steps.

@@ -324,9 +324,10 @@ class DisclosureModel(RuleBasedStateMachine):
         for surface in which:
             self.check(person, urls[surface], self.text_of(self.get(person, urls[surface])), allowed)
 
-    def observe_lists(self, person, which=("page", "api")):
+    def observe_lists(self, person, which=("page", "api", "home")):
         allowed = self.allowed_for(person)
-        urls = {"page": reverse("evidence-list"), "api": "/api/evidence/"}
+        # The home lists and counts records waiting for the person, their drafts and rejected records.
+        urls = {"page": reverse("evidence-list"), "api": "/api/evidence/", "home": reverse("home")}
         for surface in which:
             self.check(person, urls[surface], self.text_of(self.get(person, urls[surface])), allowed)
 
@@ -425,7 +426,7 @@ class DisclosureModel(RuleBasedStateMachine):
                 outside = [p for p in viewers if not self.member_of(p, record.group)]
                 for person in rng.sample(outside, 2):
                     self.observe_record(person, record, [rng.choice(surfaces)])
-            self.observe_lists(rng.choice(viewers), [rng.choice(surfaces)])
+            self.observe_lists(rng.choice(viewers), [rng.choice((*surfaces, "home"))])
             person = rng.choice(viewers)
             withheld = self.searchable_markers() - self.allowed_for(person)
             if withheld:

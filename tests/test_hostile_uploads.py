@@ -172,9 +172,17 @@ def interaction_page(actors, objects, upload):
     return response.status_code, response.content.decode()
 
 
+def evidence_quick_page(actors, objects, upload):
+    # The phone's form: a refused photo leaves no record, source or file either (tests/evidence/test_quick.py).
+    response = actors["client"](actors["volunteer"]).post(
+        reverse("evidence-quick"), {"title": "Cameras at the gate", "summary": "Seen this morning.", "photo": upload})
+    return response.status_code, response.content.decode()
+
+
 ATTACHMENT_ENDPOINTS = {
     "evidence attachments, API": (evidence_api, 400),
     "evidence attachments, page": (evidence_page, 302),
+    "evidence quick form, page": (evidence_quick_page, 400),
     "interaction attachments, API": (interaction_api, 400),
     "interaction attachments, page": (interaction_page, 400),
 }

@@ -53,6 +53,8 @@ LIST_ROUTES = {
     "api:membership-list", "api:worker-check-list", "api:evidence-list", "api:source-list", "api:source-duplicates",
     "api:evidence-bulk", "api:group-partners",
     "evidence-list", "evidence-create", "evidence-import", "evidence-bulk",
+    # The phone's quick form: a draft in the caller's own group (tests/evidence/test_quick.py).
+    "evidence-quick",
     "pack-create-search", "api:pack-list",
     # The signed-in person's own API tokens (tests/accounts/test_api_tokens.py) and calendar address.
     "api-token-list", "api:api-token-list", "calendar-settings",

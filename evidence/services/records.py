@@ -193,6 +193,29 @@ def share_record(record, *, actor, groups=(), everyone=False):
     return record
 
 
+def who_can_verify(record):
+    """
+    The usernames of the members of the record's group who may verify it now: active, with a role that verifies,
+    not the person who submitted it (the two-person check in `_move`), and holding the second factor their group
+    requires (without it they cannot read the record). Names for the record's own group only: callers go through
+    evidence.disclosure.
+    """
+    from allauth.mfa.models import Authenticator
+    from django.db.models import Exists, OuterRef, Q
+
+    from accounts.models import Membership
+    from accounts.permissions import roles_allowed
+    from accounts.signin import SECOND_FACTORS
+
+    has_second_factor = Exists(Authenticator.objects.filter(user=OuterRef("user"), type__in=SECOND_FACTORS))
+    members = (Membership.objects.filter(group_id=record.group_id, role__in=roles_allowed(Action.VERIFY_EVIDENCE),
+                                         user__is_active=True)
+               .filter(Q(group__requires_two_factor=False) | has_second_factor))
+    if record.submitted_by_id is not None:
+        members = members.exclude(user_id=record.submitted_by_id)
+    return list(members.order_by("user__username").values_list("user__username", flat=True))
+
+
 def may_delete(record, user):
     """Coordinators delete any record of their group; whoever logged a draft may delete it until it is submitted."""
     if can(user, Action.DELETE_EVIDENCE, record.group):

@@ -94,6 +94,7 @@ def _detail_record_page(request, record):
         "submitted_by": shown.submitted_by,
         "decided_by": shown.decided_by,
         "created_by": shown.created_by,
+        "verifiers": shown.verifiers,
         "can_submit": can_log and record.status in records.STEPS["submit"],
         # The two-person rule: the person who submitted a record is not offered its verification.
         "can_decide": can_verify and record.status == Status.SUBMITTED and record.submitted_by_id != user.pk,

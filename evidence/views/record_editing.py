@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -25,7 +26,7 @@ from evidence.views.common import web_link
 from evidence.views.record_detail import add_record_errors, record_queryset
 
 
-def _group_to_log_in(request):
+def group_to_log_in(request):
     """
     The group a new record goes to: the one named in ?group=, else the active group, else the first group in
     which the user may log evidence. Also every such group, for the page's group choice.
@@ -111,7 +112,7 @@ def _record_form_page(request, group, *, record=None, groups=()):
 
 @login_required
 def evidence_create(request):
-    group, groups = _group_to_log_in(request)
+    group, groups = group_to_log_in(request)
     return _record_form_page(request, group, groups=groups)
 
 
@@ -148,7 +149,16 @@ def evidence_step(request, pk, step):
     else:
         messages.success(request, done)
         _tell_shares_withdrawn(request, changed)
-    return redirect(record)
+    return redirect(_back_to(request, record))
+
+
+def _back_to(request, record):
+    """Where a step returns: `next` when it is a path of this site (the home's verify form), else the record."""
+    wanted = request.POST.get("next", "")
+    if wanted.startswith("/") and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()},
+                                                                  require_https=request.is_secure()):
+        return wanted
+    return record
 
 
 @login_required

@@ -48,8 +48,16 @@ def pages(report, group, actors):
     CitationFactory(record=record)
     AttachmentFactory(record=record)
     TargetEvidenceFactory(target=target, record=record)
+    # The home's lists: one waiting for verification (with its Verify button), a draft, a rejected record.
+    victor = actors["volunteer"]
+    EvidenceRecordFactory(group=group, title="Emotion cameras at a school gate in Hotan, awaiting a second look",
+                          status="submitted", created_by=victor, submitted_by=victor)
+    EvidenceRecordFactory(group=group, title="A draft about classroom terminals", created_by=victor)
+    EvidenceRecordFactory(group=group, title="A rejected record", created_by=victor, submitted_by=victor,
+                          status="rejected", decision_reason="Which school was it? Add the tender's number.")
     pack = BriefingPackFactory(campaign=campaign, status="failed", error="The worker stopped.")
     everyone = [
+        reverse("home"),
         reverse("group-dashboard", args=[group.slug]),
         reverse("evidence-list"),
         record.get_absolute_url(),
@@ -63,18 +71,20 @@ def pages(report, group, actors):
     ]
     return {
         "alice": everyone + [
-            reverse("evidence-create"), reverse("campaign-create"), reverse("target-add", args=[campaign.pk]),
+            reverse("evidence-create"), reverse("evidence-quick"), reverse("campaign-create"),
+            reverse("target-add", args=[campaign.pk]),
             reverse("interaction-create", args=[target.pk]), reverse("pack-create-campaign", args=[campaign.pk]),
             pack.get_absolute_url(), reverse("pack-list", args=[group.slug]), reverse("pack-verify"),
             reverse("member-list", args=[group.slug]), reverse("audit-log", args=[group.slug]),
             reverse("worker-check-list", args=[group.slug]),
         ],
-        "carol": everyone + [reverse("evidence-create"), reverse("target-add", args=[campaign.pk]),
+        "carol": everyone + [reverse("evidence-create"), reverse("evidence-quick"),
+                             reverse("target-add", args=[campaign.pk]),
                              reverse("interaction-create", args=[target.pk])],
-        "victor": everyone + [reverse("evidence-create")],
+        "victor": everyone + [reverse("evidence-create"), reverse("evidence-quick")],
         "vera": everyone,
         # Bob coordinates the other group: its own pages, and the shared directory.
-        "bob": [reverse("evidence-list"), reverse("campaign-list"), reverse("institution-list"),
+        "bob": [reverse("home"), reverse("evidence-list"), reverse("campaign-list"), reverse("institution-list"),
                 reverse("evidence-create"), reverse("pack-verify")],
     }
 
