@@ -32,6 +32,10 @@ ALGORITHM = "Ed25519"
 OLD_KEY_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})_(\d{4}-\d{2}-\d{2})\.pem$")
 
 
+class SigningKeyMissing(ImproperlyConfigured):
+    """A production site given no signing key: packs cannot be built, but earlier keys still verify."""
+
+
 @dataclass(frozen=True)
 class SiteKey:
     """One public key of the site: the current one (until is None) or an earlier one, with its dates."""
@@ -111,7 +115,7 @@ def private_key():
     path = Path(settings.PACK_SIGNING_KEY_FILE)
     if not path.exists():
         if settings.PRODUCTION:
-            raise ImproperlyConfigured(
+            raise SigningKeyMissing(
                 f"The site has no key to sign briefing packs: {path} does not exist. Run "
                 f"`manage.py generate_pack_signing_key --out {path}` or set PACK_SIGNING_KEY_FILE.")
         try:
@@ -159,7 +163,12 @@ def old_keys():
 
 
 def site_keys():
-    return [current_key(), *old_keys()]
+    """Every public key of the site, the current one first (none, on a production site given no key yet)."""
+    try:
+        current = [current_key()]
+    except SigningKeyMissing:
+        current = []
+    return [*current, *old_keys()]
 
 
 def sign(data):

@@ -2,7 +2,7 @@
 Public: the site's keys that sign briefing packs, for anyone checking a pack with openssl (issue 18). No group data.
 """
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_safe
 
 from campaigns.packs import keys
@@ -20,7 +20,11 @@ def _plain(body, content_type):
 @require_safe
 def public_key(request):
     """The current public key, as PEM: what VERIFY.txt's openssl commands compare a pack's public-key.pem with."""
-    return _plain(keys.current_key().pem, "application/x-pem-file")
+    try:
+        key = keys.current_key()
+    except keys.SigningKeyMissing as exc:
+        raise Http404("This site has no key to sign packs yet.") from exc
+    return _plain(key.pem, "application/x-pem-file")
 
 
 @require_safe

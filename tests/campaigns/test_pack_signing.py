@@ -266,3 +266,25 @@ def test_the_public_key_routes_answer_anyone(client, signing_key):
         assert response.status_code == 200 and b"BEGIN PUBLIC KEY" in response.content
     assert client.post(reverse("pack-public-key")).status_code == 405
 
+
+
+def test_a_production_site_given_no_key_says_so_without_an_error(client, settings, tmp_path):
+    settings.PRODUCTION, settings.PACK_SIGNING_KEY = True, ""
+    settings.PACK_SIGNING_KEY_FILE = str(tmp_path / "absent.pem")
+    settings.PACK_SIGNING_OLD_KEYS_DIR = str(tmp_path / "old")
+    assert client.get(reverse("pack-public-key")).status_code == 404
+    assert client.get(reverse("pack-public-keys")).status_code == 200
+    page = client.get(reverse("pack-verify"))
+    assert page.status_code == 200 and b"This site has no key to sign packs yet." in page.content
+
+
+def test_the_verdict_and_verify_txt_speak_the_readers_language(signed, client, settings, coordinator, group,
+                                                                pack_campaign, django_capture_on_commit_callbacks):
+    _, data, _ = signed
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = verify(client, "pack.zip", data).content.decode()
+    assert "完好，并由本网站以其当前密钥（自 2026-01-10 起使用）签名。" in page
+    chinese = build(request(coordinator, group, pack_campaign.campaign, django_capture_on_commit_callbacks,
+                            language="zh-hans"))
+    instructions = unpack(chinese)[1]["VERIFY.txt"].decode()
+    assert "如何核验此简报包" in instructions and "openssl pkeyutl -verify -pubin -inkey public-key.pem" in instructions
