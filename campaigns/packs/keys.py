@@ -205,3 +205,23 @@ def retire_current_key(until):
     path = folder / f"{key.valid_from.isoformat()}_{until.isoformat()}.pem"
     path.write_bytes(key.pem)
     return path
+
+
+def configuration_errors():
+    """
+    What is wrong with the keys' settings, for the system check (campaigns.apps), so that a malformed key or an
+    earlier key's misnamed file stops the site at start-up rather than making the verify page fail. A missing key
+    file is not an error here: development makes it on first use, and production only cannot build packs.
+    """
+    problems = []
+    checks = [old_keys, lambda: _date(settings.PACK_SIGNING_KEY_SINCE, "PACK_SIGNING_KEY_SINCE")]
+    if settings.PACK_SIGNING_KEY or Path(settings.PACK_SIGNING_KEY_FILE).exists():
+        checks.append(private_key)
+    for check in checks:
+        try:
+            check()
+        except ImproperlyConfigured as exc:
+            problems.append(str(exc))
+        except OSError as exc:
+            problems.append(f"The pack signing keys cannot be read: {exc}")
+    return problems

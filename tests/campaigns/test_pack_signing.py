@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.core.management.base import SystemCheckError
 from django.urls import reverse
 
 from campaigns.packs import keys
@@ -208,7 +209,7 @@ def test_the_key_may_come_from_the_environment_itself(settings, tmp_path):
 def test_production_refuses_to_sign_without_a_key_it_was_given(settings, tmp_path):
     settings.PRODUCTION, settings.PACK_SIGNING_KEY = True, ""
     settings.PACK_SIGNING_KEY_FILE = str(tmp_path / "absent.pem")
-    with pytest.raises(Exception, match="generate_pack_signing_key"):
+    with pytest.raises(keys.SigningKeyMissing, match="generate_pack_signing_key"):
         keys.private_key()
     assert not (tmp_path / "absent.pem").exists()
 
@@ -288,3 +289,13 @@ def test_the_verdict_and_verify_txt_speak_the_readers_language(signed, client, s
                             language="zh-hans"))
     instructions = unpack(chinese)[1]["VERIFY.txt"].decode()
     assert "如何核验此简报包" in instructions and "openssl pkeyutl -verify -pubin -inkey public-key.pem" in instructions
+
+
+def test_a_misnamed_earlier_key_or_a_broken_key_stops_the_site_at_its_checks(settings, tmp_path):
+    settings.PACK_SIGNING_OLD_KEYS_DIR = str(tmp_path / "old")
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "last-year.pem").write_bytes(keys.public_pem(keys.public_key_of(keys.new_private_key_pem())))
+    settings.PACK_SIGNING_KEY = "not a key"
+    with pytest.raises(SystemCheckError) as error:
+        call_command("check")
+    assert "<valid from>_<valid until>.pem" in str(error.value) and "PACK_SIGNING_KEY is not" in str(error.value)
