@@ -217,6 +217,9 @@ def configuration_errors():
     checks = [old_keys, lambda: _date(settings.PACK_SIGNING_KEY_SINCE, "PACK_SIGNING_KEY_SINCE")]
     if settings.PACK_SIGNING_KEY or Path(settings.PACK_SIGNING_KEY_FILE).exists():
         checks.append(private_key)
+    authority_ca = settings.PACK_TIMESTAMP_AUTHORITY_CA_FILE
+    if authority_ca and not Path(authority_ca).is_file():
+        problems.append(f"PACK_TIMESTAMP_AUTHORITY_CA_FILE names no file: {authority_ca}")
     for check in checks:
         try:
             check()
