@@ -1,4 +1,11 @@
 from django.apps import AppConfig
+from django.core import checks
+
+
+def check_pack_signing_keys(app_configs, **kwargs):
+    from campaigns.packs.keys import configuration_errors
+
+    return [checks.Error(problem, id="campaigns.E001") for problem in configuration_errors()]
 
 
 class CampaignsConfig(AppConfig):
@@ -13,3 +20,4 @@ class CampaignsConfig(AppConfig):
         from evidence import bulk
 
         bulk.register(ADD_TO_TARGET)
+        checks.register(check_pack_signing_keys)

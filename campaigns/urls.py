@@ -1,6 +1,8 @@
 from django.urls import path
 
-from campaigns.views import calendar_feed, campaign_pages, home_pages, pack_pages, target_pages, work_pages
+from campaigns.views import (
+    calendar_feed, campaign_pages, home_pages, pack_keys, pack_pages, target_pages, work_pages,
+)
 
 urlpatterns = [
     # The personal home: it reads evidence and campaigns, so it lives in the top app (campaigns.views.home_pages).
@@ -32,6 +34,8 @@ urlpatterns = [
     path("evidence/pack/", pack_pages.pack_create_search, name="pack-create-search"),
     path("groups/<slug:slug>/packs/", pack_pages.pack_list, name="pack-list"),
     path("packs/verify/", pack_pages.pack_verify, name="pack-verify"),
+    path("packs/public-key.pem", pack_keys.public_key, name="pack-public-key"),
+    path("packs/public-keys.txt", pack_keys.public_keys, name="pack-public-keys"),
     path("packs/<int:pk>/", pack_pages.pack_detail, name="pack-detail"),
     path("packs/<int:pk>/retry/", pack_pages.pack_retry, name="pack-retry"),
     path("packs/<int:pk>/download/", pack_pages.pack_download, name="pack-download"),

@@ -616,6 +616,20 @@ PACK_VERIFY_MAX_BYTES = env.int("PACK_VERIFY_MAX_BYTES", default=200 * 1024 * 10
 # already compressed, and its CSV and JSON compress a few times over).
 PACK_VERIFY_MAX_UNPACKED_BYTES = env.int("PACK_VERIFY_MAX_UNPACKED_BYTES", default=1024**3)
 PACK_VERIFY_MAX_RATIO = env.int("PACK_VERIFY_MAX_RATIO", default=20)
+# Every pack's manifest is signed with the site's Ed25519 key (campaigns/packs/keys.py), so that anyone can check a
+# pack with openssl alone. The private key: the PEM itself in PACK_SIGNING_KEY, else the file PACK_SIGNING_KEY_FILE
+# (made with `manage.py generate_pack_signing_key`, mode 0600; in development made on first use). Every web process
+# and worker must be given the same key. Never stored in the database.
+PACK_SIGNING_KEY = env.str("PACK_SIGNING_KEY", default="")
+PACK_SIGNING_KEY_FILE = env.str("PACK_SIGNING_KEY_FILE", default=str(VAR_DIR / "pack-signing-key.pem"))
+# The date the current key came into use (YYYY-MM-DD), shown with it; needed to retire it after a rotation.
+PACK_SIGNING_KEY_SINCE = env.str("PACK_SIGNING_KEY_SINCE", default="")
+# The site's earlier public keys, after rotations: <valid from>_<valid until>.pem files (README "Pack signatures").
+PACK_SIGNING_OLD_KEYS_DIR = env.str("PACK_SIGNING_OLD_KEYS_DIR", default=str(VAR_DIR / "pack-signing-old-keys"))
+# An RFC 3161 timestamp authority that timestamps each pack's signature (e.g. https://freetsa.org/tsr); unset, the
+# default, nothing is sent anywhere. Its CA certificate (PEM) lets the verify page check the timestamps it made.
+PACK_TIMESTAMP_AUTHORITY_URL = env.str("PACK_TIMESTAMP_AUTHORITY_URL", default="")
+PACK_TIMESTAMP_AUTHORITY_CA_FILE = env.str("PACK_TIMESTAMP_AUTHORITY_CA_FILE", default="")
 
 # Requests counted in Django's cache (config/api.py): per signed-in user on the API, per address for anonymous API
 # requests, per user (else address) for uploads, per address on the public verify page. Generous: a member

@@ -24,6 +24,8 @@ pytestmark = pytest.mark.django_db
 PUBLIC_ROUTES = {"login", "logout", "invitation-accept", "invitation-decline",
                  # Anyone holding a briefing pack checks it; it reads nothing from the database.
                  "pack-verify",
+                 # The site's public keys that sign packs: no group data (tests/campaigns/test_pack_signing.py).
+                 "pack-public-key", "pack-public-keys",
                  # The language switcher: sets a cookie (and saves the signed-in person's own language); reads
                  # no group data.
                  "set_language",

@@ -23,6 +23,7 @@ from datetime import timedelta
 
 import pytest
 import requests
+from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.db import connection
 from django.test import Client
@@ -30,6 +31,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken
 from campaigns.models import BriefingPack
+from campaigns.packs import keys
 from campaigns.packs.manifest import signature_is_valid
 from config.embedded_redis import free_port
 from evidence.models import EvidenceImport, EvidenceRecord
@@ -44,6 +46,11 @@ CSV = ("title,summary,kind\nCameras in Hangzhou,Cameras read moods,deployment\n"
        "Tender,A bureau buys cameras,procurement\n")
 
 
+# The key of this test process (tests/conftest.py), passed to every host in PACK_SIGNING_KEY.
+SIGNING_KEY = keys.private_key().private_bytes(
+    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+
+
 class Host:
     """One machine's process: its own empty folders, the shared database, Redis and bucket."""
 
@@ -56,6 +63,9 @@ class Host:
         self.env = {**os.environ, **FAST_RESTORE, **(extra_env or {}),
                     "DATABASE_URL": database_url(connection.settings_dict),
                     "MEDIA_ROOT": str(self.folder / "media"), "SCRATCH_DIR": str(self.folder / "scratch"),
+                    # Every process signs packs with the same key, given in its environment as an operator would:
+                    # none makes one of its own (its key file would be in its own empty folder, never created).
+                    "PACK_SIGNING_KEY": SIGNING_KEY, "PACK_SIGNING_KEY_FILE": str(self.folder / "no-key.pem"),
                     # Jobs go to <prefix>.short and <prefix>.long (config/celery.py routes them).
                     "CELERY_QUEUE_PREFIX": queue_prefix}
         self.process = None
@@ -151,6 +161,8 @@ def read_zip(content):
     archive = zipfile.ZipFile(io.BytesIO(content))
     manifest = json.loads(archive.read("manifest.json"))
     assert signature_is_valid(manifest)
+    # Signed on a worker with the key every host was given: this process checks it with the same key.
+    assert keys.key_that_signed(archive.read("manifest.json"), archive.read("manifest.sig")).current
     for entry in manifest["files"]:
         assert hashlib.sha256(archive.read(entry["name"])).hexdigest() == entry["sha256"]
     return archive
@@ -198,6 +210,12 @@ def test_two_web_hosts_and_two_workers_share_only_the_database_redis_and_the_buc
     first.refresh_from_db()
     assert hashlib.sha256(response.content).hexdigest() == first.sha256
     archive = read_zip(response.content)
+    # Web B's verify page checks what worker B signed: the same key reached both through their settings.
+    visitor = requests.Session()
+    form = visitor.get(f"{web_b.url}/packs/verify/", timeout=60).text
+    checked = visitor.post(f"{web_b.url}/packs/verify/", data={"csrfmiddlewaretoken": csrf_token(form)},
+                           files={"file": ("pack.zip", response.content)}, timeout=60)
+    assert 'data-verdict="signed"' in checked.text, checked.text[-2000:]
     assert archive.read(f"attachments/E{record.pk}/notice.pdf") == PDF
     response = session_for(volunteer).get(f"{web_b.url}/attachments/{uploaded['id']}/download/", timeout=60)
     assert response.status_code == 200

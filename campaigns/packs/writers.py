@@ -4,7 +4,6 @@ the targets as CSV and XLSX, the attached files, and the ZIP holding them all wi
 """
 
 import hashlib
-import json
 import os
 import time
 import zipfile
@@ -14,8 +13,9 @@ from openpyxl import Workbook
 
 from campaigns.briefing.docx import render_docx
 from campaigns.briefing.pdf import render_pdf
-from campaigns.packs.manifest import MANIFEST_NAME, build_manifest, sign
+from campaigns.packs.manifest import build_manifest
 from campaigns.packs.scope import PackError
+from campaigns.packs.signature import write_signed_manifest, write_verification_files
 from config.spreadsheets import CsvWriter, xlsx_row
 
 EVIDENCE_COLUMNS = ["id", "url", "title", "summary", "kind", "status", "group", "shared_copy", "protected",
@@ -107,8 +107,8 @@ def write_pack(content, folder, progress, *, pack, generated_at):
                     target.write(chunk)
             entries.append({"name": name, "size": size, "sha256": digest.hexdigest()})
             progress.step("attachment")
-        manifest = sign(build_manifest(content, entries, pack=pack, generated_at=generated_at))
-        archive.writestr(MANIFEST_NAME, json.dumps(manifest, ensure_ascii=False, indent=2))
+        entries += write_verification_files(archive, language=pack.language)
+        write_signed_manifest(archive, build_manifest(content, entries, pack=pack, generated_at=generated_at))
     progress.step("manifest")
     return zip_path
 

@@ -21,6 +21,7 @@ from accounts.scoping import get_for_user, get_for_writer
 from campaigns import services
 from campaigns.forms import PackForm, PackVerifyForm
 from campaigns.models import BriefingPack
+from campaigns.packs import keys
 from campaigns.packs.scope import clean_search_query, describe_search
 from campaigns.packs.storage import open_for_download
 from campaigns.packs.verify import verify_upload
@@ -162,11 +163,12 @@ def pack_verify(request):
     Public: anyone holding a pack checks it here, signed in or not. The answer says only whether this site signed
     the manifest and how the uploaded files compare with it; nothing is read from the database or kept.
     """
+    page = {"form": PackVerifyForm(), "site_keys": keys.site_keys()}
     if request.method != "POST":
-        return render(request, "campaigns/pack_verify.html", {"form": PackVerifyForm()})
+        return render(request, "campaigns/pack_verify.html", page)
     form = PackVerifyForm(request.POST, request.FILES)
     if not form.is_valid():
-        return render(request, "campaigns/pack_verify.html", {"form": form}, status=400)
+        return render(request, "campaigns/pack_verify.html", {**page, "form": form}, status=400)
     result = verify_upload(form.cleaned_data["file"])
-    return render(request, "campaigns/pack_verify.html", {"form": PackVerifyForm(), "result": result},
+    return render(request, "campaigns/pack_verify.html", {**page, "result": result},
                   status=200 if result.readable else 400)

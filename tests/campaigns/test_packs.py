@@ -83,9 +83,10 @@ def test_it_holds_the_briefing_the_tables_and_a_manifest_of_every_file(built, pa
     pack, data, files = built
     manifest = json.loads(files["manifest.json"])
     assert {"briefing.pdf", "briefing.docx", "evidence.csv", "evidence.xlsx", "targets.csv", "targets.xlsx",
-            "manifest.json", f"attachments/E{pack_campaign.ordinary.pk}/procurement.txt"} == set(files)
+            "manifest.json", f"attachments/E{pack_campaign.ordinary.pk}/procurement.txt",
+            "manifest.sig", "public-key.pem", "VERIFY.txt"} == set(files)
     listed = {entry["name"]: entry for entry in manifest["files"]}
-    assert set(listed) == set(files) - {"manifest.json"}
+    assert set(listed) == set(files) - {"manifest.json", "manifest.sig"}
     for name, entry in listed.items():
         assert entry["sha256"] == hashlib.sha256(files[name]).hexdigest() and entry["size"] == len(files[name])
     assert signature_is_valid(manifest)
@@ -375,7 +376,7 @@ def test_anyone_can_verify_a_pack_without_an_account(client, built):
     _, data, files = built
     assert client.get(reverse("pack-verify")).status_code == 200
     page = verify(client, "pack.zip", data).content.decode()
-    assert 'data-signature="valid"' in page and "Every file matches the manifest (7 files)" in page
+    assert 'data-signature="valid"' in page and "Every file matches the manifest (9 files)" in page
     page = verify(client, "manifest.json", files["manifest.json"]).content.decode()
     assert 'data-signature="valid"' in page and "Only the manifest was checked" in page
 
