@@ -13,3 +13,7 @@ class CampaignsConfig(AppConfig):
         from evidence import bulk
 
         bulk.register(ADD_TO_TARGET)
+
+        from campaigns.public import cache
+
+        cache.connect()
