@@ -117,7 +117,7 @@ def test_it_keys_the_cache_by_language_not_by_reader(client, client_for, publish
     chinese_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     chinese = public_page(chinese_client, published).content.decode()
     assert "Where the targets stand" in english and "Where the targets stand" not in chinese
-    assert 'lang="zh-Hans"' in chinese and "alice" not in chinese
+    assert 'lang="zh-Hans"' in chinese and "公开进展榜" in chinese and "alice" not in chinese
 
 
 def test_a_coordinator_publishes_from_the_campaign_page_and_others_may_not(client_for, campaign, coordinator,
