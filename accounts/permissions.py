@@ -23,6 +23,8 @@ class Action(StrEnum):
     EDIT_DIRECTORY = "edit_directory"
     CHECK_WORKER = "check_worker"
     VIEW_AUDIT = "view_audit"
+    # Put a campaign, or a record it cites, on the public scoreboard: what anyone on the web then reads.
+    PUBLISH = "publish"
 
 
 _VOLUNTEER = {Action.VIEW, Action.LOG_EVIDENCE, Action.VERIFY_EVIDENCE, Action.LOG_INTERACTION}
@@ -48,6 +50,7 @@ ACTION_LABELS = {
     Action.EDIT_DIRECTORY: _("edit the shared institution directory"),
     Action.CHECK_WORKER: _("check that background jobs run"),
     Action.VIEW_AUDIT: _("read and export the group's audit log"),
+    Action.PUBLISH: _("publish campaigns and evidence on the public scoreboard"),
 }
 
 

@@ -21,3 +21,7 @@ class CampaignsConfig(AppConfig):
 
         bulk.register(ADD_TO_TARGET)
         checks.register(check_pack_signing_keys)
+
+        from campaigns.public import cache
+
+        cache.connect()

@@ -62,6 +62,9 @@ class Campaign(OneChoiceLabelTranslated, models.Model):
                              related_name="+")
     public_summary = models.TextField(blank=True, max_length=LONG_TEXT_MAX_LENGTH,
                                       help_text=_("What the group may say about it in public."))
+    # On the public scoreboard (campaigns.public) since then; None while it is not. Off until a coordinator
+    # publishes it (campaigns/public/services.py).
+    published_at = models.DateTimeField(_("published"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -85,6 +88,10 @@ class Campaign(OneChoiceLabelTranslated, models.Model):
 
     def get_absolute_url(self):
         return reverse("campaign-detail", args=[self.pk])
+
+    @property
+    def is_published(self):
+        return self.published_at is not None
 
     def clean(self):
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from campaigns.public import views as public_views
 from campaigns.views import (
     calendar_feed, campaign_pages, home_pages, pack_keys, pack_pages, target_pages, work_pages,
 )
@@ -11,6 +12,7 @@ urlpatterns = [
     path("campaigns/new/", campaign_pages.campaign_create, name="campaign-create"),
     path("campaigns/<int:pk>/", campaign_pages.campaign_detail, name="campaign-detail"),
     path("campaigns/<int:pk>/edit/", campaign_pages.campaign_edit, name="campaign-edit"),
+    path("campaigns/<int:pk>/publish/", public_views.campaign_publish, name="campaign-publish"),
     path("campaigns/<int:pk>/overdue/", campaign_pages.campaign_overdue, name="campaign-overdue"),
     path("campaigns/<int:pk>/targets/add/", target_pages.target_add, name="target-add"),
     path("campaigns/<int:pk>/tasks/new/", work_pages.task_create, name="task-create"),
@@ -39,4 +41,8 @@ urlpatterns = [
     path("packs/<int:pk>/", pack_pages.pack_detail, name="pack-detail"),
     path("packs/<int:pk>/retry/", pack_pages.pack_retry, name="pack-retry"),
     path("packs/<int:pk>/download/", pack_pages.pack_download, name="pack-download"),
+    # The public scoreboard: open to anyone, published campaigns only (campaigns/public/).
+    path("public/", public_views.public_index, name="public-index"),
+    path("public/campaigns/<int:pk>/", public_views.public_campaign, name="public-campaign"),
+    path("public/campaigns/<int:pk>/feed/", public_views.PublicCampaignFeed(), name="public-campaign-feed"),
 ]

@@ -9,30 +9,37 @@ Two questions, two places:
 - which parts of a visible record? `disclose(viewer, record)` below, from the table:
 
   of a record        | member of the owner  | another group        | account in no group | outward      | public
-                     | (any role)           | (a shared copy)      | (staff included)    | (see below)  |
-  -------------------+----------------------+----------------------+---------------------+--------------+-------
-  the row            | every record of the  | verified, not        | none                | the group's  | none
-                     | group                | protected, shared    | (the site's groups, | own verified,|
-                     |                      | with it or with all  | not its accounts)   | not protected|
-  title, summary,    | yes                  | yes                  | -                   | yes          | -
+                     | (any role)           | (a shared copy)      | (staff included)    | (see below)  | (see below)
+  -------------------+----------------------+----------------------+---------------------+--------------+-------------
+  the row            | every record of the  | verified, not        | none                | the group's  | verified, not
+                     | group                | protected, shared    | (the site's groups, | own verified,| protected,
+                     |                      | with it or with all  | not its accounts)   | not protected| marked public
+  title, summary,    | yes                  | yes                  | -                   | yes          | yes
   facts, status      |                      |                      |                     |              |
-  sources, excerpts  | all, protected too   | unprotected only     | -                   | unprotected  | -
-  translator's name  | yes                  | no                   | -                   | no           | -
-  files              | yes                  | no                   | -                   | no           | -
-  tags               | yes                  | no                   | -                   | no           | -
-  people's names     | yes (logged, sub-    | no: "a member of the | -                   | no           | -
+  sources, excerpts  | all, protected too   | unprotected only     | -                   | unprotected  | unprotected
+  translator's name  | yes                  | no                   | -                   | no           | no
+  files              | yes                  | no                   | -                   | no           | no
+  tags               | yes                  | no                   | -                   | no           | no
+  people's names     | yes (logged, sub-    | no: "a member of the | -                   | no           | no
                      | mitted, decided by,  | group that logged it"|                     |              |
                      | who may verify now)  |                      |                     |              |
-  institutions       | all it names         | the directory's and  | -                   | the direct-  | -
-                     |                      | its own groups' only |                     | ory's and    |
-                     |                      |                      |                     | the group's  |
-  history, sharing   | yes                  | no                   | -                   | no           | -
+  institutions       | all it names         | the directory's and  | -                   | the direct-  | the direct-
+                     |                      | its own groups' only |                     | ory's and    | ory's only
+                     |                      |                      |                     | the group's  | (see below)
+  history, sharing   | yes                  | no                   | -                   | no           | no
 
 "Outward" is an audience outside every group on the site: the target, a ministry, the press, reading a briefing or
 a letter the group sends (`Viewer.outward_of(group)`, rows from `outward_records`). It gets only the group's OWN
 records: a record another group shared with us was shared with a group, not with the world. Within them it sees what
 a shared copy shows, without even the courtesy line about who logged it: nothing of the group's members or inner
 workings leaves with the letter.
+
+"Public" is anyone on the web reading the public scoreboard of a published campaign (campaigns/public/): signed in
+or not, every reader gets the same page (`Viewer.public()`, rows from `public_records`), so that a page can be
+cached once for all. It sees a record only when its own group marked it public (evidence/services/publicity.py) and
+it is verified and not protected; then what outward sees, except institutions: only the directory's. Marking public
+is refused, and the mark withdrawn, for a record naming an institution only its group sees (`sharing_refusal`),
+so the group's own never appear in practice; the filter here keeps it so for a row written around the services.
 
 Search follows the same lines: a record's text is indexed in a shared and a private part (protected sources'
 text and the names of institutions only its group sees are private: migrations 0005 and 0009 on PostgreSQL,
@@ -96,6 +103,11 @@ class Viewer:
     def outward_of(cls, group_id):
         """The reader of something `group_id` sends out of the site (an outward briefing, a letter)."""
         return cls(group_ids=frozenset({group_id}), signed_in=True, redact_own_protected=True, outward=True)
+
+    @classmethod
+    def public(cls):
+        """Anyone on the web reading the public scoreboard: no group, whoever is signed in (pages cached for all)."""
+        return cls()
 
     @property
     def kind(self):
@@ -220,6 +232,11 @@ def shared_with_everyone(viewer, record):
     return record.shared_with_everyone if viewer.inside(record) else None
 
 
+def marked_public(viewer, record):
+    """Whether the owner marked `record` public: its own members are told; None to a group it was shared with."""
+    return record.marked_public if viewer.inside(record) else None
+
+
 def member_name(viewer, record, user):
     """A person's name on `record` (submitted, decided, created by), or None where it must not be told."""
     return _username(user) if viewer.inside(record) else None
@@ -231,6 +248,22 @@ def outward_records(records, group):
     out: its own, verified, not protected. Read them with `disclose(Viewer.outward_of(group.pk), record)`.
     """
     return records.filter(group=group, status="verified", protected=False)
+
+
+def public_records():
+    """
+    Every record anyone on the web may read where a published campaign cites it: verified, not protected and
+    marked public by its own group. Read them with `disclose(Viewer.public(), record)`. The one row rule of the
+    "public" column; the scoreboard's pages ask nothing else.
+    """
+    from evidence.models import EvidenceRecord
+
+    return EvidenceRecord.objects.filter(status="verified", protected=False, marked_public=True)
+
+
+def cited_record_public(field="evidence"):
+    """An expression for querysets of things citing a record through `field`: true when the record is public now."""
+    return Exists(public_records().filter(pk=OuterRef(f"{field}_id")))
 
 
 #

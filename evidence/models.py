@@ -357,6 +357,11 @@ class EvidenceRecord(OneChoiceLabelTranslated, models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     shared_with = models.ManyToManyField("accounts.Group", blank=True, related_name="records_shared_with_us")
     shared_with_everyone = models.BooleanField(default=False)
+    # Shown on the public scoreboard (campaigns.public) where a published campaign cites it, to anyone on the web,
+    # while it stays verified and shareable: a coordinator's decision (evidence/services/publicity.py).
+    marked_public = models.BooleanField(
+        _("public"), default=False,
+        help_text=_("Anyone may read it where a published campaign cites it, while it is verified and not protected."))
     report_fact = models.CharField(max_length=80, blank=True, help_text=_("The report dataset's id, if loaded from it"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")

@@ -36,6 +36,7 @@ urlpatterns += [
     # Before the step pattern, which would otherwise read "edit", "share" and "attachments" as steps.
     path("evidence/<int:pk>/edit/", record_editing.evidence_edit, name="evidence-edit"),
     path("evidence/<int:pk>/share/", record_editing.evidence_share, name="evidence-share"),
+    path("evidence/<int:pk>/public/", record_editing.evidence_public, name="evidence-public"),
     path("evidence/<int:pk>/attachments/", record_files.attachment_upload, name="attachment-upload"),
     path("evidence/<int:pk>/delete/", record_editing.evidence_delete, name="evidence-delete"),
     path("evidence/<int:pk>/<str:step>/", record_editing.evidence_step, name="evidence-step"),

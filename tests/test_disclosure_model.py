@@ -17,19 +17,24 @@ without reading the app's answer to "who may see this":
 - an invitation gives nothing until the invitee accepts it;
 - a deleted record is gone for everyone, its own group included (its history keeps no content); only what it
   left in the group's other rows (its source's title, its tag) stays the group's;
-- staff without a membership, and the public, see nothing of any group.
+- staff without a membership, and the public, see nothing of any group;
+- on the public scoreboard (anyone, signed in or not), a campaign its coordinator published shows its title, ask
+  and public summary, and of each record a stance change of it cites, the title and unprotected sources while the
+  record is verified, not protected, names no group-only institution and is marked public by its group (reopening
+  withdraws the mark); an unpublished campaign is a 404 there, and marking public what may not be public is refused.
 
 What is observed is the public surface: the record page, the evidence list and its search, the API's record list,
 detail and search, the citing group's target and campaign pages, its member list, each person's calendar feed (at
-the end of each run), and a briefing pack's collected
-content (every step, in process) and rendered files (every RENDER_EVERY steps and at the end of each run), and,
-after a record is deleted, its own group's audit log and the deleted record's page and API address.
+the end of each run), and a briefing pack's collected content (every step, in process) and rendered files (every
+RENDER_EVERY steps and at the end of each run), the public scoreboard (its list, a campaign's page and its feed), and, after a record is deleted, its own group's audit
+log and the deleted record's page and API address.
 
 Steps: DISCLOSURE_MODEL_STEPS in all (default 2,000 on each backend, split over RUNS test functions so that
 pytest-xdist spreads them), in runs of STEPS_PER_RUN; DISCLOSURE_MODEL_SEED fixes the seed (printed), else a fixed
 one so that CI is repeatable. `make test-model` runs 50,000 steps with a new seed.
 """
 
+import contextlib
 import os
 import random
 import re
@@ -48,6 +53,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, Phase, note, seed
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
 from hypothesis.stateful import (
     Bundle,
     RuleBasedStateMachine,
@@ -64,8 +70,10 @@ from campaigns import services as campaign_services
 from campaigns.models import BriefingPack, Target
 from campaigns.packs.content import collect
 from campaigns.packs.writers import EVIDENCE_COLUMNS, TARGET_COLUMNS, write_csv
+from campaigns.public import services as public_services
 from evidence.models import EvidenceRecord, Institution, Source
 from evidence.services import directory as evidence_services
+from evidence.services import publicity
 from evidence.services import records as record_services
 from tests.factories import add_second_factor
 
@@ -121,6 +129,7 @@ class ModelRecord:
     submitted_by: str | None = None
     shared_with: set = field(default_factory=set)
     everyone: bool = False
+    public: bool = False  # marked public by its group
     institutions: list = field(default_factory=list)  # markers of group-only institutions it names
     institutions_zh: list = field(default_factory=list)  # and their Chinese names, group data just the same
     # Every marker the record ever carried (old titles stay in its history, for its own group).
@@ -155,6 +164,8 @@ class DisclosureModel(RuleBasedStateMachine):
         self.model_records = {}
         self.pending = set()  # (group, person, role) invitations not yet accepted
         self.citations = {g: set() for g in GROUPS}  # record keys each group cited on its target
+        self.stance_citations = {g: set() for g in GROUPS}  # of those, the ones a stance change cites
+        self.published = {g: False for g in GROUPS}  # each group's campaign on the public scoreboard
         self.ever_disclosed = {g: set() for g in GROUPS}
         self.focus = set()
         # What deleted records left in their group's other rows (a source's title, a tag), and their ids.
@@ -200,9 +211,10 @@ class DisclosureModel(RuleBasedStateMachine):
         self.campaigns, self.targets, self.packs, self.campaign_markers = {}, {}, {}, {}
         for g in GROUPS:
             coordinator = self.users[f"{g}-coord"]
-            title, ask = self.next_marker("cp"), self.next_marker("as")
+            title, ask, summary = self.next_marker("cp"), self.next_marker("as"), self.next_marker("pu")
             campaign = campaign_services.create_campaign(self.groups[g], actor=coordinator, title=title,
-                                                         goal="A goal.", status="active")
+                                                         goal="A goal.", status="active",
+                                                         public_summary=f"Summary {summary}")
             _, (target,) = campaign_services.add_targets(campaign, actor=coordinator,
                                                          institutions=[self.directory], ask=f"Ask {ask}")
             # Its next step is due in a week, followed up by a volunteer whom other groups may invite and remove:
@@ -210,7 +222,7 @@ class DisclosureModel(RuleBasedStateMachine):
             Target.objects.filter(pk=target.pk).update(owner=self.users[f"{g}-vol1"], next_step=f"Step {title}",
                                                        next_step_due=timezone.localdate() + timedelta(days=7))
             self.campaigns[g], self.targets[g] = campaign, target
-            self.campaign_markers[g] = {title, ask}
+            self.campaign_markers[g] = {title, ask, summary}
             self.packs[g] = BriefingPack.objects.create(
                 group=self.groups[g], requested_by=coordinator, scope=BriefingPack.Scope.CAMPAIGN,
                 campaign=campaign, scope_label=f"Campaign: {title}", redact_protected=True)
@@ -263,6 +275,23 @@ class DisclosureModel(RuleBasedStateMachine):
 
     def viewers(self):
         return [*self.users, "public"]
+
+    def may_be_public(self, record):
+        return record.status == "verified" and not record.protected and not record.institutions
+
+    def allowed_on_scoreboard(self):
+        """Markers anyone may read on the public scoreboard now, and the record titles it must show."""
+        allowed, shown = set(), set()
+        for g in GROUPS:
+            if not self.published[g]:
+                continue
+            allowed |= self.campaign_markers[g]
+            for key in self.stance_citations[g]:
+                record = self.model_records.get(key)
+                if record is not None and record.public and self.may_be_public(record):
+                    allowed |= {record.title, record.source}
+                    shown.add(record.title)
+        return allowed, shown
 
     #
     # Observing the public surface
@@ -359,6 +388,30 @@ class DisclosureModel(RuleBasedStateMachine):
         for surface in which:
             self.check(person, urls[surface], self.text_of(self.get(person, urls[surface])), allowed)
 
+    def observe_scoreboard(self, g, which=("index", "page", "feed")):
+        """The public scoreboard as anyone reads it: only what the model allows; an unpublished campaign a 404."""
+        allowed, shown = self.allowed_on_scoreboard()
+        pk = self.campaigns[g].pk
+        urls = {"index": reverse("public-index"), "page": reverse("public-campaign", args=[pk]),
+                "feed": reverse("public-campaign-feed", args=[pk])}
+        for surface in which:
+            response = self.get("public", urls[surface])
+            text = self.text_of(response)
+            self.check("public", urls[surface], text, allowed)
+            if surface == "index":
+                continue
+            expected = 200 if self.published[g] else 404
+            if response.status_code != expected:
+                self.fail(("scoreboard status", surface), f"the public gets {response.status_code} for {g}'s "
+                                                          f"campaign at {urls[surface]}; the model says {expected}")
+            if surface == "page" and self.published[g]:
+                missing = {title for title in shown if title in self.cited_by(g)} - markers_in(text)
+                if missing:
+                    self.fail(("scoreboard missing",), f"{g}'s public page lacks the public records {missing}")
+
+    def cited_by(self, g):
+        return {self.model_records[key].title for key in self.stance_citations[g] if key in self.model_records}
+
     def observe_pack(self, g, *, render=False):
         # Packs are a coordinator's; with none left (the site counted someone the model does not), any member's.
         person = self.acting(g, (Role.COORDINATOR,)) or next(iter(self.people_in(g)), None)
@@ -444,6 +497,7 @@ class DisclosureModel(RuleBasedStateMachine):
             if self.people_in(g):
                 self.observe_group_pages(rng.choice(self.people_in(g)), g, ["members"])
         self.observe_pack(GROUPS[self.step % len(GROUPS)], render=self.step % RENDER_EVERY == 0)
+        self.observe_scoreboard(rng.choice(GROUPS), [rng.choice(("index", "page", "feed"))])
         self._failed = False
 
     def people_in(self, g):
@@ -483,6 +537,8 @@ class DisclosureModel(RuleBasedStateMachine):
         # Every pack's content; the files of the fullest (rendering is the slow part).
         sizes = {g: self.observe_pack(g) for g in GROUPS}
         self.observe_pack(max(GROUPS, key=lambda g: (sizes[g] or 0, g)), render=True)
+        for g in GROUPS:
+            self.observe_scoreboard(g)
         if self.enabled("admin-shortcut"):
             for record in self.model_records.values():
                 self.observe_admin_shortcut(record)
@@ -511,7 +567,8 @@ class DisclosureModel(RuleBasedStateMachine):
             with transaction.atomic():
                 return function(*args, **kwargs), True
         except (ValidationError, PermissionDenied) as exc:
-            note(f"refused: {function.__name__}: {exc}")
+            with contextlib.suppress(InvalidArgument):  # a fixed sequence (run_steps) runs outside hypothesis
+                note(f"refused: {function.__name__}: {exc}")
             return None, False
 
     def enabled(self, name):
@@ -619,7 +676,7 @@ class DisclosureModel(RuleBasedStateMachine):
             return
         _, done = self.attempt(record_services.reopen_record, self.db_record(record), actor=self.actor(person))
         if done:
-            record.status = "draft"
+            record.status, record.public = "draft", False
             self.focus.add(record.key)
 
     @rule(ref=records, with_groups=st.sets(st.sampled_from(GROUPS), min_size=1), everyone=st.booleans())
@@ -695,6 +752,35 @@ class DisclosureModel(RuleBasedStateMachine):
                                    target=target, records=[db_record])
         if done:
             self.citations[g].add(record.key)
+            if in_stance_change:
+                self.stance_citations[g].add(record.key)
+            self.focus.add(record.key)
+
+    @rule(g=st.sampled_from(GROUPS), publish=st.booleans())
+    def publish(self, g, publish):
+        """A coordinator publishes the group's campaign on the public scoreboard, or takes it off."""
+        person = self.acting(g, (Role.COORDINATOR,))
+        if person is None:
+            return
+        verb = public_services.publish_campaign if publish else public_services.unpublish_campaign
+        _, done = self.attempt(verb, self.campaigns[g], actor=self.actor(person))
+        if done:
+            self.published[g] = publish
+
+    @rule(ref=records, public=st.booleans())
+    def mark_public(self, ref, public):
+        """A coordinator marks a record public (refused unless it may be) or private again."""
+        record = self.record_of(ref)
+        person = record and self.acting(record.group, (Role.COORDINATOR,))
+        if not person:
+            return
+        _, done = self.attempt(publicity.mark_public, self.db_record(record), actor=self.actor(person),
+                               public=public)
+        if done != (not public or self.may_be_public(record)):
+            self.fail(("mark public", public), f"marking {record!r} public={public} was "
+                                               f"{'accepted' if done else 'refused'}; the model says otherwise")
+        if done:
+            record.public = public
             self.focus.add(record.key)
 
     @rule(g=st.sampled_from(GROUPS), invitee=st.sampled_from([*(f"{g}-vol1" for g in GROUPS), *OUTSIDERS]),
@@ -793,6 +879,7 @@ class DisclosureModel(RuleBasedStateMachine):
             self.residue[record.group] |= {m for m in (record.source, record.protected_source, record.tag) if m}
             for g in GROUPS:
                 self.citations[g].discard(record.key)
+                self.stance_citations[g].discard(record.key)
                 # What citing pages could keep as a snapshot goes with the record.
                 self.ever_disclosed[g] -= record.every_marker - self.residue[g] - self.group_institutions[g]
             self.focus.discard(record.key)
@@ -949,3 +1036,15 @@ def test_a_calendar_feed_drops_a_group_its_owner_was_removed_from():
     run_steps(("invite", {"g": "B", "invitee": "A-vol1", "role": Role.VOLUNTEER}),
               ("accept", {"data": FixedDraw(("B", "A-vol1", Role.VOLUNTEER))}),
               ("remove", {"g": "A", "data": FixedDraw("A-vol1")}))
+
+
+def test_it_shows_the_public_only_what_a_published_campaign_cites_of_public_records():
+    # A publishes; B cites A's record shared with B in a stance change and publishes; A marks it public, then
+    # reopens it (the mark is withdrawn); A unpublishes (404).
+    run_steps(SHARED_WITH_B, ("publish", {"g": "B", "publish": True}),
+              ("cite", {"g": "B", "ref": R1, "in_stance_change": True}),
+              ("mark_public", {"ref": R1, "public": True}), ("publish", {"g": "A", "publish": True}),
+              ("cite", {"g": "A", "ref": R1, "in_stance_change": True}),
+              ("reopen", {"ref": R1}), ("mark_public", {"ref": R1, "public": True}),
+              ("reverify", {"ref": R1}), ("mark_public", {"ref": R1, "public": True}),
+              ("publish", {"g": "A", "publish": False}), ("mark_public", {"ref": R1, "public": False}))

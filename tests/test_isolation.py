@@ -35,6 +35,14 @@ PUBLIC_ROUTES = {"login", "logout", "invitation-accept", "invitation-decline",
                  # its address is the credential; a wrong or ended key is a 404 and it lists only what visible_to
                  # gives its owner (tests/campaigns/test_calendar_feed.py).
                  "calendar-feed"}
+# The public scoreboard (campaigns/public/): anyone may read it, signed in or not, but only campaigns their groups
+# published; every other campaign is a 404 for everyone, its own group included (test_unpublished_campaigns_are_
+# 404_on_the_scoreboard_for_everyone below). route -> URL kwargs from a campaign, or None for the list.
+SCOREBOARD_ROUTES = {
+    "public-index": None,
+    "public-campaign": lambda o: {"pk": o.pk},
+    "public-campaign-feed": lambda o: {"pk": o.pk},
+}
 # django-allauth's pages: signing in, password reset, the signed-in person's own password, addresses and second
 # factors. They hold no group data; listed by name so that a new one (after an upgrade) is looked at here first.
 ACCOUNT_ROUTES = {
@@ -204,6 +212,11 @@ OBJECT_ROUTES = {
     "evidence-detail": ("record", lambda o: {"pk": o.pk}),
     "evidence-edit": ("record", lambda o: {"pk": o.pk}),
     "evidence-share": ("record", lambda o: {"pk": o.pk}),
+    "evidence-public": ("record", lambda o: {"pk": o.pk}),
+    "api:evidence-public": ("record", lambda o: {"pk": o.pk}),
+    "campaign-publish": ("campaign", lambda o: {"pk": o.pk}),
+    "api:campaign-publish": ("campaign", lambda o: {"pk": o.pk}),
+    "api:campaign-unpublish": ("campaign", lambda o: {"pk": o.pk}),
     "evidence-step": ("record", lambda o: {"pk": o.pk, "step": "verify"}),
     "evidence-delete": ("record", lambda o: {"pk": o.pk}),
     "attachment-upload": ("record", lambda o: {"pk": o.pk}),
@@ -241,7 +254,7 @@ def site_routes(resolver=None, namespace=""):
 
 def test_every_route_is_in_the_isolation_matrix():
     unknown = (set(site_routes()) - PUBLIC_ROUTES - ACCOUNT_ROUTES - LIST_ROUTES - set(OBJECT_ROUTES)
-               - set(SHARED_ROUTES))
+               - set(SHARED_ROUTES) - set(SCOREBOARD_ROUTES))
     assert not unknown, f"Add these routes to tests/test_isolation.py with an object of another group: {unknown}"
 
 
@@ -309,3 +322,27 @@ def test_shared_reference_data_needs_a_signed_in_member(client, route):
     assert response.status_code in (302, 401, 403, 405), f"{route} -> {response.status_code}"
     if response.status_code == 302:
         assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("route", sorted(SCOREBOARD_ROUTES))
+def test_unpublished_campaigns_are_404_on_the_scoreboard_for_everyone(client, client_for, coordinator, other_group,
+                                                                       outsider, route):
+    from django.test import Client
+
+    objects = beta_objects(other_group, outsider)
+    campaign = objects["campaign"]
+    campaign.public_summary = "Beta's public words"
+    campaign.save()
+    kwargs = SCOREBOARD_ROUTES[route]
+    url = reverse(route, kwargs=kwargs(campaign) if kwargs else None)
+    owner = Client()
+    owner.force_login(outsider)
+    # Anonymous, another group's coordinator, and not even its own group: the scoreboard shows what is published.
+    for who in (Client(), client_for(coordinator), owner):
+        response = who.get(url)
+        if kwargs:
+            missing = who.get(reverse(route, kwargs={"pk": 2**40}))
+            assert response.status_code == missing.status_code == 404, url
+        else:
+            assert response.status_code == 200
+        assert b"Beta Rights campaign" not in response.content and b"public words" not in response.content

@@ -69,8 +69,8 @@ class CampaignSerializer(serializers.ModelSerializer):
     class Meta:
         model = Campaign
         fields = ["id", "group", "title", "goal", "recommendations", "status", "starts_on", "ends_on", "lead",
-                  "public_summary", "created_at", "updated_at", "page_url"]
-        read_only_fields = ["created_at", "updated_at"]
+                  "public_summary", "published_at", "created_at", "updated_at", "page_url"]
+        read_only_fields = ["published_at", "created_at", "updated_at"]
 
     def validate(self, attrs):
         _check_dates(attrs, self.instance, "starts_on", "ends_on", gettext("The campaign must end after it starts."))

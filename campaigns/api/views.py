@@ -39,6 +39,7 @@ from campaigns.filters import (
 )
 from campaigns.models import AskBatch, BriefingPack, Campaign, Interaction, InteractionAttachment, Target, Task
 from campaigns.packs.storage import open_for_download
+from campaigns.public import services as public_services
 from config.api import UploadRateThrottle
 from evidence.api.serializers import AttachmentUploadSerializer
 
@@ -55,6 +56,22 @@ class CampaignViewSet(RecheckedWrites, mixins.CreateModelMixin, mixins.UpdateMod
     def get_queryset(self):
         return Campaign.objects.visible_to(self.request.user).select_related("group", "lead").prefetch_related(
             "recommendations")
+
+    def _publishing(self, request, verb):
+        campaign = verb(self.get_object(), actor=request.user)  # get_object first: another group's is a 404
+        return Response(self.get_serializer(self.get_queryset().get(pk=campaign.pk)).data)
+
+    @extend_schema(request=None, responses=CampaignSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        """Put the campaign on the public scoreboard (coordinators; it needs a public summary)."""
+        return self._publishing(request, public_services.publish_campaign)
+
+    @extend_schema(request=None, responses=CampaignSerializer)
+    @action(detail=True, methods=["post"])
+    def unpublish(self, request, pk=None):
+        """Take the campaign off the public scoreboard: its public page is a 404 at once (coordinators)."""
+        return self._publishing(request, public_services.unpublish_campaign)
 
 
 class TargetViewSet(RecheckedWrites, mixins.CreateModelMixin, mixins.UpdateModelMixin,

@@ -141,6 +141,7 @@ def campaign_detail(request, pk):
         "timeline": _timeline(user, campaign),
         "can_manage": can_manage,
         "can_pack": can(user, Action.GENERATE_PACKS, campaign.group),
+        "can_publish": can(user, Action.PUBLISH, campaign.group),
     })
 
 

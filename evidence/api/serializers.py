@@ -214,13 +214,17 @@ class EvidenceRecordSerializer(serializers.ModelSerializer):
     shared_copy = serializers.SerializerMethodField()
     shared_with_everyone = serializers.SerializerMethodField(
         help_text="Whether its group shares it with every group; null on a copy shared with you (the owner's choice).")
+    marked_public = serializers.SerializerMethodField(
+        help_text="Whether its group made it public (shown where a published campaign cites it); null on a copy "
+                  "shared with you.")
 
     class Meta:
         model = EvidenceRecord
         fields = ["id", "group", "title", "summary", "kind", "sector", "recommendations", "rights", "institutions",
                   "citations", "tags", "country", "place", "event_start", "event_end", "language", "protected",
                   "status", "decision_reason", "submitted_by", "submitted_at", "decided_by", "decided_at",
-                  "shared_with_everyone", "report_fact", "shared_copy", "created_at", "updated_at", "page_url"]
+                  "shared_with_everyone", "marked_public", "report_fact", "shared_copy", "created_at", "updated_at",
+                  "page_url"]
         read_only_fields = ["status", "decision_reason", "submitted_at", "decided_at", "shared_with_everyone",
                             "report_fact", "created_at", "updated_at"]
 
@@ -235,6 +239,9 @@ class EvidenceRecordSerializer(serializers.ModelSerializer):
 
     def get_shared_with_everyone(self, record) -> bool | None:
         return disclosure.shared_with_everyone(self._viewer(), record)
+
+    def get_marked_public(self, record) -> bool | None:
+        return disclosure.marked_public(self._viewer(), record)
 
     def get_submitted_by(self, record) -> str | None:
         return disclosure.member_name(self._viewer(), record, record.submitted_by)
@@ -290,6 +297,11 @@ class ShareSerializer(serializers.Serializer):
     groups = SharePartnerField(many=True, default=list,
                                help_text="Slugs of groups listed for sharing (groups/partners/) or your own.")
     everyone = serializers.BooleanField(default=False)
+
+
+class PublicMarkSerializer(serializers.Serializer):
+    public = serializers.BooleanField(help_text="true makes the record public (a coordinator's decision); false "
+                                                "makes it private again.")
 
 
 class BulkChangeSerializer(serializers.Serializer):

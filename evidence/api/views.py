@@ -19,6 +19,7 @@ from evidence.api.serializers import (
     BulkOutcomeSerializer,
     EvidenceRecordSerializer,
     InstitutionSerializer,
+    PublicMarkSerializer,
     RecommendationSerializer,
     RejectSerializer,
     RelationshipSerializer,
@@ -42,7 +43,7 @@ from evidence.models import (
     url_key,
 )
 from evidence.search import SearchPaginator
-from evidence.services import attachments, bulk, directory, records
+from evidence.services import attachments, bulk, directory, publicity, records
 
 
 class DirectoryPermission(permissions.IsAuthenticated):
@@ -237,6 +238,12 @@ class EvidenceRecordViewSet(RecheckedWrites, mixins.CreateModelMixin, mixins.Upd
     @action(detail=True, methods=["post"])
     def share(self, request, pk=None):
         return self._step(request, records.share_record, ShareSerializer)
+
+    @extend_schema(request=PublicMarkSerializer, responses=EvidenceRecordSerializer)
+    @action(detail=True, methods=["post"])
+    def public(self, request, pk=None):
+        """Make a verified, unprotected record public (or private again): coordinators only."""
+        return self._step(request, publicity.mark_public, PublicMarkSerializer)
 
     @extend_schema(request=BulkChangeSerializer, responses=BulkOutcomeSerializer)
     @action(detail=False, methods=["post"])

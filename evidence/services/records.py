@@ -14,6 +14,7 @@ from accounts.ids import in_ascending_ids
 from accounts.models import Group
 from accounts.permissions import Action, can, ensure_can
 from evidence.models import Attachment, Citation, EvidenceRecord, RecordInstitution, Tag
+from evidence.services.publicity import withdraw_public_mark
 
 Status = EvidenceRecord.Status
 
@@ -89,6 +90,7 @@ def update_record(record, *, actor, institutions=None, citations=None, tags=None
                    recommendations=recommendations, rights=rights, actor=actor)
     record_diff(actor=actor, obj=record, action="evidence.updated", before=before, even_if_unchanged=True)
     record.shares_withdrawn = _keep_shareable(record, actor=actor)
+    record.public_withdrawn = withdraw_public_mark(record, actor=actor)
     return record
 
 
@@ -140,6 +142,7 @@ def _move(record, step, *, actor, action, to, reason=""):
     record.save()
     record_diff(actor=actor, obj=record, action=f"evidence.{step}", before=before, even_if_unchanged=True)
     record.shares_withdrawn = _keep_shareable(record, actor=actor)
+    record.public_withdrawn = withdraw_public_mark(record, actor=actor)
     return record
 
 

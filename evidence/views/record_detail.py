@@ -18,7 +18,7 @@ from evidence import disclosure
 from evidence.forms.attachments import AttachmentForm
 from evidence.forms.records import EvidenceRecordForm, RejectForm, ShareForm
 from evidence.models import Attachment, EvidenceRecord
-from evidence.services import records
+from evidence.services import publicity, records
 from evidence.views.common import HISTORY_LIMIT, web_link
 
 
@@ -36,6 +36,8 @@ _RECORD_ACTIONS = {
     "evidence.reject": gettext_lazy("Rejected"),
     "evidence.reopen": gettext_lazy("Reopened"),
     "evidence.shared": gettext_lazy("Sharing changed"),
+    "evidence.public": gettext_lazy("Made public"),
+    "evidence.unpublic": gettext_lazy("No longer public"),
     "evidence.attachment_added": gettext_lazy("File attached"),
 }
 
@@ -105,6 +107,9 @@ def _detail_record_page(request, record):
         "share_form": ShareForm(record=record, user=user, initial={
             "groups": list(record.shared_with.all()), "everyone": record.shared_with_everyone,
         }) if can_share else None,
+        # Offered while it may be marked, and to unmark a record that is (the mark outlives nothing else).
+        "can_mark_public": can(user, Action.PUBLISH, record.group) and not shared_copy and (
+            record.marked_public or not publicity.public_refusal(record)),
         "reject_form": RejectForm(),
         "attachments": Attachment.objects.visible_to(user).filter(record=record) if shown.files else [],
         "history": _record_history(record) if shown.history else [],

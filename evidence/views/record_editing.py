@@ -21,7 +21,7 @@ from accounts.scoping import get_for_writer
 from evidence.forms.record_rows import citation_formset, institution_formset
 from evidence.forms.records import EvidenceRecordForm, ShareForm
 from evidence.models import EvidenceRecord, Source
-from evidence.services import directory, records, sources
+from evidence.services import directory, publicity, records, sources
 from evidence.views.common import web_link
 from evidence.views.record_detail import add_record_errors, record_queryset
 
@@ -194,4 +194,20 @@ def evidence_share(request, pk):
             messages.success(request, _("Shared with %(groups)s.") % {"groups": ", ".join(g.name for g in groups)})
         else:
             messages.success(request, _("The record is no longer shared."))
+    return redirect(record)
+
+
+@login_required
+@require_POST
+def evidence_public(request, pk):
+    """Mark a record public (public=1) or private again (public=0): a coordinator's decision (services.publicity)."""
+    record = get_for_writer(EvidenceRecord.objects.all(), request.user, Action.PUBLISH, pk=pk)
+    public = request.POST.get("public") == "1"
+    try:
+        publicity.mark_public(record, actor=request.user, public=public)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The record is now public where a published campaign cites it.") if public
+                         else _("The record is no longer public."))
     return redirect(record)
