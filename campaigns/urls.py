@@ -2,7 +2,13 @@ from django.urls import path
 
 from campaigns.public import views as public_views
 from campaigns.views import (
-    calendar_feed, campaign_pages, home_pages, pack_keys, pack_pages, target_pages, work_pages,
+    calendar_feed,
+    campaign_pages,
+    home_pages,
+    pack_keys,
+    pack_pages,
+    target_pages,
+    work_pages,
 )
 
 urlpatterns = [

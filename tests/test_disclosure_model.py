@@ -26,8 +26,8 @@ without reading the app's answer to "who may see this":
 What is observed is the public surface: the record page, the evidence list and its search, the API's record list,
 detail and search, the citing group's target and campaign pages, its member list, each person's calendar feed (at
 the end of each run), and a briefing pack's collected content (every step, in process) and rendered files (every
-RENDER_EVERY steps and at the end of each run), the public scoreboard (its list, a campaign's page and its feed), and, after a record is deleted, its own group's audit
-log and the deleted record's page and API address.
+RENDER_EVERY steps and at the end of each run), the public scoreboard (its list, a campaign's page and its feed),
+and, after a record is deleted, its own group's audit log and the deleted record's page and API address.
 
 Steps: DISCLOSURE_MODEL_STEPS in all (default 2,000 on each backend, split over RUNS test functions so that
 pytest-xdist spreads them), in runs of STEPS_PER_RUN; DISCLOSURE_MODEL_SEED fixes the seed (printed), else a fixed
