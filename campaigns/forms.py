@@ -322,6 +322,19 @@ class PackForm(forms.Form):
                 "executive_summary": data["executive_summary"]}
 
 
+class LetterheadForm(forms.Form):
+    """A group's letterhead: the contact line and the logo on the cover of what it sends out."""
+
+    contact_line = forms.CharField(
+        required=False, max_length=300, label=_("Contact line"),
+        help_text=_("Printed under the group's name on the cover of outward briefings, e.g. an e-mail address and a "
+                    "website."))
+    logo = forms.FileField(required=False, label=_("Logo"),
+                           help_text=_("A PNG or SVG image of at most 512 KB. Scripts and links inside an SVG are "
+                                       "removed."))
+    remove_logo = forms.BooleanField(required=False, label=_("Remove the logo"))
+
+
 class PackVerifyForm(forms.Form):
     file = forms.FileField(label=_("The pack (a .zip) or its manifest.json"),
                            help_text=_("Nothing you upload is kept."))

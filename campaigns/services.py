@@ -299,6 +299,24 @@ def unlink_evidence(target, *, actor, record):
     return bool(deleted)
 
 
+@transaction.atomic
+def mark_key_evidence(target, *, actor, record, key):
+    """
+    Mark a linked record as key evidence for this target, or no longer: key evidence comes first in outward
+    briefings and is what letters to the target list. False if the record is not linked to the target.
+    """
+    ensure_can(actor, Action.MANAGE_CAMPAIGNS, target.campaign.group)
+    link = TargetEvidence.objects.select_for_update().filter(target=target, record=record).first()
+    if link is None:
+        return False
+    if link.key != key:
+        link.key = key
+        link.save(update_fields=["key"])
+        record_change(actor=actor, obj=target, action="target.key_evidence_marked" if key
+                      else "target.key_evidence_unmarked", after={"evidence": [record.pk], "key": key})
+    return True
+
+
 #
 # Tasks
 #

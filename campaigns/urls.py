@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campaigns.views import campaign_pages, pack_pages, target_pages, work_pages
+from campaigns.views import campaign_pages, letterhead_pages, pack_pages, target_pages, work_pages
 
 urlpatterns = [
     path("campaigns/", campaign_pages.campaign_list, name="campaign-list"),
@@ -17,6 +17,10 @@ urlpatterns = [
     path("targets/<int:pk>/evidence/", target_pages.target_evidence_link, name="target-evidence-link"),
     path("targets/<int:pk>/evidence/<int:record_pk>/unlink/", target_pages.target_evidence_unlink,
          name="target-evidence-unlink"),
+    path("targets/<int:pk>/evidence/<int:record_pk>/key/", target_pages.target_evidence_key,
+         name="target-evidence-key"),
+    path("groups/<slug:slug>/letterhead/", letterhead_pages.group_letterhead, name="group-letterhead"),
+    path("groups/<slug:slug>/letterhead/logo", letterhead_pages.group_logo, name="group-logo"),
     path("batches/<int:pk>/", work_pages.batch_detail, name="batch-detail"),
     path("tasks/<int:pk>/done/", work_pages.task_complete, name="task-complete"),
     path("interaction-files/<int:pk>/download/", work_pages.interaction_attachment_download,
