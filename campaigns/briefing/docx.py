@@ -24,7 +24,8 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
-from . import counts_text, findings_text, is_web_url, labels_for, withheld_text
+from . import counts_text, is_web_url, labels_for, withheld_text
+from .docx_outward import OutwardSections, names
 
 LATIN_BODY = "Cambria"
 LATIN_HEADINGS = "Calibri"
@@ -59,7 +60,7 @@ def _when(value):
     return _text(value)[:16].replace("T", " ") if value else "—"
 
 
-class _Writer:
+class _Writer(OutwardSections):
     def __init__(self, briefing):
         self.b = briefing
         self.lab = labels_for(briefing.get("language"))
@@ -273,25 +274,6 @@ class _Writer:
             self.para(withheld_text(b.get("withheld"), b.get("language")), bold_label=lab["withheld"])
         self.document.add_page_break()
 
-    def executive_summary(self):
-        if not self.b.get("executive_summary"):
-            return
-        self.heading(self.lab["executive_summary"], 1)
-        for paragraph in self.b["executive_summary"].split("\n\n"):
-            self.para(paragraph.strip())
-
-    def findings(self):
-        findings, lab = self.b.get("findings"), self.lab
-        if not findings:
-            return
-        self.heading(lab["key_findings"], 1)
-        self.para(findings_text(self.b))
-        for key in ("by_kind", "by_year", "by_sector", "by_institution"):
-            if findings[key]:
-                self.heading(lab[key], 3)
-                self.table([lab[key], lab["count"]], [(label, str(count)) for label, count in findings[key]],
-                           widths=[12, 3])
-
     def summary(self):
         b, lab = self.b, self.lab
         self.heading(lab["recommendations"] if self.outward else lab["summary"], 1)
@@ -322,18 +304,6 @@ class _Writer:
                 [(_names(t["institution"]), t["status"], t["priority"], t["owner"], t["next_step"],
                   t["next_step_due"]) for t in b["targets"]],
             )
-
-    def outward_targets(self):
-        b, lab = self.b, self.lab
-        self.document.add_page_break()
-        self.heading(lab["what_we_ask"], 1)
-        if not b["targets"]:
-            self.para(lab["no_targets"])
-        for t in b["targets"]:
-            self.heading(_names(t["institution"]), 2)
-            self.para(t["ask"])
-            if t["evidence_ids"]:
-                self.para(", ".join(str(i) for i in t["evidence_ids"]), bold_label=lab["evidence_for_target"])
 
     def targets(self):
         if self.outward:
@@ -446,5 +416,4 @@ class _Writer:
 
 
 def _names(institution):
-    name, name_zh = _text(institution["name"]), institution.get("name_zh")
-    return f"{name} ({_text(name_zh)})" if name_zh and name_zh != institution["name"] else name
+    return names(institution)

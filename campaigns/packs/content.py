@@ -85,12 +85,15 @@ def _collect_outward(pack, user, *, generated_at):
     # The evidence marked key for a target comes first, the rest newest first as in every briefing.
     records.sort(key=lambda record: record.pk not in key_ids)
     viewer = disclosure.Viewer.outward_of(group.pk)
+    # The reader gets the records numbered in the briefing's order (E1, E2 ...), not the site's ids.
+    numbers = {record.pk: f"E{n}" for n, record in enumerate(records, start=1)}
     evidence, evidence_rows, institutions = [], [], {}
     for record in records:
         shown = disclosure.disclose(viewer, record)
         for link in shown.institution_links:
             institutions[link.institution.pk] = link.institution
-        entry = outward.outward_evidence(record, shown, key=record.pk in key_ids, day=_day)
+        entry = outward.outward_evidence(record, shown, key=record.pk in key_ids, day=_day,
+                                         number=numbers[record.pk])
         evidence.append(entry)
         evidence_rows.append(outward.outward_row(entry, record))
 
@@ -98,10 +101,10 @@ def _collect_outward(pack, user, *, generated_at):
         Prefetch("evidence_links", queryset=TargetEvidence.objects.order_by("-key", "added_at", "pk")),
     ).order_by("campaign__title", "priority", "institution__name", "pk"))
     target_dicts, target_rows = [], []
-    for target in targets:
-        evidence_ids = [f"E{link.record_id}" for link in target.evidence_links.all() if link.record_id in included]
+    for n, target in enumerate(targets, start=1):
+        evidence_ids = [numbers[link.record_id] for link in target.evidence_links.all() if link.record_id in included]
         target_dicts.append(outward.outward_target(target, evidence_ids))
-        target_rows.append(outward.outward_target_row(target, evidence_ids))
+        target_rows.append(outward.outward_target_row(target, evidence_ids, n))
 
     campaign = outward.campaign_for(pack)
     briefing = {

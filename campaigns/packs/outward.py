@@ -86,7 +86,7 @@ def key_findings(records, viewer):
             "by_sector": ranked(sectors), "by_institution": ranked(institutions, TOP_INSTITUTIONS)}
 
 
-def outward_evidence(record, shown, *, key, day):
+def outward_evidence(record, shown, *, key, day, number):
     """One record as the outward reader sees it (`shown`, from disclose): no link, no names of people."""
     links = []
     for link in shown.institution_links:
@@ -105,7 +105,7 @@ def outward_evidence(record, shown, *, key, day):
                           "translation": citation.translation or None, "translator": None})
     place = ", ".join(part for part in (record.place, record.country) if part) or None
     return {
-        "id": f"E{record.pk}", "url": None, "key": key, "title": record.title, "summary": record.summary,
+        "id": number, "url": None, "key": key, "title": record.title, "summary": record.summary,
         "kind": record.get_kind_display(), "status": record.get_status_display(),
         "event_date": day(record.event_start), "place": place, "institutions": links,
         "sources": list(sources.values()), "citations": citations,
@@ -139,8 +139,8 @@ def outward_target(target, evidence_ids):
     }
 
 
-def outward_target_row(target, evidence_ids):
-    return {"id": f"T{target.pk}", "institution": target.institution.name,
+def outward_target_row(target, evidence_ids, number):
+    return {"id": f"T{number}", "institution": target.institution.name,
             "institution_zh": target.institution.name_zh, "ask": target.ask, "evidence": "; ".join(evidence_ids)}
 
 
