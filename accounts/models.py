@@ -20,6 +20,13 @@ from accounts.scoping import GroupScopedQuerySet
 LONG_TEXT_MAX_LENGTH = 20_000
 
 
+def _private_storage():
+    # accounts.files.private_storage, which this module cannot import (accounts.files imports it).
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
 class User(AbstractUser):
     """A person with a login. What they may see and do comes from their memberships, never from this row."""
 
@@ -83,6 +90,14 @@ class Group(models.Model):
     # Set by a coordinator (services.set_listed_for_sharing): other groups' coordinators see this group's name
     # among those they may share evidence with. Off by default: a group's existence is its own to reveal.
     listed_for_sharing = models.BooleanField(default=False)
+    # The letterhead of what the group sends out (an outward briefing's cover, letters), set by a coordinator
+    # (campaigns.letterhead): a PNG or a sanitised SVG in private storage, and one line of contact details.
+    logo = models.FileField(storage=_private_storage, upload_to="logos/", blank=True)
+    logo_type = models.CharField(max_length=40, blank=True)
+    contact_line = models.CharField(
+        _("contact line"), max_length=300, blank=True,
+        help_text=_("Printed under the group's name on the cover of outward briefings, e.g. an e-mail address and a "
+                    "website."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope_path = "pk"

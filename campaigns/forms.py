@@ -286,6 +286,16 @@ class PackForm(forms.Form):
     """A pack's options; `group` is asked only for scopes that belong to no one group (an institution, a search)."""
 
     group = forms.ModelChoiceField(queryset=Group.objects.none(), empty_label=None, label=_("For the group"))
+    kind = forms.ChoiceField(
+        required=False, choices=BriefingPack.Kind.choices, initial=BriefingPack.Kind.INTERNAL,
+        widget=forms.RadioSelect,
+        label=_("Kind of briefing"),
+        help_text=_("An outward briefing is for people outside the group: only your group's own verified, "
+                    "unprotected evidence, with no member names, files, tags, history or internal fields."))
+    executive_summary = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 5}), max_length=LONG_TEXT_MAX_LENGTH,
+        label=_("Executive summary"),
+        help_text=_("Opens an outward briefing: what you ask of the reader and why, in a few paragraphs."))
     include_protected = forms.BooleanField(
         required=False, label=_("Include protected material"),
         help_text=_("Off by default: your group's protected records, protected sources and translators' names are "
@@ -307,7 +317,22 @@ class PackForm(forms.Form):
     def options(self):
         data = self.cleaned_data
         return {"redact_protected": not data["include_protected"], "include_attachments": data["include_attachments"],
-                "only_verified": data["only_verified"], "language": data["language"]}
+                "only_verified": data["only_verified"], "language": data["language"],
+                "kind": data["kind"] or BriefingPack.Kind.INTERNAL,
+                "executive_summary": data["executive_summary"]}
+
+
+class LetterheadForm(forms.Form):
+    """A group's letterhead: the contact line and the logo on the cover of what it sends out."""
+
+    contact_line = forms.CharField(
+        required=False, max_length=300, label=_("Contact line"),
+        help_text=_("Printed under the group's name on the cover of outward briefings, e.g. an e-mail address and a "
+                    "website."))
+    logo = forms.FileField(required=False, label=_("Logo"),
+                           help_text=_("A PNG or SVG image of at most 512 KB. Scripts and links inside an SVG are "
+                                       "removed."))
+    remove_logo = forms.BooleanField(required=False, label=_("Remove the logo"))
 
 
 class PackVerifyForm(forms.Form):

@@ -221,6 +221,9 @@ class TargetEvidence(models.Model):
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                  related_name="+")
     added_at = models.DateTimeField(auto_now_add=True)
+    # Key evidence for this target: listed first in an outward briefing and, in letters to the target, as "the
+    # target's key evidence". Per link, since a record can be key against one institution and minor for another.
+    key = models.BooleanField(_("key evidence"), default=False)
 
     scope_path = "target__campaign__group"
     objects = GroupScopedQuerySet.as_manager()
@@ -427,6 +430,10 @@ class BriefingPack(OneChoiceLabelTranslated, Job):
         FAILED = "failed", _("Failed")
         EXPIRED = "expired", _("Expired")
 
+    class Kind(models.TextChoices):
+        INTERNAL = "internal", _("Internal (for the group)")
+        OUTWARD = "outward", _("Outward (for a target, a ministry, the press)")
+
     class Language(models.TextChoices):
         EN = "en", _("English")
         ZH_HANS = "zh-hans", _("简体中文 (Simplified Chinese)")
@@ -445,6 +452,10 @@ class BriefingPack(OneChoiceLabelTranslated, Job):
         max_length=2000, blank=True,
         help_text=_("The evidence list's filters as a query string, run again through EvidenceRecordFilterSet"))
     scope_label = models.CharField(max_length=300, help_text=_("What the pack covers, as the list shows it"))
+    # Outward packs leave the group: only its own verified, unprotected evidence, nothing of its people or inner
+    # workings (evidence.disclosure's outward reader), with the summary the campaigner writes for the reader.
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.INTERNAL)
+    executive_summary = models.TextField(_("executive summary"), blank=True, max_length=LONG_TEXT_MAX_LENGTH)
     redact_protected = models.BooleanField(
         default=True, help_text=_("Withhold the group's protected records, sources and fields (counted, never shown)"))
     include_attachments = models.BooleanField(default=False)
@@ -478,8 +489,9 @@ class BriefingPack(OneChoiceLabelTranslated, Job):
         return f"briefing-pack-{self.pk}-{day}.zip"
 
     def options(self):
-        return {"redact_protected": self.redact_protected, "include_attachments": self.include_attachments,
-                "only_verified": self.only_verified, "language": self.language}
+        return {"kind": self.kind, "redact_protected": self.redact_protected,
+                "include_attachments": self.include_attachments, "only_verified": self.only_verified,
+                "language": self.language}
 
     def to_dict(self):
         return {"scope": self.scope, "scope_label": self.scope_label, "campaign": self.campaign_id,

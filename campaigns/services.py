@@ -299,6 +299,24 @@ def unlink_evidence(target, *, actor, record):
     return bool(deleted)
 
 
+@transaction.atomic
+def mark_key_evidence(target, *, actor, record, key):
+    """
+    Mark a linked record as key evidence for this target, or no longer: key evidence comes first in outward
+    briefings and is what letters to the target list. False if the record is not linked to the target.
+    """
+    ensure_can(actor, Action.MANAGE_CAMPAIGNS, target.campaign.group)
+    link = TargetEvidence.objects.select_for_update().filter(target=target, record=record).first()
+    if link is None:
+        return False
+    if link.key != key:
+        link.key = key
+        link.save(update_fields=["key"])
+        record_change(actor=actor, obj=target, action="target.key_evidence_marked" if key
+                      else "target.key_evidence_unmarked", after={"evidence": [record.pk], "key": key})
+    return True
+
+
 #
 # Tasks
 #
@@ -396,18 +414,24 @@ def _pack_scope(group, actor, scope, campaign, target, institution, search_query
 @transaction.atomic
 def request_pack(group, *, actor, scope, campaign=None, target=None, institution=None, search_query="",
                  redact_protected=True, include_attachments=False, only_verified=False,
-                 language=BriefingPack.Language.EN):
+                 language=BriefingPack.Language.EN, kind=BriefingPack.Kind.INTERNAL, executive_summary=""):
     """
-    Ask the worker for a briefing pack of `group` (coordinators only). Protected material is withheld unless the
-    coordinator turns `redact_protected` off, which the audit log records as its own entry.
+    Ask the worker for a briefing pack of `group` (coordinators only), internal or outward. Protected material is
+    withheld unless the coordinator turns `redact_protected` off, which the audit log records as its own entry.
+    An outward pack leaves the group, so it never carries protected material, drafts or files, whatever is asked.
     """
     ensure_can(actor, Action.GENERATE_PACKS, group)
     if language not in BriefingPack.Language.values:
         raise ValidationError({"language": _("Choose English or Simplified Chinese.")})
+    if kind not in BriefingPack.Kind.values:
+        raise ValidationError({"kind": _("Choose an internal or an outward briefing.")})
+    if kind == BriefingPack.Kind.OUTWARD:
+        redact_protected, include_attachments, only_verified = True, False, True
     fields, label = _pack_scope(group, actor, scope, campaign, target, institution, search_query)
     pack = BriefingPack.objects.create(
         group=group, requested_by=actor, scope=scope, scope_label=label[:300], redact_protected=redact_protected,
-        include_attachments=include_attachments, only_verified=only_verified, language=language, **fields)
+        include_attachments=include_attachments, only_verified=only_verified, language=language, kind=kind,
+        executive_summary=executive_summary, **fields)
     record_diff(actor=actor, obj=pack, action="pack.requested", before=None)
     if not redact_protected:
         record_change(actor=actor, obj=pack, action="pack.protected_included",

@@ -69,7 +69,8 @@ from accounts.permissions import forget_roles
 from campaigns import services as campaign_services
 from campaigns.models import BriefingPack, Target
 from campaigns.packs.content import collect
-from campaigns.packs.writers import EVIDENCE_COLUMNS, TARGET_COLUMNS, write_csv
+from campaigns.packs.tables import columns_for
+from campaigns.packs.writers import write_csv
 from campaigns.public import services as public_services
 from evidence.models import EvidenceRecord, Institution, Source
 from evidence.services import directory as evidence_services
@@ -209,6 +210,7 @@ class DisclosureModel(RuleBasedStateMachine):
             self.clients[person].force_login(user)
         self.clients["public"] = Client()
         self.campaigns, self.targets, self.packs, self.campaign_markers = {}, {}, {}, {}
+        self.outward_packs = {}
         for g in GROUPS:
             coordinator = self.users[f"{g}-coord"]
             title, ask, summary = self.next_marker("cp"), self.next_marker("as"), self.next_marker("pu")
@@ -226,6 +228,10 @@ class DisclosureModel(RuleBasedStateMachine):
             self.packs[g] = BriefingPack.objects.create(
                 group=self.groups[g], requested_by=coordinator, scope=BriefingPack.Scope.CAMPAIGN,
                 campaign=campaign, scope_label=f"Campaign: {title}", redact_protected=True)
+            # The same campaign as a briefing the group sends out (issue 17).
+            self.outward_packs[g] = BriefingPack.objects.create(
+                group=self.groups[g], requested_by=coordinator, scope=BriefingPack.Scope.CAMPAIGN,
+                campaign=campaign, scope_label=f"Campaign: {title}", kind=BriefingPack.Kind.OUTWARD)
         self.group_institutions = {g: set() for g in GROUPS}
         # Everyone's private calendar address, fetched with no session (campaigns/calendar.py).
         self.calendars = {person: reverse("calendar-feed", args=[account_services.new_calendar_key(user, actor=user)])
@@ -266,6 +272,15 @@ class DisclosureModel(RuleBasedStateMachine):
                     allowed |= record.every_marker
                 elif self.visible_to_group(record, g):
                     allowed |= {record.title, record.source}
+        return allowed
+
+    def allowed_outward(self, g):
+        """Markers the reader of what `g` sends out may see: its own verified, unprotected records' titles and
+        unprotected sources, its campaign, the institutions it named; no member's name, tag or translator."""
+        allowed = self.campaign_markers[g] | self.group_institutions[g]
+        for record in self.model_records.values():
+            if record.group == g and record.status == "verified" and not record.protected:
+                allowed |= {record.title, record.source}
         return allowed
 
     def allowed_for(self, person):
@@ -430,6 +445,13 @@ class DisclosureModel(RuleBasedStateMachine):
                        if r.group == g and r.key in self.citations[g] and r.title in collected]
                 # The text extraction works: what the collected content holds, the files show.
                 assert all(title in text for title in own if name != "targets.csv"), (name, own)
+        outward = collect(self.outward_packs[g], user, generated_at=timezone.now())
+        self.check(f"the outward pack of {g}", "its collected content",
+                   repr((outward.briefing, outward.evidence_rows, outward.target_rows, outward.scope)),
+                   self.allowed_outward(g))
+        if render:
+            for name, text in rendered_files(outward):
+                self.check(f"the outward pack of {g}", name, text, self.allowed_outward(g))
         return size
 
     def observe_deleted(self, g, pk, *, everyone):
@@ -922,8 +944,9 @@ def rendered_files(content):
         document = Document(str(folder / "briefing.docx"))
         docx = "\n".join([p.text for p in document.paragraphs]
                          + [cell.text for table in document.tables for row in table.rows for cell in row.cells])
-        write_csv(folder / "evidence.csv", EVIDENCE_COLUMNS, content.evidence_rows)
-        write_csv(folder / "targets.csv", TARGET_COLUMNS, content.target_rows)
+        evidence_columns, target_columns = columns_for(content.briefing["kind"])
+        write_csv(folder / "evidence.csv", [c["key"] for c in evidence_columns], content.evidence_rows)
+        write_csv(folder / "targets.csv", [c["key"] for c in target_columns], content.target_rows)
         return [("briefing.pdf", pdf), ("briefing.docx", docx),
                 ("evidence.csv", (folder / "evidence.csv").read_text(encoding="utf-8-sig")),
                 ("targets.csv", (folder / "targets.csv").read_text(encoding="utf-8-sig"))]

@@ -300,7 +300,8 @@ class BriefingPackSerializer(serializers.ModelSerializer):
     class Meta:
         model = BriefingPack
         fields = ["id", "group", "scope", "campaign", "target", "institution", "search_query", "scope_label",
-                  "redact_protected", "include_attachments", "only_verified", "language", "status", "progress_done",
+                  "kind", "executive_summary", "redact_protected", "include_attachments", "only_verified",
+                  "language", "status", "progress_done",
                   "progress_total", "error", "size", "sha256", "requested_by", "created_at", "finished_at",
                   "expires_at", "download_url", "page_url"]
         read_only_fields = ["scope_label", "status", "progress_done", "progress_total", "error", "size", "sha256",
@@ -335,4 +336,6 @@ class BriefingPackSerializer(serializers.ModelSerializer):
             redact_protected=validated_data.get("redact_protected", True),
             include_attachments=validated_data.get("include_attachments", False),
             only_verified=validated_data.get("only_verified", True),
-            language=validated_data.get("language", BriefingPack.Language.EN), **fields)
+            language=validated_data.get("language", BriefingPack.Language.EN),
+            kind=validated_data.get("kind", BriefingPack.Kind.INTERNAL),
+            executive_summary=validated_data.get("executive_summary", ""), **fields)

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Literal, TypedDict
 
 from django.utils import translation
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 
 class InstitutionRef(TypedDict):
@@ -139,140 +139,106 @@ class Briefing(TypedDict):
 # Labels
 #
 
-# The fixed words of the document, per briefing language. Both renderers use these, so the PDF and the DOCX agree.
+# The fixed words of the document, in English; each briefing language's words come from the .po (context
+# "briefing"), so the PDF, the DOCX and the tables agree and a translator sees them all in one place.
 LABELS = {
-    "en": {
-        "contents": "Contents",
-        "scope": "Scope",
-        "generated": "Generated",
-        "generated_by": "by",
-        "site": "Site",
-        "withheld": "Withheld by redaction",
-        "withheld_none": "Nothing was withheld.",
-        "protected_records": "protected records",
-        "protected_sources": "protected sources",
-        "protected_fields": "protected fields",
-        "summary": "Summary",
-        "campaign": "Campaign",
-        "goal": "Goal",
-        "status": "Status",
-        "no_campaign": "This briefing covers a selection of targets or evidence, not a whole campaign.",
-        "recommendations": "Recommendations",
-        "no_recommendations": "No recommendations.",
-        "code": "Code",
-        "recommendation": "Recommendation",
-        "addressee": "Addressed to",
-        "targets": "Targets",
-        "no_targets": "This briefing has no targets.",
-        "institution": "Institution",
-        "priority": "Priority",
-        "owner": "Owner",
-        "next_step": "Next step",
-        "due": "Due",
-        "ask": "Ask",
-        "timeline": "Stance timeline",
-        "no_timeline": "No status changes recorded.",
-        "at": "When",
-        "change": "Change",
-        "by": "By",
-        "justification": "Justification",
-        "interactions": "Interactions",
-        "no_interactions": "No interactions recorded.",
-        "date": "Date",
-        "kind": "Kind",
-        "direction": "Direction",
-        "outcome": "Outcome",
-        "evidence_for_target": "Evidence",
-        "evidence": "Evidence",
-        "no_evidence": "This briefing has no evidence.",
-        "record": "Record",
-        "event_date": "Event date",
-        "place": "Place",
-        "institutions": "Institutions",
-        "sources": "Sources",
-        "no_sources": "No sources.",
-        "published": "published",
-        "archived": "archive",
-        "citations": "Citations",
-        "translation": "Translation",
-        "translator": "translated by",
-        "index": "Index of institutions",
-        "no_institutions": "No institutions.",
-        "name": "Name",
-        "name_zh": "Chinese name",
-        "page": "Page",
-        "of": "of",
-        "none": "—",
-    },
-    "zh-hans": {
-        "contents": "目录",
-        "scope": "范围",
-        "generated": "生成时间",
-        "generated_by": "生成者",
-        "site": "网站",
-        "withheld": "因保密而略去",
-        "withheld_none": "没有略去任何内容。",
-        "protected_records": "条受保护的记录",
-        "protected_sources": "个受保护的来源",
-        "protected_fields": "个受保护的字段",
-        "summary": "摘要",
-        "campaign": "倡导活动",
-        "goal": "目标",
-        "status": "状态",
-        "no_campaign": "本简报涵盖部分对象或证据，而非整个倡导活动。",
-        "recommendations": "建议",
-        "no_recommendations": "没有建议。",
-        "code": "编号",
-        "recommendation": "建议",
-        "addressee": "对象",
-        "targets": "倡导对象",
-        "no_targets": "本简报没有倡导对象。",
-        "institution": "机构",
-        "priority": "优先级",
-        "owner": "负责人",
-        "next_step": "下一步",
-        "due": "截止日期",
-        "ask": "诉求",
-        "timeline": "立场变化",
-        "no_timeline": "没有状态变化记录。",
-        "at": "时间",
-        "change": "变化",
-        "by": "操作人",
-        "justification": "理由",
-        "interactions": "互动记录",
-        "no_interactions": "没有互动记录。",
-        "date": "日期",
-        "kind": "类型",
-        "direction": "方向",
-        "outcome": "结果",
-        "evidence_for_target": "相关证据",
-        "evidence": "证据",
-        "no_evidence": "本简报没有证据。",
-        "record": "记录",
-        "event_date": "事件日期",
-        "place": "地点",
-        "institutions": "相关机构",
-        "sources": "来源",
-        "no_sources": "没有来源。",
-        "published": "发布于",
-        "archived": "存档",
-        "citations": "引文",
-        "translation": "译文",
-        "translator": "译者",
-        "index": "机构索引",
-        "no_institutions": "没有机构。",
-        "name": "名称",
-        "name_zh": "中文名称",
-        "page": "第",
-        "of": "页，共",
-        "none": "—",
-    },
+    "contents": pgettext_lazy("briefing", "Contents"),
+    "scope": pgettext_lazy("briefing", "Scope"),
+    "generated": pgettext_lazy("briefing", "Generated"),
+    "generated_by": pgettext_lazy("briefing", "by"),
+    "site": pgettext_lazy("briefing", "Site"),
+    "withheld": pgettext_lazy("briefing", "Withheld by redaction"),
+    "withheld_none": pgettext_lazy("briefing", "Nothing was withheld."),
+    "protected_records": pgettext_lazy("briefing", "protected records"),
+    "protected_sources": pgettext_lazy("briefing", "protected sources"),
+    "protected_fields": pgettext_lazy("briefing", "protected fields"),
+    "summary": pgettext_lazy("briefing", "Summary"),
+    "campaign": pgettext_lazy("briefing", "Campaign"),
+    "goal": pgettext_lazy("briefing", "Goal"),
+    "status": pgettext_lazy("briefing", "Status"),
+    "no_campaign": pgettext_lazy(
+        "briefing", "This briefing covers a selection of targets or evidence, not a whole campaign."),
+    "recommendations": pgettext_lazy("briefing", "Recommendations"),
+    "no_recommendations": pgettext_lazy("briefing", "No recommendations."),
+    "code": pgettext_lazy("briefing", "Code"),
+    "recommendation": pgettext_lazy("briefing", "Recommendation"),
+    "addressee": pgettext_lazy("briefing", "Addressed to"),
+    "targets": pgettext_lazy("briefing", "Targets"),
+    "no_targets": pgettext_lazy("briefing", "This briefing has no targets."),
+    "institution": pgettext_lazy("briefing", "Institution"),
+    "priority": pgettext_lazy("briefing", "Priority"),
+    "owner": pgettext_lazy("briefing", "Owner"),
+    "next_step": pgettext_lazy("briefing", "Next step"),
+    "due": pgettext_lazy("briefing", "Due"),
+    "ask": pgettext_lazy("briefing", "Ask"),
+    "timeline": pgettext_lazy("briefing", "Stance timeline"),
+    "no_timeline": pgettext_lazy("briefing", "No status changes recorded."),
+    "at": pgettext_lazy("briefing", "When"),
+    "change": pgettext_lazy("briefing", "Change"),
+    "by": pgettext_lazy("briefing", "By"),
+    "justification": pgettext_lazy("briefing", "Justification"),
+    "interactions": pgettext_lazy("briefing", "Interactions"),
+    "no_interactions": pgettext_lazy("briefing", "No interactions recorded."),
+    "date": pgettext_lazy("briefing", "Date"),
+    "kind": pgettext_lazy("briefing", "Kind"),
+    "direction": pgettext_lazy("briefing", "Direction"),
+    "outcome": pgettext_lazy("briefing", "Outcome"),
+    "evidence_for_target": pgettext_lazy("briefing", "Evidence"),
+    "evidence": pgettext_lazy("briefing", "Evidence"),
+    "no_evidence": pgettext_lazy("briefing", "This briefing has no evidence."),
+    "record": pgettext_lazy("briefing", "Record"),
+    "event_date": pgettext_lazy("briefing", "Event date"),
+    "place": pgettext_lazy("briefing", "Place"),
+    "institutions": pgettext_lazy("briefing", "Institutions"),
+    "sources": pgettext_lazy("briefing", "Sources"),
+    "no_sources": pgettext_lazy("briefing", "No sources."),
+    "published": pgettext_lazy("briefing", "published"),
+    "archived": pgettext_lazy("briefing", "archive"),
+    "citations": pgettext_lazy("briefing", "Citations"),
+    "translation": pgettext_lazy("briefing", "Translation"),
+    "translator": pgettext_lazy("briefing", "translated by"),
+    "index": pgettext_lazy("briefing", "Index of institutions"),
+    "no_institutions": pgettext_lazy("briefing", "No institutions."),
+    "name": pgettext_lazy("briefing", "Name"),
+    "name_zh": pgettext_lazy("briefing", "Chinese name"),
+    "page": pgettext_lazy("briefing", "Page"),
+    "of": pgettext_lazy("briefing", "of"),
+    "executive_summary": pgettext_lazy("briefing", "Executive summary"),
+    "key_findings": pgettext_lazy("briefing", "Key findings"),
+    "by_kind": pgettext_lazy("briefing", "By kind of evidence"),
+    "by_year": pgettext_lazy("briefing", "By year of the event"),
+    "by_sector": pgettext_lazy("briefing", "By sector"),
+    "by_institution": pgettext_lazy("briefing", "Institutions named most often"),
+    "count": pgettext_lazy("briefing", "Records"),
+    "key_evidence": pgettext_lazy("briefing", "Key evidence"),
+    "what_we_ask": pgettext_lazy("briefing", "What we ask"),
+    "prepared_by": pgettext_lazy("briefing", "Prepared by"),
+    "contact": pgettext_lazy("briefing", "Contact"),
+    "excerpt": pgettext_lazy("briefing", "Excerpt"),
+    "about": pgettext_lazy("briefing", "About this briefing"),
+    "internal_briefing": pgettext_lazy("briefing", "Internal briefing, for the group's members"),
+    "outward_note": pgettext_lazy(
+        "briefing", "This briefing holds only evidence the group has verified and may share. Sources are cited as "
+        "published."),
 }
 
 
 def labels_for(language):
-    """The fixed words for a briefing language; English for any language we have no words for."""
-    return LABELS.get(language, LABELS["en"])
+    """The fixed words in a briefing language (English for any language the site has no words in)."""
+    with translation.override(language or "en"):
+        return {**{key: str(label) for key, label in LABELS.items()}, "none": "—"}
+
+
+def counts_text(briefing):
+    """What the briefing holds, e.g. "1 target · 12 evidence records", each plural form right in its language."""
+    phrases = (
+        (len(briefing["targets"]), lambda n: ngettext("%(count)s target", "%(count)s targets", n)),
+        (len(briefing["evidence"]),
+         lambda n: ngettext("%(count)s evidence record", "%(count)s evidence records", n)),
+        (len(briefing["institutions"]), lambda n: ngettext("%(count)s institution", "%(count)s institutions", n)),
+    )
+    with translation.override(briefing.get("language") or "en"):
+        return " · ".join(phrase(count) % {"count": count} for count, phrase in phrases)
 
 
 def withheld_text(withheld, language):
@@ -289,6 +255,27 @@ def withheld_text(withheld, language):
         parts = [phrases[key](count) % {"count": count} for key, count in (withheld or {}).items()
                  if count and key in phrases]
     return " · ".join(parts) or labels_for(language)["withheld_none"]
+
+
+def findings_text(briefing):
+    """The key findings' opening line, e.g. "12 verified evidence records, from 2019 to 2024." ('' without findings)."""
+    findings = briefing.get("findings")
+    if not findings:
+        return ""
+    count = findings["records"]
+    years = [year for year, _ in findings["by_year"] if year.isdigit()]
+    with translation.override(briefing.get("language") or "en"):
+        text = ngettext("%(count)s verified evidence record", "%(count)s verified evidence records", count) % {
+            "count": count}
+        if years:
+            if years[0] != years[-1]:
+                text = pgettext("briefing", "%(records)s, from %(first)s to %(last)s.") % {
+                    "records": text, "first": years[0], "last": years[-1]}
+            else:
+                text = pgettext("briefing", "%(records)s, all from %(year)s.") % {"records": text, "year": years[0]}
+        else:
+            text = f"{text}."
+        return str(text)
 
 
 def is_web_url(url):

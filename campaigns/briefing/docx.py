@@ -11,6 +11,7 @@ usual font aliases, and mark the East Asian language as zh-CN so that Word picks
 """
 
 import gc
+import io
 import re
 from pathlib import Path
 
@@ -23,7 +24,8 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
-from . import is_web_url, labels_for, withheld_text
+from . import counts_text, is_web_url, labels_for, withheld_text
+from .docx_outward import OutwardSections, names
 
 LATIN_BODY = "Cambria"
 LATIN_HEADINGS = "Calibri"
@@ -58,10 +60,12 @@ def _when(value):
     return _text(value)[:16].replace("T", " ") if value else "—"
 
 
-class _Writer:
+class _Writer(OutwardSections):
     def __init__(self, briefing):
         self.b = briefing
         self.lab = labels_for(briefing.get("language"))
+        # An outward briefing leaves the group: no member, status, owner, next step or link into the site.
+        self.outward = briefing.get("kind") == "outward"
         self.document = Document()
         self._setup()
         # python-docx looks styles up by scanning them all and reuses a link relationship by scanning all the
@@ -101,8 +105,9 @@ class _Writer:
             if name in styles:
                 self._fonts(styles[name], LATIN_BODY, EAST_ASIAN_BODY)
 
+        cover = self.b.get("cover")
         header = section.header.paragraphs[0]
-        header.text = f"{_text(self.b['title'])} · {_text(self.b['scope_label'])}"
+        header.text = _text(self.b["title"]) + (f" · {_text(cover['group'])}" if self.outward and cover else "")
         header.runs[0].font.size = Pt(8)
         header.runs[0].font.color.rgb = MUTED
         footer = section.footer.paragraphs[0]
@@ -234,45 +239,65 @@ class _Writer:
 
     def build(self):
         self.cover()
+        self.executive_summary()
+        self.findings()
         self.summary()
         self.targets()
         self.evidence()
         self.index()
 
     def cover(self):
-        b, lab = self.b, self.lab
-        self.para(f"{lab['scope']}: {_text(b['scope_label'])}", small=True)
+        b, lab, cover = self.b, self.lab, self.b.get("cover")
+        if cover:
+            letterhead = self.paragraph()
+            if cover.get("logo") and cover["logo"]["format"] == "png":
+                letterhead.add_run().add_picture(io.BytesIO(bytes(cover["logo"]["data"])), height=Cm(2))
+                letterhead.add_run().add_break()
+            letterhead.add_run(_text(cover["group"])).bold = True
+            if cover.get("contact"):
+                self.para(cover["contact"], small=True)
+        self.para(lab["about"] if self.outward else lab["internal_briefing"], small=True)
         self.document.add_heading(_text(b["title"]), 0)
-        if b["campaign"]:
-            self.para(b["campaign"]["title"])
-        self.para(f"{_when(b['generated_at'])} {lab['generated_by']} {_text(b['generated_by'])}",
-                  bold_label=lab["generated"])
-        site = self.para(bold_label=lab["site"])
-        self.link(site, b["site_url"])
-        self.para(f"{len(b['targets'])} · {lab['evidence']}: {len(b['evidence'])} · "
-                  f"{lab['institutions']}: {len(b['institutions'])}", bold_label=lab["targets"])
-        self.para(withheld_text(b.get("withheld"), b.get("language")), bold_label=lab["withheld"])
+        if self.outward:
+            self.para(b["generated_by"], bold_label=lab["prepared_by"])
+            self.para(_when(b["generated_at"])[:10], bold_label=lab["date"])
+        else:
+            self.para(b["scope_label"], bold_label=lab["scope"])
+            self.para(f"{_when(b['generated_at'])} {lab['generated_by']} {_text(b['generated_by'])}",
+                      bold_label=lab["generated"])
+            site = self.para(bold_label=lab["site"])
+            self.link(site, b["site_url"])
+        self.para(counts_text(b))
+        if self.outward:
+            self.para(lab["outward_note"], small=True)
+        else:
+            self.para(withheld_text(b.get("withheld"), b.get("language")), bold_label=lab["withheld"])
         self.document.add_page_break()
 
     def summary(self):
         b, lab = self.b, self.lab
-        self.heading(lab["summary"], 1)
+        self.heading(lab["recommendations"] if self.outward else lab["summary"], 1)
         campaign = b["campaign"]
         if not campaign:
             self.para(lab["no_campaign"])
         else:
-            self.heading(campaign["title"], 2)
-            self.para(campaign["status"], bold_label=lab["status"])
-            self.para(campaign["goal"], bold_label=lab["goal"])
-            self.para(campaign["summary"])
-            self.heading(lab["recommendations"], 2)
+            if not self.outward:
+                self.heading(campaign["title"], 2)
+            if campaign.get("status"):
+                self.para(campaign["status"], bold_label=lab["status"])
+            if campaign.get("goal"):
+                self.para(campaign["goal"], bold_label=lab["goal"])
+            if campaign.get("summary"):
+                self.para(campaign["summary"])
+            if not self.outward:
+                self.heading(lab["recommendations"], 2)
             if campaign["recommendations"]:
                 self.table([lab["code"], lab["recommendation"], lab["addressee"]],
                            [(r["code"], r["text"], r["addressee"]) for r in campaign["recommendations"]],
                            widths=[1.5, 10.5, 5])
             else:
                 self.para(lab["no_recommendations"])
-        if b["targets"]:
+        if b["targets"] and not self.outward:
             self.heading(lab["targets"], 2)
             self.table(
                 [lab["institution"], lab["status"], lab["priority"], lab["owner"], lab["next_step"], lab["due"]],
@@ -281,6 +306,8 @@ class _Writer:
             )
 
     def targets(self):
+        if self.outward:
+            return self.outward_targets()
         b, lab = self.b, self.lab
         self.document.add_page_break()
         self.heading(lab["targets"], 1)
@@ -331,29 +358,37 @@ class _Writer:
             self.para(lab["no_evidence"])
         for e in b["evidence"]:
             self.heading(f"{_text(e['id'])} {_text(e['title'])}", 3)
-            self.para(f"{_text(e['kind'])} · {_text(e['status'])} · {lab['event_date']}: {_text(e['event_date'])} · "
-                      f"{lab['place']}: {_text(e['place'])}", small=True)
-            record = self.para(bold_label=lab["record"])
-            self.link(record, e["url"])
+            facts = [e["kind"], None if self.outward else e["status"],
+                     e["event_date"] and f"{lab['event_date']}: {e['event_date']}",
+                     e["place"] and f"{lab['place']}: {e['place']}"]
+            line = self.para(" · ".join(_text(f) for f in facts if f), small=True)
+            if e.get("key"):
+                marker = line.add_run(f"  {lab['key_evidence']}")
+                marker.bold = True
+                marker.font.color.rgb = ACCENT
+            if e["url"]:
+                self.link(self.para(bold_label=lab["record"]), e["url"])
             self.para(e["summary"])
             if e["institutions"]:
                 self.para("; ".join(f"{_text(i['name'])} ({_text(i['role'])})" for i in e["institutions"]),
                           bold_label=lab["institutions"])
             if e["sources"]:
                 self.para(bold_label=lab["sources"])
-                for s in e["sources"]:
-                    item = self.styled("List Bullet")
+                for n, s in enumerate(e["sources"], start=1):
+                    item = self.paragraph()
                     published = f", {lab['published']} {_text(s['published'])}" if s["published"] else ""
-                    item.add_run(f"{_text(s['title'])} · {_text(s['publisher'])}{published} ")
+                    publisher = f" · {_text(s['publisher'])}" if s["publisher"] else ""
+                    item.add_run(f"[{n}] {_text(s['title'])}{publisher}{published} ")
                     self.link(item, s["url"])
                     if s["archive_url"]:
                         item.add_run(f" · {lab['archived']}: ")
                         self.link(item, s["archive_url"])
+            # A citation without an excerpt is already listed among the sources: no empty quote, no stray dash.
             for c in e["citations"]:
-                quote = self.styled("Quote")
-                quote.add_run(f"“{_text(c['excerpt'])}”")
-                source = quote.add_run(f" — {_text(c['source_title'])} · {_text(c['language'])}")
-                source.font.size = Pt(8.5)
+                if c["excerpt"]:
+                    quote = self.styled("Quote")
+                    quote.add_run(f"“{_text(c['excerpt'])}”")
+                    quote.add_run(f" [{c.get('source_number', 1)}]").font.size = Pt(8.5)
                 if c["translation"]:
                     translation = self.styled("Quote")
                     translation.add_run(f"{lab['translation']}: {_text(c['translation'])}").italic = True
@@ -367,6 +402,10 @@ class _Writer:
         if not b["institutions"]:
             self.para(lab["no_institutions"])
             return
+        if self.outward:
+            self.table([lab["name"], lab["name_zh"], lab["kind"]],
+                       [(i["name"], i["name_zh"], i["kind"]) for i in b["institutions"]], widths=[7, 6, 4])
+            return
         table = self.table([lab["name"], lab["name_zh"], lab["kind"], lab["site"]],
                            [(i["name"], i["name_zh"], i["kind"], "") for i in b["institutions"]],
                            widths=[5, 4, 3, 5])
@@ -377,5 +416,4 @@ class _Writer:
 
 
 def _names(institution):
-    name, name_zh = _text(institution["name"]), institution.get("name_zh")
-    return f"{name} ({_text(name_zh)})" if name_zh and name_zh != institution["name"] else name
+    return names(institution)

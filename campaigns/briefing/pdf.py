@@ -26,7 +26,7 @@ from datetime import datetime
 from functools import cache, partial
 from pathlib import Path
 
-from . import labels_for, withheld_text
+from . import counts_text, findings_text, labels_for, withheld_text
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE = TEMPLATE_DIR / "briefing.typ"
@@ -117,6 +117,8 @@ def _inputs(briefing, *, front=False, evidence=(), evidence_heading=None, index=
         "briefing": {**briefing, "evidence": evidence, "targets": targets},
         "labels": labels_for(briefing.get("language")),
         "withheld_text": withheld_text(briefing.get("withheld"), briefing.get("language")),
+        "counts_text": counts_text(briefing),
+        "findings_text": findings_text(briefing),
         "linkable": linkable,
         "counts": {
             "targets": len(briefing["targets"]),

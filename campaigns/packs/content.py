@@ -23,6 +23,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from accounts.stored_text import stored
 from campaigns.models import BriefingPack, Interaction, StanceChange, Target, TargetEvidence
+from campaigns.packs import outward
 from campaigns.packs.scope import PackError, scope_querysets
 from evidence import disclosure
 from evidence.models import Attachment, Citation, EvidenceRecord, RecordInstitution
@@ -74,7 +75,64 @@ def collect(pack, user, *, generated_at):
         return _collect(pack, user, generated_at=generated_at)
 
 
+def _collect_outward(pack, user, *, generated_at):
+    """An outward briefing (campaigns.packs.outward): the group's own verified, unprotected evidence, read outward."""
+    group = pack.group
+    targets_qs, records_qs = scope_querysets(pack, user)
+    records = outward.outward_records(records_qs, group, settings.PACK_MAX_RECORDS)
+    included = {record.pk for record in records}
+    key_ids = outward.key_record_ids(targets_qs, included)
+    # The evidence marked key for a target comes first, the rest newest first as in every briefing.
+    records.sort(key=lambda record: record.pk not in key_ids)
+    viewer = disclosure.Viewer.outward_of(group.pk)
+    # The reader gets the records numbered in the briefing's order (E1, E2 ...), not the site's ids.
+    numbers = {record.pk: f"E{n}" for n, record in enumerate(records, start=1)}
+    evidence, evidence_rows, institutions = [], [], {}
+    for record in records:
+        shown = disclosure.disclose(viewer, record)
+        for link in shown.institution_links:
+            institutions[link.institution.pk] = link.institution
+        entry = outward.outward_evidence(record, shown, key=record.pk in key_ids, day=_day,
+                                         number=numbers[record.pk])
+        evidence.append(entry)
+        evidence_rows.append(outward.outward_row(entry, record))
+
+    targets = list(targets_qs.select_related("institution").prefetch_related(
+        Prefetch("evidence_links", queryset=TargetEvidence.objects.order_by("-key", "added_at", "pk")),
+    ).order_by("campaign__title", "priority", "institution__name", "pk"))
+    target_dicts, target_rows = [], []
+    for n, target in enumerate(targets, start=1):
+        evidence_ids = [numbers[link.record_id] for link in target.evidence_links.all() if link.record_id in included]
+        target_dicts.append(outward.outward_target(target, evidence_ids))
+        target_rows.append(outward.outward_target_row(target, evidence_ids, n))
+
+    campaign = outward.campaign_for(pack)
+    briefing = {
+        "kind": BriefingPack.Kind.OUTWARD.value,
+        "title": outward.outward_title(pack, campaign),
+        "scope_label": group.name,
+        "generated_at": generated_at.isoformat(timespec="seconds"),
+        # Signed by the group: no member's name leaves with an outward briefing.
+        "generated_by": group.name,
+        "language": pack.language,
+        "site_url": None,
+        "cover": outward.letterhead(group),
+        "executive_summary": pack.executive_summary or None,
+        "findings": outward.key_findings(records, viewer),
+        "campaign": {**_campaign(campaign), "status": None} if campaign else None,
+        "targets": target_dicts,
+        "evidence": evidence,
+        "institutions": sorted(({**_institution_ref(i), "url": None} for i in institutions.values()),
+                               key=lambda ref: ref["name"].casefold()),
+        "withheld": {},
+    }
+    scope = {"kind": pack.scope, "label": pack.scope_label, "url": None, "query": None}
+    return Content(briefing=briefing, evidence_rows=evidence_rows, target_rows=target_rows, scope=scope)
+
+
 def _collect(pack, user, *, generated_at):
+    if outward.is_outward(pack):
+        return _collect_outward(pack, user, generated_at=generated_at)
     group = pack.group
     targets_qs, records_qs = scope_querysets(pack, user)
     if pack.only_verified:
@@ -120,7 +178,8 @@ def _collect(pack, user, *, generated_at):
                 "published": _day(source.published_on), "archive_url": source.archive_url or None,
             })
             citations.append({
-                "source_title": source.title, "excerpt": citation.excerpt,
+                "source_title": source.title, "source_number": list(sources).index(source.pk) + 1,
+                "excerpt": citation.excerpt,
                 "language": citation.excerpt_language or source.language, "translation": citation.translation or None,
                 "translator": row.translator or None,
             })
@@ -142,6 +201,8 @@ def _collect(pack, user, *, generated_at):
             "institutions": "; ".join(f"{link['name']} ({link['role']})" for link in links),
             "sources": "; ".join(f"{s['title']} <{s['url']}>" if s["url"] else s["title"]
                                  for s in sources.values()),
+            "excerpt": "\n\n".join(c["excerpt"] for c in citations if c["excerpt"]),
+            "translation": "\n\n".join(c["translation"] for c in citations if c["translation"]),
         })
     withheld["protected_sources"] = len(withheld_sources)
 
@@ -196,6 +257,10 @@ def _collect(pack, user, *, generated_at):
     # The saved label is "Campaign: <title>" in English; what follows the colon is the member's own text.
     scoped = pack.scope_label.split(": ", 1)[-1]
     briefing = {
+        "kind": BriefingPack.Kind.INTERNAL.value,
+        "cover": outward.letterhead(group),
+        "executive_summary": pack.executive_summary or None,
+        "findings": None,
         "title": gettext("Briefing: %(scope)s") % {"scope": scoped},
         "scope_label": gettext("%(scope)s: %(name)s") % {"scope": pack.get_scope_display(), "name": scoped},
         "generated_at": generated_at.isoformat(timespec="seconds"),

@@ -10,19 +10,19 @@ import zipfile
 
 from django.conf import settings
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
 from campaigns.briefing.docx import render_docx
 from campaigns.briefing.pdf import render_pdf
 from campaigns.packs.manifest import build_manifest
 from campaigns.packs.scope import PackError
 from campaigns.packs.signature import write_signed_manifest, write_verification_files
+from campaigns.packs.tables import INTERNAL_EVIDENCE, INTERNAL_TARGETS, columns_for, headers, sheet_title
 from config.spreadsheets import CsvWriter, xlsx_row
 
-EVIDENCE_COLUMNS = ["id", "url", "title", "summary", "kind", "status", "group", "shared_copy", "protected",
-                    "event_start", "event_end", "place", "country", "institutions", "sources"]
-TARGET_COLUMNS = ["id", "url", "campaign", "campaign_url", "institution", "institution_zh", "institution_url", "ask",
-                  "status", "priority", "owner", "next_step", "next_step_due", "evidence", "interactions",
-                  "last_interaction"]
+# The internal pack's CSV columns (machine names); campaigns.packs.tables has every kind's columns.
+EVIDENCE_COLUMNS = [column["key"] for column in INTERNAL_EVIDENCE]
+TARGET_COLUMNS = [column["key"] for column in INTERNAL_TARGETS]
 
 
 def write_csv(path, columns, rows):
@@ -34,12 +34,22 @@ def write_csv(path, columns, rows):
             writer.writerow([row.get(column) for column in columns])
 
 
-def write_xlsx(path, title, columns, rows):
+def write_xlsx(path, title, columns, rows, *, language="en"):
+    """
+    A sheet for people: `columns` (campaigns.packs.tables) give each header in the pack's language and its width;
+    the header row stays in view and has filters.
+    """
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title)
-    sheet.append(columns)
+    for n, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(n)].width = column["width"]
+    sheet.freeze_panes = "A2"
+    sheet.append(xlsx_row(headers(columns, language)))
+    count = 0
     for row in rows:
-        sheet.append(xlsx_row([row.get(column) for column in columns]))
+        sheet.append(xlsx_row([row.get(column["key"]) for column in columns]))
+        count += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
     workbook.save(path)
 
 
@@ -79,10 +89,11 @@ def write_pack(content, folder, progress, *, pack, generated_at):
     render_docx(content.briefing, local("briefing.docx"))
     files.append(("briefing.docx", local("briefing.docx")))
     progress.step("docx")
-    for stem, columns, rows in (("evidence", EVIDENCE_COLUMNS, content.evidence_rows),
-                                ("targets", TARGET_COLUMNS, content.target_rows)):
-        write_csv(local(f"{stem}.csv"), columns, rows)
-        write_xlsx(local(f"{stem}.xlsx"), stem.capitalize(), columns, rows)
+    evidence_columns, target_columns = columns_for(pack.kind)
+    for stem, columns, rows in (("evidence", evidence_columns, content.evidence_rows),
+                                ("targets", target_columns, content.target_rows)):
+        write_csv(local(f"{stem}.csv"), [column["key"] for column in columns], rows)
+        write_xlsx(local(f"{stem}.xlsx"), sheet_title(stem, pack.language), columns, rows, language=pack.language)
         files += [(f"{stem}.csv", local(f"{stem}.csv")), (f"{stem}.xlsx", local(f"{stem}.xlsx"))]
         progress.step("tables")
 

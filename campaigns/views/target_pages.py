@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -140,4 +141,21 @@ def target_evidence_unlink(request, pk, record_pk):
     record = get_for_user(EvidenceRecord, user, pk=record_pk)
     if services.unlink_evidence(target, actor=user, record=record):
         messages.success(request, _("“%(title)s” was unlinked.") % {"title": record.title})
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def target_evidence_key(request, pk, record_pk):
+    """Mark a linked record as key evidence for the target (listed first in outward briefings), or unmark it."""
+    user = request.user
+    target = get_for_writer(visible_targets(user), user, Action.MANAGE_CAMPAIGNS, pk=pk)
+    record = get_for_user(EvidenceRecord, user, pk=record_pk)
+    key = request.POST.get("key") == "on"
+    if not services.mark_key_evidence(target, actor=user, record=record, key=key):
+        raise Http404("This record is not linked to the target.")
+    if key:
+        messages.success(request, _("“%(title)s” is now key evidence.") % {"title": record.title})
+    else:
+        messages.success(request, _("“%(title)s” is no longer key evidence.") % {"title": record.title})
     return redirect(target)

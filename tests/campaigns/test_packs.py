@@ -92,7 +92,8 @@ def test_it_holds_the_briefing_the_tables_and_a_manifest_of_every_file(built, pa
     assert signature_is_valid(manifest)
     assert manifest["scope"]["kind"] == "campaign" and manifest["generated_by"] == "alice"
     assert manifest["scope"]["url"] == f"{settings.SITE_URL}/campaigns/{pack_campaign.campaign.pk}/"
-    assert manifest["options"] == {"redact_protected": True, "include_attachments": True, "only_verified": False,
+    assert manifest["options"] == {"kind": "internal", "redact_protected": True, "include_attachments": True,
+                                   "only_verified": False,
                                    "language": "en"}
     assert manifest["counts"] == {"targets": 2, "evidence": 4, "attachments": 1}
     assert pack.sha256 == hashlib.sha256(data).hexdigest() and pack.size == len(data)
@@ -118,7 +119,12 @@ def test_every_row_links_back_to_its_record_on_the_site(built, pack_campaign, se
                                                for t in (pack_campaign.hik, pack_campaign.dah)}
     sheet = load_workbook(io.BytesIO(files["evidence.xlsx"]), read_only=True).active
     header, *cells = list(sheet.values)
-    assert {dict(zip(header, row, strict=True))["url"] for row in cells} == {row["url"] for row in rows}
+    # The sheet is for people: its headers are words, its header row frozen and filtered.
+    assert {dict(zip(header, row, strict=True))["Link"] for row in cells} == {row["url"] for row in rows}
+    assert header[:3] == ("Id", "Link", "Title") and "Excerpts" in header and "Translations" in header
+    workbook = load_workbook(io.BytesIO(files["evidence.xlsx"]))
+    assert workbook.active.freeze_panes == "A2" and workbook.active.auto_filter.ref.startswith("A1:")
+    assert workbook.active.column_dimensions["C"].width == 40
 
 
 def test_cells_that_look_like_formulas_are_neutralised(built, pack_campaign):
