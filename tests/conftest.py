@@ -15,6 +15,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from accounts.models import Role
@@ -31,6 +32,15 @@ collect_ignore = [] if os.environ.get("S3_BUCKET") else ["test_multi_host.py"]
 def fast_password_hashing(settings):
     # Real hashing costs ~0.1 s a user on purpose; the tests create hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def site_language_at_start():
+    # The test client runs LocaleMiddleware in this thread, so a request in Chinese leaves Chinese active for the
+    # next test in the same worker; a message checked in English then failed only in some orders (pytest-xdist).
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
