@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from campaigns.views import campaign_pages, pack_pages, target_pages, work_pages
 
@@ -32,4 +32,6 @@ urlpatterns = [
     path("packs/<int:pk>/", pack_pages.pack_detail, name="pack-detail"),
     path("packs/<int:pk>/retry/", pack_pages.pack_retry, name="pack-retry"),
     path("packs/<int:pk>/download/", pack_pages.pack_download, name="pack-download"),
+    # Letters from templates
+    path("", include("campaigns.letters.urls")),
 ]
