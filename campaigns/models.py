@@ -478,7 +478,3 @@ class BriefingPack(OneChoiceLabelTranslated, Job):
         return {"scope": self.scope, "scope_label": self.scope_label, "campaign": self.campaign_id,
                 "target": self.target_id, "institution": self.institution.slug if self.institution_id else None,
                 "search_query": self.search_query, **self.options()}
-
-
-# Letters from templates live in their own package; imported here so that Django finds their models in this app.
-from campaigns.letters.models import Letter, LetterBatch, LetterTemplate  # noqa: E402, F401

@@ -24,8 +24,7 @@ from accounts.jobs import TRANSIENT_ERRORS
 from accounts.languages import in_language_of
 from accounts.models import User
 from accounts.stored_text import stored
-from campaigns.letters.build import build_batch
-from campaigns.models import BriefingPack, DigestDelivery, LetterBatch, Target, Task
+from campaigns.models import BriefingPack, DigestDelivery, Target, Task
 from campaigns.packs.build import build_pack
 from campaigns.packs.storage import prune
 from config import scratch
@@ -110,22 +109,6 @@ def build_briefing_pack(self, pack_id):
     except TRANSIENT_ERRORS as exc:
         if self.request.retries >= self.max_retries:
             BriefingPack.fail(pack_id, stored(gettext_noop("The pack could not be built (%(error)s)."),
-                                              error=f"{type(exc).__name__}: {exc}"))
-            return None
-        raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1)) from exc
-
-
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=PACK_RETRIES)
-def build_letter_batch(self, batch_id):
-    """
-    Write a LetterBatch's letters from its id (campaigns.letters.build). Safe to run twice and after a crash, like
-    build_briefing_pack: a ready or failed batch is left alone, and a run starts from nothing.
-    """
-    try:
-        return build_batch(batch_id)
-    except TRANSIENT_ERRORS as exc:
-        if self.request.retries >= self.max_retries:
-            LetterBatch.fail(batch_id, stored(gettext_noop("The letters could not be written (%(error)s)."),
                                               error=f"{type(exc).__name__}: {exc}"))
             return None
         raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1)) from exc

@@ -16,6 +16,7 @@ from accounts.files import private_storage
 from accounts.permissions import Action, ensure_can
 from campaigns.letters.merge import check_template
 from campaigns.letters.models import Letter, LetterBatch, LetterTemplate
+from campaigns.letters.tasks import build_letter_batch
 from campaigns.models import Interaction, Target
 
 TEMPLATE_FIELDS = ("name", "language", "subject", "body")
@@ -23,12 +24,6 @@ TEMPLATE_FIELDS = ("name", "language", "subject", "body")
 MOVES_ON_SENDING = frozenset({Target.Status.IDENTIFIED, Target.Status.RESEARCHED})
 # The most targets one batch writes to (a campaign with more sends several batches).
 MAX_TARGETS_PER_BATCH = 500
-
-
-def _task():
-    from campaigns.tasks import build_letter_batch
-
-    return build_letter_batch
 
 
 @transaction.atomic
@@ -81,14 +76,14 @@ def request_letters(template, *, actor, targets, sender_name):
         body=template.body, sender_name=sender_name, requested_by=actor)
     Letter.objects.bulk_create([Letter(batch=batch, target=target) for target in sorted(chosen, key=lambda t: t.pk)])
     record_diff(actor=actor, obj=batch, action="letters.requested", before=None)
-    batch.enqueue(_task())
+    batch.enqueue(build_letter_batch)
     return batch
 
 
 @transaction.atomic
 def retry_batch(batch, *, actor):
     ensure_can(actor, Action.MANAGE_CAMPAIGNS, batch.group)
-    if not batch.retry(_task()):
+    if not batch.retry(build_letter_batch):
         raise ValidationError(_("Only letters that failed can be written again."))
     record_change(actor=actor, obj=batch, action="letters.retried")
     return batch

@@ -15,8 +15,8 @@ from django.urls import reverse
 from accounts.models import AuditEntry
 from campaigns.letters import services
 from campaigns.letters.models import Letter, LetterBatch, LetterTemplate
+from campaigns.letters.tasks import build_letter_batch
 from campaigns.models import Interaction, InteractionAttachment
-from campaigns.tasks import build_letter_batch
 from tests.factories import (
     CampaignFactory,
     CitationFactory,
