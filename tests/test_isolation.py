@@ -180,6 +180,7 @@ OBJECT_ROUTES = {
     "letter-batch-detail": ("letter_batch", lambda o: {"pk": o.pk}),
     "letter-batch-retry": ("letter_batch", lambda o: {"pk": o.pk}),
     "letter-batch-mark-sent": ("letter_batch", lambda o: {"pk": o.pk}),
+    "letter-batch-email": ("letter_batch", lambda o: {"pk": o.pk}),
     "letter-batch-download": ("letter_batch", lambda o: {"pk": o.pk}),
     "letter-download": ("letter", lambda o: {"pk": o.pk, "kind": "pdf"}),
     "api:pack-detail": ("pack", lambda o: {"pk": o.pk}),

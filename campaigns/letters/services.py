@@ -105,11 +105,12 @@ def mark_sent(batch, *, actor, letters=None):
     marked = []
     for letter in chosen:
         with transaction.atomic():
-            marked.append(_mark_one(letter, actor=actor, batch=batch))
+            marked.append(mark_one_sent(letter, actor=actor, batch=batch))
     return marked
 
 
-def _mark_one(letter, *, actor, batch):
+def mark_one_sent(letter, *, actor, batch):
+    """Mark one letter sent; the caller holds the transaction (mark_sent, or e-mailing it)."""
     from campaigns.services import log_interaction
 
     letter = Letter.objects.select_for_update().select_related("target__institution").get(pk=letter.pk)

@@ -19,6 +19,7 @@ from accounts.forms import add_service_errors
 from accounts.permissions import Action
 from accounts.scoping import get_for_writer
 from campaigns.letters import services
+from campaigns.letters.email import email_letters
 from campaigns.letters.forms import LetterBatchForm, LetterTemplateForm
 from campaigns.letters.models import Letter, LetterBatch, LetterTemplate
 from campaigns.models import Campaign, Target
@@ -142,6 +143,29 @@ def letter_batch_mark_sent(request, pk):
         messages.success(request, ngettext("%(count)s letter marked sent and logged on its target.",
                                            "%(count)s letters marked sent and logged on their targets.",
                                            len(marked)) % {"count": len(marked)})
+    return redirect(batch)
+
+
+@login_required
+@require_POST
+def letter_batch_email(request, pk):
+    """E-mail every unsent letter of the batch to its target's contact address; say which targets had none."""
+    batch = _batch(request, pk)
+    try:
+        outcome = email_letters(batch, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(batch)
+    except OSError:  # smtplib's errors included: the letters sent before it stay sent, the rest stay unsent
+        messages.error(request, _("The mail server could not be reached; the letters not yet e-mailed are "
+                                  "still unsent. Try again later."))
+        return redirect(batch)
+    messages.success(request, ngettext("%(count)s letter e-mailed and logged on its target.",
+                                       "%(count)s letters e-mailed and logged on their targets.",
+                                       len(outcome.sent)) % {"count": len(outcome.sent)})
+    if outcome.skipped:
+        messages.warning(request, _("Not e-mailed, for want of a contact address: %(names)s.")
+                         % {"names": ", ".join(target.institution.name for target in outcome.skipped)})
     return redirect(batch)
 
 

@@ -390,3 +390,59 @@ def test_the_sender_is_asked_for(client_for, campaigner, template, letter_campai
                                            {"targets": [letter_campaign.hik.pk], "sender_name": "   "})
     assert response.status_code == 400
     assert not LetterBatch.objects.exists()
+
+
+#
+# Sending by e-mail
+#
+
+
+@pytest.fixture
+def addresses(monkeypatch, letter_campaign):
+    """Hikvision and Dahua have a contact address (the mailbox part adds them to targets); Hanwang has none."""
+    from campaigns.letters import email
+
+    known = {letter_campaign.hik.pk: "press@hikvision.example", letter_campaign.dah.pk: "office@dahua.example"}
+    monkeypatch.setattr(email, "contact_address_for", lambda target: known.get(target.pk))
+    return known
+
+
+def test_it_emails_each_letter_to_its_own_target_alone_and_lists_those_without_an_address(
+        client_for, campaigner, batch, letter_campaign, addresses, mailoutbox):
+    response = client_for(campaigner).post(reverse("letter-batch-email", args=[batch.pk]), follow=True)
+    page = html.unescape(response.content.decode())
+    assert "2 letters e-mailed" in page and "Not e-mailed, for want of a contact address: Hanwang Letters." in page
+    assert len(mailoutbox) == 2
+    for message in mailoutbox:
+        letter = batch.letters.get(emailed_to=message.to[0])
+        assert message.to == [addresses[letter.target_id]] and not message.cc and not message.bcc
+        assert message.extra_headers["Message-ID"] == letter.email_message_id
+        assert letter.email_message_id.startswith("<") and letter.email_message_id.endswith(">")
+        assert message.reply_to == []  # reply_to_for answers None until the group's mailbox is wired in
+        (name, content, kind), = message.attachments
+        assert kind == "application/pdf" and content.startswith(b"%PDF")
+        assert letter.target.institution.name in pdf_text(content)
+        other = [a for pk, a in addresses.items() if pk != letter.target_id]
+        assert not any(address in str(message.message()) for address in other)
+    assert Interaction.objects.filter(kind="letter", direction="sent").count() == 2
+    # Again: nothing is sent twice.
+    client_for(campaigner).post(reverse("letter-batch-email", args=[batch.pk]))
+    assert len(mailoutbox) == 2
+
+
+def test_a_message_that_cannot_be_sent_leaves_the_letter_unsent(client_for, campaigner, batch, addresses,
+                                                                monkeypatch, mailoutbox):
+    from django.core.mail import EmailMessage
+
+    def refuse(self, fail_silently=False):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(EmailMessage, "send", refuse)
+    from campaigns.letters.email import email_letters
+
+    with pytest.raises(ConnectionRefusedError):
+        email_letters(batch, actor=campaigner)
+    response = client_for(campaigner).post(reverse("letter-batch-email", args=[batch.pk]), follow=True)
+    assert "The mail server could not be reached" in response.content.decode()
+    assert not batch.letters.filter(emailed_at__isnull=False).exists()
+    assert not Interaction.objects.exists()
