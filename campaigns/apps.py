@@ -25,3 +25,7 @@ class CampaignsConfig(AppConfig):
         from campaigns.public import cache
 
         cache.connect()
+
+        # Letters live in a package of their own (campaigns/letters/): their models and their worker's task are
+        # registered here, so that the campaigns' own modules need not import it (no circle between them).
+        from campaigns.letters import models, tasks  # noqa: F401

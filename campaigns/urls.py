@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from campaigns.public import views as public_views
 from campaigns.views import (
@@ -56,4 +56,6 @@ urlpatterns = [
     path("public/", public_views.public_index, name="public-index"),
     path("public/campaigns/<int:pk>/", public_views.public_campaign, name="public-campaign"),
     path("public/campaigns/<int:pk>/feed/", public_views.PublicCampaignFeed(), name="public-campaign-feed"),
+    # Letters from templates
+    path("", include("campaigns.letters.urls")),
 ]

@@ -21,6 +21,7 @@ SHORT, LONG = "short", "long"
 # long job must be added, or it is killed at the short limit.
 LONG_TASKS = {
     "campaigns.tasks.build_briefing_pack",
+    "campaigns.letters.tasks.build_letter_batch",
     "evidence.tasks.import_evidence",
 }
 

@@ -454,6 +454,24 @@ class DisclosureModel(RuleBasedStateMachine):
                 self.check(f"the outward pack of {g}", name, text, self.allowed_outward(g))
         return size
 
+    def observe_letter(self, g, *, render=False):
+        """The merge fields of a letter to `g`'s target (and, with `render`, the letter's PDF and DOCX)."""
+        from campaigns.letters.context import letter_context
+
+        people = self.people_in(g)
+        if not people:
+            return
+        user = User.objects.get(pk=self.users[people[0]].pk)
+        context = letter_context(self.targets[g], user=user, group=self.groups[g], sender="The sender",
+                                 language="en", today=timezone.localdate())
+        allowed = self.allowed_outward(g)
+        self.check(f"the letter of {g}", "its merge fields", repr(context), allowed)
+        if render:
+            for name, text in rendered_letter(context):
+                self.check(f"the letter of {g}", name, text, allowed)
+                own = [item["title"] for item in context["evidence"]]
+                assert all(title in text for title in own), (name, own)
+
     def observe_deleted(self, g, pk, *, everyone):
         """A deleted record's page and API address answer like a missing one; its group's audit log keeps none of
         its content. Looked at by a member of its group (the step after), or by every viewer (the end of a run)."""
@@ -520,6 +538,7 @@ class DisclosureModel(RuleBasedStateMachine):
                 self.observe_group_pages(rng.choice(self.people_in(g)), g, ["members"])
         self.observe_pack(GROUPS[self.step % len(GROUPS)], render=self.step % RENDER_EVERY == 0)
         self.observe_scoreboard(rng.choice(GROUPS), [rng.choice(("index", "page", "feed"))])
+        self.observe_letter(GROUPS[(self.step + 1) % len(GROUPS)])
         self._failed = False
 
     def people_in(self, g):
@@ -561,6 +580,7 @@ class DisclosureModel(RuleBasedStateMachine):
         self.observe_pack(max(GROUPS, key=lambda g: (sizes[g] or 0, g)), render=True)
         for g in GROUPS:
             self.observe_scoreboard(g)
+            self.observe_letter(g, render=g == max(GROUPS, key=lambda g: (len(self.citations[g]), g)))
         if self.enabled("admin-shortcut"):
             for record in self.model_records.values():
                 self.observe_admin_shortcut(record)
@@ -952,6 +972,28 @@ def rendered_files(content):
                 ("targets.csv", (folder / "targets.csv").read_text(encoding="utf-8-sig"))]
 
 
+def rendered_letter(context):
+    """(name, text) of a letter's PDF and DOCX, from a template that prints every merge field."""
+    from docx import Document
+    from pypdf import PdfReader
+
+    from campaigns.letters.forms import DEFAULT_BODY
+    from campaigns.letters.merge import render
+    from campaigns.letters.render import letter_data, render_docx, render_pdfs
+
+    body = render(DEFAULT_BODY + "\n{% for r in recommendations %}{{ r.code }} {{ r.ask }}{% endfor %}", context)
+    data = letter_data(group=context["group"], recipient=context["institution"],
+                       recipient_zh=context["institution_zh"], subject=render("{{ campaign }}", context), body=body,
+                       sender=context["sender"], date=context["date"], language="en")
+    with tempfile.TemporaryDirectory(prefix="disclosure-model-letter-") as folder:
+        folder = Path(folder)
+        render_pdfs([(data, folder / "letter.pdf")], scratch=folder)
+        pdf = " ".join(page.extract_text() for page in PdfReader(folder / "letter.pdf").pages)
+        render_docx(data, folder / "letter.docx")
+        docx = "\n".join(p.text for p in Document(str(folder / "letter.docx")).paragraphs)
+        return [("letter.pdf", pdf), ("letter.docx", docx)]
+
+
 # Several functions, so that pytest-xdist spreads them over its workers; each with its own seed.
 RUNS = 4
 
@@ -1071,3 +1113,14 @@ def test_it_shows_the_public_only_what_a_published_campaign_cites_of_public_reco
               ("reopen", {"ref": R1}), ("mark_public", {"ref": R1, "public": True}),
               ("reverify", {"ref": R1}), ("mark_public", {"ref": R1, "public": True}),
               ("publish", {"g": "A", "publish": False}), ("mark_public", {"ref": R1, "public": False}))
+
+
+def test_a_letter_carries_only_what_its_group_may_send_out():
+    # A letter cites A's target evidence: A's own verified record (title and public source only), never A's draft,
+    # its protected source, tag or translator, nor B's record shared with A that A cites too.
+    shared_by_b = ("create", {**SHARED_WITH_B[1], "g": "B", "share_with": {"A"}})
+    draft = ("create", {"g": "A", "protected": False, "protected_source": False, "verified": False,
+                        "share_with": set(), "tagged": True})
+    run_steps(SHARED_WITH_B, ("cite", {"g": "A", "ref": R1, "in_stance_change": False}),
+              shared_by_b, ("cite", {"g": "A", "ref": RecordRef("R2"), "in_stance_change": False}),
+              draft, ("cite", {"g": "A", "ref": RecordRef("R3"), "in_stance_change": False}))

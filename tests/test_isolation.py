@@ -135,9 +135,20 @@ def beta_campaign_objects(other_group):
     batch = AskBatchFactory(campaign=campaign)
     link = TargetEvidenceFactory(target__campaign=campaign, target__batch=batch)
     attachment = InteractionAttachmentFactory(interaction__target=link.target)
+    from campaigns.letters.models import Letter, LetterBatch, LetterTemplate
     from tests.factories import BriefingPackFactory
 
+    letter_template = LetterTemplate.objects.create(campaign=campaign, name=f"{other_group.name} letter",
+                                                    subject="To {{ institution }}", body="Dear {{ institution }}")
+    letter_batch = LetterBatch.objects.create(group=other_group, campaign=campaign, template=letter_template,
+                                              language="en", subject=letter_template.subject,
+                                              body=letter_template.body, sender_name=f"{other_group.name} sender",
+                                              status="ready", zip_file="campaigns/letter-batches/0/none.zip")
+    letter = Letter.objects.create(batch=letter_batch, target=link.target, subject=f"{other_group.name} letter",
+                                   pdf_file="campaigns/letter-batches/0/none.pdf",
+                                   docx_file="campaigns/letter-batches/0/none.docx")
     return {
+        "letter_template": letter_template, "letter_batch": letter_batch, "letter": letter,
         "pack": BriefingPackFactory(campaign=campaign, status="ready", file_name="packs/0/none.zip"),
         "campaign": campaign, "batch": batch, "target": link.target, "target_evidence": link,
         "interaction": attachment.interaction, "interaction_attachment": attachment,
@@ -179,6 +190,16 @@ OBJECT_ROUTES = {
     "pack-detail": ("pack", lambda o: {"pk": o.pk}),
     "pack-retry": ("pack", lambda o: {"pk": o.pk}),
     "pack-download": ("pack", lambda o: {"pk": o.pk}),
+    "letters-home": ("campaign", lambda o: {"pk": o.pk}),
+    "letter-template-create": ("campaign", lambda o: {"pk": o.pk}),
+    "letter-template-edit": ("letter_template", lambda o: {"pk": o.pk}),
+    "letter-batch-create": ("letter_template", lambda o: {"pk": o.pk}),
+    "letter-batch-detail": ("letter_batch", lambda o: {"pk": o.pk}),
+    "letter-batch-retry": ("letter_batch", lambda o: {"pk": o.pk}),
+    "letter-batch-mark-sent": ("letter_batch", lambda o: {"pk": o.pk}),
+    "letter-batch-email": ("letter_batch", lambda o: {"pk": o.pk}),
+    "letter-batch-download": ("letter_batch", lambda o: {"pk": o.pk}),
+    "letter-download": ("letter", lambda o: {"pk": o.pk, "kind": "pdf"}),
     "api:pack-detail": ("pack", lambda o: {"pk": o.pk}),
     "api:pack-retry": ("pack", lambda o: {"pk": o.pk}),
     "api:pack-download": ("pack", lambda o: {"pk": o.pk}),

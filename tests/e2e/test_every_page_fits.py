@@ -56,6 +56,7 @@ def pages(report, group, actors):
     EvidenceRecordFactory(group=group, title="A rejected record", created_by=victor, submitted_by=victor,
                           status="rejected", decision_reason="Which school was it? Add the tender's number.")
     pack = BriefingPackFactory(campaign=campaign, status="failed", error="The worker stopped.")
+    letters = letter_pages(campaign, target, actors)
     everyone = [
         reverse("home"),
         reverse("group-dashboard", args=[group.slug]),
@@ -80,13 +81,34 @@ def pages(report, group, actors):
         ],
         "carol": everyone + [reverse("evidence-create"), reverse("evidence-quick"),
                              reverse("target-add", args=[campaign.pk]),
-                             reverse("interaction-create", args=[target.pk])],
+                             reverse("interaction-create", args=[target.pk]), *letters],
         "victor": everyone + [reverse("evidence-create"), reverse("evidence-quick")],
         "vera": everyone,
         # Bob coordinates the other group: its own pages, and the shared directory.
         "bob": [reverse("home"), reverse("evidence-list"), reverse("campaign-list"), reverse("institution-list"),
                 reverse("evidence-create"), reverse("pack-verify")],
     }
+
+
+def letter_pages(campaign, target, actors):
+    """A letter template and a batch of written letters (their files are not needed to show the page)."""
+    from campaigns.letters.models import Letter, LetterBatch, LetterTemplate
+
+    carol = actors["campaigner"]
+    # Made directly, not through the service: its audit row would widen alice's audit page, which this test
+    # measures for other reasons.
+    template = LetterTemplate.objects.create(campaign=campaign, name="First letter to the vendors", language="en",
+                                             subject="{{ campaign }}: our ask to {{ institution }}",
+                                             body="Dear {{ institution }},\n\n{{ ask }}")
+    batch = LetterBatch.objects.create(group=campaign.group, campaign=campaign, template=template, language="en",
+                                       subject=template.subject, body=template.body, requested_by=carol,
+                                       sender_name="Carol, for Alpha Watch", status="ready", zip_file="none.zip")
+    Letter.objects.create(batch=batch, target=target, subject="Ban emotion recognition in schools and "
+                          "universities: our ask to Hangzhou Hikvision Digital Technology", pdf_file="x.pdf",
+                          docx_file="x.docx")
+    return [reverse("letters-home", args=[campaign.pk]), reverse("letter-template-create", args=[campaign.pk]),
+            template.get_absolute_url(), reverse("letter-batch-create", args=[template.pk]),
+            batch.get_absolute_url()]
 
 
 def measure(visitor, path, failures):
