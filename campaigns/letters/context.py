@@ -7,23 +7,26 @@ source, no member's name, no file. Its links are the public sources' own URLs, n
 the reader of a letter cannot open.
 """
 
+from django.db.models import F, OuterRef, Subquery
 from django.utils import formats, translation
 
 from campaigns.briefing import is_web_url
+from campaigns.models import TargetEvidence
 from evidence.disclosure import Viewer, disclose, outward_records
 from evidence.models import EvidenceRecord
 
 
 def letter_evidence_records(target, *, user, group):
     """
-    The records a target's letter cites: every linked record the outward reader may see, newest link first.
-    (The outward briefing adds a "key" mark on TargetEvidence; once it is merged this narrows to the key ones
-    first.) `user` is who asked for the letters: the rows are scoped to what they may see before the outward
-    policy narrows them.
+    The records a target's letter cites: every linked record the outward reader may see, the ones the campaigner
+    marked key against this target first, then the most recently linked. `user` is who asked for the letters: the
+    rows are scoped to what they may see before the outward policy narrows them.
     """
-    records = EvidenceRecord.objects.visible_to(user).filter(target_links__target=target)
+    links = TargetEvidence.objects.filter(target=target, record=OuterRef("pk"))
+    records = (EvidenceRecord.objects.visible_to(user).filter(target_links__target=target)
+               .annotate(link_key=Subquery(links.values("key")[:1]), linked_at=Subquery(links.values("added_at")[:1])))
     return (outward_records(records, group).prefetch_related("citations__source", "institution_links__institution")
-            .order_by("-pk"))
+            .order_by(F("link_key").desc(), F("linked_at").desc(), "pk"))
 
 
 def _day(value, language):

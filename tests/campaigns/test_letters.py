@@ -446,3 +446,24 @@ def test_a_message_that_cannot_be_sent_leaves_the_letter_unsent(client_for, camp
     assert "The mail server could not be reached" in response.content.decode()
     assert not batch.letters.filter(emailed_at__isnull=False).exists()
     assert not Interaction.objects.exists()
+
+
+def test_a_letter_lists_the_evidence_marked_key_against_its_target_first(group, campaigner, letter_campaign):
+    from django.utils import timezone
+
+    from campaigns.letters.context import letter_context
+    from campaigns.models import TargetEvidence
+
+    later = EvidenceRecordFactory(group=group, title="Tender for emotion cameras, linked last", status="verified")
+    TargetEvidenceFactory(target=letter_campaign.hik, record=later)
+    TargetEvidence.objects.filter(target=letter_campaign.hik, record__title="Smart classroom in Hangzhou").update(
+        key=True)
+
+    def titles():
+        context = letter_context(letter_campaign.hik, user=campaigner, group=group, sender="Carol", language="en",
+                                 today=timezone.localdate())
+        return [item["title"] for item in context["evidence"]]
+
+    assert titles() == ["Smart classroom in Hangzhou", "Tender for emotion cameras, linked last"]
+    TargetEvidence.objects.filter(target=letter_campaign.hik).update(key=False)
+    assert titles() == ["Tender for emotion cameras, linked last", "Smart classroom in Hangzhou"]
