@@ -230,6 +230,8 @@ def test_a_campaigner_marks_key_evidence_per_target(client_for, campaigner, view
     link.refresh_from_db()
     assert link.key
     assert AuditEntry.objects.filter(action="target.key_evidence_marked").count() == 2
+    api = client_for(campaigner).get(reverse("api:target-detail", args=[link.target_id])).json()
+    assert api["key_evidence"] == [link.record_id]
     client_for(campaigner).post(url, {})
     link.refresh_from_db()
     assert not link.key
