@@ -210,6 +210,7 @@ def test_the_pack_form_offers_both_kinds_and_the_api_refuses_a_bad_kind(
     assert response.status_code == 302
     pack = BriefingPack.objects.get()
     assert pack.kind == "outward" and pack.executive_summary == "For the ministry."
+    assert 'data-kind="outward"' in client.get(pack.get_absolute_url()).content.decode()
 
     url = reverse("api:pack-list")
     bad = client.post(url, {"scope": "campaign", "campaign": outward_case.pk, "kind": "public"},
