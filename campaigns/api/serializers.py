@@ -116,8 +116,8 @@ class TargetSerializer(serializers.ModelSerializer):
     class Meta:
         model = Target
         fields = ["id", "campaign", "institution", "ask", "status", "priority", "owner", "next_step",
-                  "next_step_due", "batch", "evidence", "key_evidence", "stance_changes", "status_changed_at", "created_at",
-                  "updated_at", "page_url"]
+                  "next_step_due", "batch", "evidence", "key_evidence", "stance_changes", "status_changed_at",
+                  "created_at", "updated_at", "page_url"]
         read_only_fields = ["status", "batch", "status_changed_at", "created_at", "updated_at"]
         validators = []  # the one-target-per-institution rule is checked in validate(), on the field it concerns
 
