@@ -110,13 +110,14 @@ class TargetSerializer(serializers.ModelSerializer):
     institution = InstitutionField()
     owner = MemberField()
     evidence = serializers.SerializerMethodField()
+    key_evidence = serializers.SerializerMethodField()
     stance_changes = StanceChangeSerializer(many=True, read_only=True)
 
     class Meta:
         model = Target
         fields = ["id", "campaign", "institution", "ask", "status", "priority", "owner", "next_step",
-                  "next_step_due", "batch", "evidence", "stance_changes", "status_changed_at", "created_at",
-                  "updated_at", "page_url"]
+                  "next_step_due", "batch", "evidence", "key_evidence", "stance_changes", "status_changed_at",
+                  "created_at", "updated_at", "page_url"]
         read_only_fields = ["status", "batch", "status_changed_at", "created_at", "updated_at"]
         validators = []  # the one-target-per-institution rule is checked in validate(), on the field it concerns
 
@@ -137,13 +138,20 @@ class TargetSerializer(serializers.ModelSerializer):
                 StanceChange.objects.select_related("changed_by"), user)),
         )
 
-    def get_evidence(self, target) -> list[int]:
+    def _visible_links(self, target):
         # Only records the caller can still see: a record shared once and withdrawn later drops out.
         links = getattr(target, "visible_links", None)
         if links is None:
-            links = target.evidence_links.filter(
-                record__in=EvidenceRecord.objects.visible_to(self.context["request"].user))
-        return [link.record_id for link in links]
+            links = target.visible_links = list(target.evidence_links.filter(
+                record__in=EvidenceRecord.objects.visible_to(self.context["request"].user)))
+        return links
+
+    def get_evidence(self, target) -> list[int]:
+        return [link.record_id for link in self._visible_links(target)]
+
+    def get_key_evidence(self, target) -> list[int]:
+        """The linked records marked key evidence for this target (first in outward briefings, listed in letters)."""
+        return [link.record_id for link in self._visible_links(target) if link.key]
 
     def create(self, validated_data):
         campaign, institution = validated_data.pop("campaign"), validated_data.pop("institution")

@@ -183,7 +183,8 @@ LABELS = {
     "kind": pgettext_lazy("briefing", "Kind"),
     "direction": pgettext_lazy("briefing", "Direction"),
     "outcome": pgettext_lazy("briefing", "Outcome"),
-    "evidence_for_target": pgettext_lazy("briefing", "Evidence"),
+    # A target's evidence ("相关证据"), not the evidence section's heading ("证据"): the same English word.
+    "evidence_for_target": pgettext_lazy("briefing target", "Evidence"),
     "evidence": pgettext_lazy("briefing", "Evidence"),
     "no_evidence": pgettext_lazy("briefing", "This briefing has no evidence."),
     "record": pgettext_lazy("briefing", "Record"),

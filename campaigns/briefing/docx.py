@@ -329,8 +329,7 @@ class _Writer(OutwardSections):
             self.heading(lab["timeline"], 3)
             if t["timeline"]:
                 self.table([lab["at"], lab["change"], lab["by"], lab["justification"]],
-                           [(_when(s["at"]), f"{_text(s['from_status'])} → {_text(s['to_status'])}", s["by"],
-                             s["justification"]) for s in t["timeline"]])
+                           [(_when(s["at"]), _change(s), s["by"], s["justification"]) for s in t["timeline"]])
             else:
                 self.para(lab["no_timeline"], small=True)
 
@@ -413,6 +412,13 @@ class _Writer(OutwardSections):
             paragraph = row.cells[3].paragraphs[0]
             paragraph.runs[0].text = ""
             self.link(paragraph, institution["url"])
+
+
+def _change(step):
+    """A status change, "Contacted → In dialogue"; the first status alone, without a dash for where it came from."""
+    if not step["from_status"]:
+        return _text(step["to_status"])
+    return f"{_text(step['from_status'])} → {_text(step['to_status'])}"
 
 
 def _names(institution):

@@ -12,6 +12,10 @@ A pack is a ZIP of
 The modules, in the order a pack is made:
   scope     what a pack covers: its targets and evidence as the requester sees them in the pack's group
   content   reading the scope into plain data, redacted as evidence.disclosure decides
+  outward   what an outward pack (kind "outward": for a target, a ministry, the press) holds instead: the group's
+            own verified, unprotected evidence as the outward reader sees it, key findings, key evidence first,
+            the group's letterhead (campaigns.letterhead), no member names or internal fields
+  tables    the columns of the evidence and target tables per kind, with their headers in the pack's language
   writers   the files, written in a local scratch folder, and the ZIP
   manifest  the manifest and its signature
   storage   private storage: a temporary name, then the final one; expiry and clean-up

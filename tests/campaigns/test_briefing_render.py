@@ -229,3 +229,41 @@ class TestDocx:
         for injection in INJECTIONS:
             assert " ".join(injection.split()) in text
         assert "controlchar" in text  # characters XML cannot hold are dropped, not an error
+
+
+#
+# Typography (issue 17): what a reader outside the group saw looked wrong
+#
+
+
+def briefing_with_a_bare_citation():
+    briefing = small_briefing()
+    first = briefing["evidence"][0]
+    first["citations"] = [{**first["citations"][0], "excerpt": "", "translation": None, "translator": None}]
+    first["title"] = "Record with a bare citation"
+    briefing["evidence"] = [first]
+    return briefing
+
+
+@pytest.mark.parametrize("render, read", [(render_pdf, pdf_text), (render_docx, docx_text)])
+def test_a_citation_without_an_excerpt_prints_no_empty_quote_or_stray_dash(tmp_path, render, read):
+    text = read(render(briefing_with_a_bare_citation(), tmp_path / "briefing"))
+    evidence = text[text.index("Record with a bare citation"):text.rindex("Index of institutions")]
+    assert "“”" not in evidence and "“ ”" not in evidence
+    assert " — " not in evidence  # the DOCX printed "— <source title>" after every quote
+    # The source is listed once, numbered; excerpts point at that number instead of repeating its title.
+    source = briefing_with_a_bare_citation()["evidence"][0]["sources"][0]["title"]
+    assert "[1]" in evidence and evidence.count(source) == 1
+
+
+@pytest.mark.parametrize("render, read", [(render_pdf, pdf_text), (render_docx, docx_text)])
+def test_counts_have_their_plural_forms_and_the_cover_its_title_once(tmp_path, render, read):
+    briefing = synthetic_briefing(targets=1, records=2, language="en")
+    text = " ".join(read(render(briefing, tmp_path / "briefing")).split())
+    assert "1 target · 2 evidence records" in text
+    assert "Internal briefing, for the group's members".upper() in text.upper()
+
+
+def test_a_chinese_briefing_takes_its_labels_from_the_translations(tmp_path):
+    text = "".join(docx_text(render_docx(small_briefing(language="zh-hans"), tmp_path / "b.docx")).split())
+    assert "内部简报" in text and "因保密而略去" in text and "Withheld by redaction" not in text

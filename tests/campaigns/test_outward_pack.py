@@ -210,6 +210,7 @@ def test_the_pack_form_offers_both_kinds_and_the_api_refuses_a_bad_kind(
     assert response.status_code == 302
     pack = BriefingPack.objects.get()
     assert pack.kind == "outward" and pack.executive_summary == "For the ministry."
+    assert 'data-kind="outward"' in client.get(pack.get_absolute_url()).content.decode()
 
     url = reverse("api:pack-list")
     bad = client.post(url, {"scope": "campaign", "campaign": outward_case.pk, "kind": "public"},
@@ -230,6 +231,8 @@ def test_a_campaigner_marks_key_evidence_per_target(client_for, campaigner, view
     link.refresh_from_db()
     assert link.key
     assert AuditEntry.objects.filter(action="target.key_evidence_marked").count() == 2
+    api = client_for(campaigner).get(reverse("api:target-detail", args=[link.target_id])).json()
+    assert api["key_evidence"] == [link.record_id]
     client_for(campaigner).post(url, {})
     link.refresh_from_db()
     assert not link.key
