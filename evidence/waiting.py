@@ -1,14 +1,14 @@
 """
 How many records wait for the signed-in person's verification, for the number in the navigation on every page.
 
-Counted with one query, then kept in the cache under a version that every change of a record moves on (the
-receivers below), so that pages cost no query for it until something changed; a page whose query count is pinned
-stays where it was. The key holds the person's roles too: a new role counts afresh. Only the person's own groups
-are counted (EvidenceRecord.objects.waiting_for), never another group's records.
+Counted with one query, then kept in the cache under a version that a save or delete of a record that is or was
+submitted moves on (the receivers below), so that pages cost no query for it until such a change; a page whose
+query count is pinned stays where it was. The key holds the person's roles too: a new role counts afresh. Only the
+person's own groups are counted (EvidenceRecord.objects.waiting_for), never another group's records.
 """
 
 from django.core.cache import cache
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_init, post_save
 
 VERSION_KEY = "evidence:waiting:version"
 # A safety net, not the mechanism: a change that bypassed the signals (a queryset update) shows within the hour.
@@ -23,8 +23,18 @@ def _version():
     return version
 
 
-def records_changed(**kwargs):
-    """Receiver: any record saved or deleted may change someone's count."""
+def remember_status(sender, instance, **kwargs):
+    """Receiver (post_init): the status a record had when read, to tell whether a save took it out of "submitted"."""
+    instance._status_when_read = instance.__dict__.get("status")
+
+
+def records_changed(sender, instance, **kwargs):
+    """
+    Receiver: a record that is, or was until this save, submitted changes someone's count; other saves (drafts,
+    verified records edited or shared) do not, so pages whose query counts are pinned keep their cached number.
+    """
+    if "submitted" not in (instance.__dict__.get("status"), getattr(instance, "_status_when_read", None)):
+        return
     try:
         cache.incr(VERSION_KEY)
     except ValueError:  # not set yet (or evicted): the next read starts a version of its own
@@ -34,6 +44,7 @@ def records_changed(**kwargs):
 def connect():
     from evidence.models import EvidenceRecord
 
+    post_init.connect(remember_status, sender=EvidenceRecord, dispatch_uid="evidence-waiting-read")
     post_save.connect(records_changed, sender=EvidenceRecord, dispatch_uid="evidence-waiting-save")
     post_delete.connect(records_changed, sender=EvidenceRecord, dispatch_uid="evidence-waiting-delete")
 
