@@ -1,5 +1,6 @@
 from django.urls import path
 
+from campaigns.mailbox import views as mailbox_pages
 from campaigns.views import campaign_pages, pack_pages, target_pages, work_pages
 
 urlpatterns = [
@@ -32,4 +33,12 @@ urlpatterns = [
     path("packs/<int:pk>/", pack_pages.pack_detail, name="pack-detail"),
     path("packs/<int:pk>/retry/", pack_pages.pack_retry, name="pack-retry"),
     path("packs/<int:pk>/download/", pack_pages.pack_download, name="pack-download"),
+    # The group's mailbox and the replies filed from it
+    path("groups/<slug:slug>/mailbox/", mailbox_pages.mailbox_settings, name="mailbox-settings"),
+    path("groups/<slug:slug>/mailbox/fetch/", mailbox_pages.mailbox_fetch, name="mailbox-fetch"),
+    path("groups/<slug:slug>/mailbox/disconnect/", mailbox_pages.mailbox_disconnect, name="mailbox-disconnect"),
+    path("groups/<slug:slug>/inbox/", mailbox_pages.inbox, name="mailbox-inbox"),
+    path("inbox/<int:pk>/", mailbox_pages.inbound_message_detail, name="inbound-message-detail"),
+    path("inbox/<int:pk>/file/", mailbox_pages.inbound_message_file, name="inbound-message-file"),
+    path("inbox/<int:pk>/discard/", mailbox_pages.inbound_message_discard, name="inbound-message-discard"),
 ]

@@ -22,6 +22,7 @@ SHORT, LONG = "short", "long"
 LONG_TASKS = {
     "campaigns.tasks.build_briefing_pack",
     "evidence.tasks.import_evidence",
+    "campaigns.mailbox.tasks.fetch_mailbox",
 }
 
 
@@ -59,6 +60,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_routes = (route_task,)
 app.conf.task_annotations = (TimeLimits(),)
 app.autodiscover_tasks()
+# Tasks of an app's package of their own (found by name, so config imports no app).
+app.autodiscover_tasks(["campaigns.mailbox"])
 
 
 @signals.celeryd_init.connect
