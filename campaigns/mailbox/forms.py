@@ -8,6 +8,8 @@ from campaigns.models import Target
 class MailboxForm(forms.ModelForm):
     """The connection of a group's mailbox. The password is never shown again: empty keeps the stored one."""
 
+    port = forms.IntegerField(label=_("Port"), min_value=1, max_value=65535, initial=993,
+                              help_text=_("IMAP over TLS; usually 993."))
     password = forms.CharField(label=_("Password"), required=False, max_length=500,
                                widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}))
 
@@ -21,7 +23,6 @@ class MailboxForm(forms.ModelForm):
             self.fields["password"].help_text = _("A password is set. Leave this empty to keep it, or type a new one.")
         else:
             self.fields["password"].required = True
-        self.fields["port"].help_text = _("IMAP over TLS; usually 993.")
 
     def _post_clean(self):
         pass  # the service validates and saves

@@ -21,6 +21,7 @@ from campaigns.mailbox.filing import proposed_status
 from campaigns.mailbox.forms import FileMessageForm, MailboxForm
 from campaigns.mailbox.models import InboundMessage, Mailbox, MailFetch
 from campaigns.models import Target
+
 PAGE_SIZE = 50
 FILED_SHOWN = 20
 
