@@ -88,7 +88,7 @@ def _take(mailbox, connection, uid):
         return None
     unreadable = None
     try:
-        parsed = parse(raw)
+        parsed = parse(raw, headers_only=too_large)
     except MalformedMessage as exc:
         if _note_malformed(mailbox, uid) < MALFORMED_ATTEMPTS:
             raise _Malformed(uid, str(exc)) from exc

@@ -119,14 +119,17 @@ def _attachments(message, body_part):
     return found
 
 
-def parse(raw):
-    """The ParsedMessage of `raw` bytes; MalformedMessage if its structure is broken."""
+def parse(raw, *, headers_only=False):
+    """
+    The ParsedMessage of `raw` bytes; MalformedMessage if its structure is broken. With `headers_only` (a message
+    fetched without its body), only what the headers say.
+    """
     try:
         message = email.message_from_bytes(raw, policy=email.policy.default)
         broken = [defect for part in message.walk() for defect in part.defects if isinstance(defect, _BROKEN)]
-        if broken:
+        if broken and not headers_only:
             raise MalformedMessage(type(broken[0]).__name__)
-        body_part = message.get_body(preferencelist=("plain", "html"))
+        body_part = None if headers_only else message.get_body(preferencelist=("plain", "html"))
         sender = _header(message, "From")
         senders = _addresses(message, "From")
         date = _header(message, "Date")
@@ -142,8 +145,8 @@ def parse(raw):
             subject=" ".join(_header(message, "Subject").split())[:998],
             sent_at=sent_at if sent_at is None or sent_at.tzinfo else None,
             answers=message_ids(_header(message, "In-Reply-To")) + message_ids(_header(message, "References")),
-            body=_body(message),
-            attachments=_attachments(message, body_part),
+            body="" if headers_only else _body(message),
+            attachments=[] if headers_only else _attachments(message, body_part),
         )
     except MalformedMessage:
         raise

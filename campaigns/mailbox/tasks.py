@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from accounts.jobs import TRANSIENT_ERRORS
@@ -38,7 +39,10 @@ def queue_fetches():
     """Queue a fetch of every connected mailbox that has none queued or running; returns how many were queued."""
     MailFetch.fail_stale(older_than=STALE_AFTER, reason=stored(gettext_noop(
         "The fetch stopped without finishing (its worker is gone); the next one starts where it stopped.")))
-    busy = MailFetch.objects.filter(status__in=MailFetch.active_statuses()).values("mailbox")
+    # A fetch queued long ago whose message the broker lost would hold its mailbox for ever; past STALE_AFTER another
+    # is queued (two runs at once file nothing twice: each message is taken under the mailbox's row lock).
+    busy = MailFetch.objects.filter(status__in=MailFetch.active_statuses(),
+                                    created_at__gte=timezone.now() - STALE_AFTER).values("mailbox")
     queued = 0
     for mailbox in Mailbox.objects.exclude(pk__in=busy).order_by("pk"):
         with transaction.atomic():

@@ -170,6 +170,27 @@ def test_attachments_pass_the_upload_checks_and_a_refused_one_is_named(connected
     assert "page.html" in reply.summary and "huge.txt" in reply.summary and "See attached." in reply.summary
 
 
+def test_a_huge_message_is_filed_with_its_headers_and_a_note(connected, imap_folder, ministry, mail_settings,
+                                                             fetch_cycle):
+    mail_settings.MAILBOX_MESSAGE_MAX_BYTES = 5_000
+    imap_folder.deliver(with_attachments(("big.txt", "text/plain", b"y" * 20_000), body="Too much."))
+
+    [fetch] = fetch_cycle()
+
+    assert fetch.status == MailFetch.Status.DONE, in_english(fetch.error)
+    [reply] = Interaction.objects.filter(target=ministry)
+    assert "Re: files" in reply.summary and "only its headers were fetched" in reply.summary
+    assert not InteractionAttachment.objects.exists()
+
+
+def test_the_periodic_job_queues_one_fetch_per_mailbox_and_none_while_one_is_under_way(connected, fetch_cycle):
+    from campaigns.mailbox.tasks import queue_fetches
+
+    assert queue_fetches() == 1
+    assert queue_fetches() == 0
+    assert MailFetch.objects.filter(status=MailFetch.Status.QUEUED).count() == 1
+
+
 def test_html_mail_is_filed_as_text(connected, imap_folder, ministry, fetch_cycle):
     imap_folder.deliver("From: press@ministry.example\nTo: replies@alpha.example\nSubject: html\n"
                         "Message-ID: <h@m>\nMIME-Version: 1.0\nContent-Type: text/html\n\n"
