@@ -291,7 +291,7 @@ class DisclosureModel(RuleBasedStateMachine):
             owner += [f"a former title of {r.key}" for r in self.model_records.values()
                       if marker in r.every_marker and not owner and marker.endswith("ti")]
             owner += [f"group-only institution of {g}" for g in GROUPS if marker in self.group_institutions[g]]
-            owner += [f"campaign/ask of {g}" for g in GROUPS if marker in self.campaign_markers[g]]
+            owner += [f"campaign/ask/mail of {g}" for g in GROUPS if marker in self.campaign_markers[g]]
             owner += [f"username of {p} (groups {sorted(self.membership[p])})" for p, u in self.users.items()
                       if u.username == marker]
             parts.append(f"{marker}: {'; '.join(owner) or 'unknown'}")
@@ -340,12 +340,13 @@ class DisclosureModel(RuleBasedStateMachine):
                       f"a record by searching for {marker}, which the policy withholds from them: "
                       f"{self.describe({marker})}")
 
-    def observe_group_pages(self, person, g, which=("target", "campaign", "members")):
+    def observe_group_pages(self, person, g, which=("target", "campaign", "members", "inbox")):
         """The citing group's own pages, as one of its members sees them (snapshots of citations allowed)."""
         allowed = self.allowed_for(person) | self.ever_disclosed[g]
         urls = {"target": reverse("target-detail", args=[self.targets[g].pk]),
                 "campaign": reverse("campaign-detail", args=[self.campaigns[g].pk]),
-                "members": reverse("member-list", args=[self.groups[g].slug])}
+                "members": reverse("member-list", args=[self.groups[g].slug]),
+                "inbox": reverse("mailbox-inbox", args=[self.groups[g].slug])}
         for surface in which:
             self.check(person, urls[surface], self.text_of(self.get(person, urls[surface])), allowed)
 
@@ -684,6 +685,30 @@ class DisclosureModel(RuleBasedStateMachine):
         if done:
             self.citations[g].add(record.key)
             self.focus.add(record.key)
+
+    @rule(g=st.sampled_from(GROUPS), filed=st.booleans())
+    def mail_arrives(self, g, filed):
+        """
+        Mail arrives in g's mailbox: filed on g's target as a received reply (it matched), or left in triage for
+        g's campaigners. Its subject and text are the group's, like its campaigns ("ms", "mb").
+        """
+        from campaigns.mailbox.filing import file_on_target
+        from campaigns.mailbox.models import InboundMessage, Mailbox
+        from campaigns.mailbox.parsing import ParsedMessage
+
+        subject, body = self.next_marker("ms"), self.next_marker("mb")
+        mailbox, _ = Mailbox.objects.get_or_create(group=self.groups[g], defaults={
+            "host": "imap.example.org", "username": "replies", "password_encrypted": "unused",
+            "address": f"replies-{g.lower()}@example.org"})
+        parsed = ParsedMessage(message_id=f"m{self.counter}@example.org", sender="press@example.org",
+                               subject=subject, body=body)
+        inbound = InboundMessage.objects.create(
+            group=self.groups[g], mailbox=mailbox, uid_validity=1, uid=self.counter, message_id=parsed.message_id,
+            sender=parsed.sender, subject=subject, body=body, status=InboundMessage.Status.TRIAGE)
+        if filed:
+            file_on_target(inbound, Target.objects.get(pk=self.targets[g].pk), parsed, actor=None,
+                           matched_by=InboundMessage.MatchedBy.SENDER)
+        self.campaign_markers[g] |= {subject, body}
 
     @rule(g=st.sampled_from(GROUPS), invitee=st.sampled_from([*(f"{g}-vol1" for g in GROUPS), *OUTSIDERS]),
           role=st.sampled_from(Role.values))
