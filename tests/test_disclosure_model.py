@@ -954,3 +954,9 @@ def test_it_shows_accounts_in_no_group_nothing_shared_with_every_group():
     run_steps(("create", {"g": "A", "protected": False, "protected_source": False, "verified": True,
                           "share_with": set(), "tagged": False}),
               ("share", {"ref": R1, "with_groups": {"A"}, "everyone": True}))
+
+
+def test_it_shows_mail_of_a_groups_mailbox_to_no_other_group():
+    # Replies filed from a mailbox and mail waiting in triage are the group's own, on every observed page.
+    run_steps(("mail_arrives", {"g": "A", "filed": False}), ("mail_arrives", {"g": "B", "filed": True}),
+              ("mail_arrives", {"g": "C", "filed": False}))
