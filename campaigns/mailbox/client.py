@@ -58,8 +58,8 @@ def _tls_context():
 class Connection:
     """An open, logged-in mailbox with its folder selected."""
 
-    def __init__(self, imap, uid_validity):
-        self.imap, self.uid_validity = imap, uid_validity
+    def __init__(self, imap, uid_validity, host):
+        self.imap, self.uid_validity, self.host = imap, uid_validity, host
 
     def _ok(self, response, what):
         status, data = response
@@ -68,20 +68,32 @@ class Connection:
                                answer=_text(data))
         return data
 
+    def _uid(self, *args):
+        """An IMAP UID command; the server going silent or the connection breaking is a MailboxError."""
+        try:
+            return self.imap.uid(*args)
+        except TimeoutError as exc:
+            raise MailboxError(gettext_noop("The server %(host)s stopped answering (no reply within %(seconds)s "
+                                            "seconds)."), host=self.host,
+                               seconds=settings.MAILBOX_TIMEOUT_SECONDS) from exc
+        except (OSError, imaplib.IMAP4.abort) as exc:
+            raise MailboxError(gettext_noop("The connection to %(host)s broke off (%(error)s)."), host=self.host,
+                               error=exc) from exc
+
     def uids_after(self, last_uid):
         """The UIDs of the messages after `last_uid`, in order (IMAP's "n:*" also returns the last one, so filter)."""
-        data = self._ok(self.imap.uid("SEARCH", None, f"UID {last_uid + 1}:*"), "search the folder")
+        data = self._ok(self._uid("SEARCH", None, f"UID {last_uid + 1}:*"), "search the folder")
         return sorted(uid for uid in (int(value) for value in b" ".join(data).split()) if uid > last_uid)
 
     def size(self, uid):
-        data = self._ok(self.imap.uid("FETCH", str(uid), "(RFC822.SIZE)"), "give a message's size")
+        data = self._ok(self._uid("FETCH", str(uid), "(RFC822.SIZE)"), "give a message's size")
         match = _SIZE.search(b" ".join(part if isinstance(part, bytes) else b"" for part in data))
         return int(match.group(1)) if match else None
 
     def fetch(self, uid, *, headers_only=False):
         """The message's bytes (its headers only with `headers_only`), or None if it is gone."""
         part = "BODY.PEEK[HEADER]" if headers_only else "BODY.PEEK[]"
-        data = self._ok(self.imap.uid("FETCH", str(uid), f"({part})"), "send a message")
+        data = self._ok(self._uid("FETCH", str(uid), f"({part})"), "send a message")
         for item in data:
             if isinstance(item, tuple) and len(item) == 2:
                 return item[1]
@@ -117,31 +129,41 @@ def connect(*, host, port, username, password, folder):
                            port=port, error=exc) from exc
     try:
         try:
-            imap.login(username, password)
-        except imaplib.IMAP4.error as exc:
-            raise MailboxError(gettext_noop("The server refused the login of %(user)s: %(answer)s"), user=username,
-                               answer=str(exc)[:300]) from exc
-        status, data = imap.select(_quoted(folder), readonly=True)
-        if status != "OK":
-            raise MailboxError(gettext_noop("The folder “%(folder)s” could not be opened: %(answer)s"),
-                               folder=folder, answer=_text(data))
-        match = _UIDVALIDITY.search(b" ".join(part for part in imap.untagged_responses.get("OK", [])
-                                              if isinstance(part, bytes)))
-        if match is None:
-            status, data = imap.status(_quoted(folder), "(UIDVALIDITY)")
-            match = _UIDVALIDITY.search(b" ".join(part for part in data if isinstance(part, bytes)))
-        yield Connection(imap, int(match.group(1)) if match else 0)
-    except TimeoutError as exc:
-        raise MailboxError(gettext_noop("The server %(host)s stopped answering (no reply within %(seconds)s "
-                                        "seconds)."), host=host, seconds=timeout) from exc
-    except (OSError, imaplib.IMAP4.abort) as exc:
-        raise MailboxError(gettext_noop("The connection to %(host)s broke off (%(error)s)."), host=host,
-                           error=exc) from exc
+            uid_validity = _open_folder(imap, username, password, folder)
+        except TimeoutError as exc:
+            raise MailboxError(gettext_noop("The server %(host)s stopped answering (no reply within %(seconds)s "
+                                            "seconds)."), host=host, seconds=timeout) from exc
+        except (OSError, imaplib.IMAP4.abort) as exc:
+            raise MailboxError(gettext_noop("The connection to %(host)s broke off (%(error)s)."), host=host,
+                               error=exc) from exc
+        # What the caller does with the open connection raises its own errors; the commands it sends say theirs.
+        yield Connection(imap, uid_validity, host)
     finally:
         try:
             imap.logout()
         except (OSError, imaplib.IMAP4.error):
             pass
+
+
+def _open_folder(imap, username, password, folder):
+    """Log in and select `folder` read-only; returns its UIDVALIDITY."""
+    try:
+        imap.login(username, password)
+    except imaplib.IMAP4.abort:
+        raise
+    except imaplib.IMAP4.error as exc:
+        raise MailboxError(gettext_noop("The server refused the login of %(user)s: %(answer)s"), user=username,
+                           answer=str(exc)[:300]) from exc
+    status, data = imap.select(_quoted(folder), readonly=True)
+    if status != "OK":
+        raise MailboxError(gettext_noop("The folder “%(folder)s” could not be opened: %(answer)s"),
+                           folder=folder, answer=_text(data))
+    match = _UIDVALIDITY.search(b" ".join(part for part in imap.untagged_responses.get("OK", [])
+                                          if isinstance(part, bytes)))
+    if match is None:
+        status, data = imap.status(_quoted(folder), "(UIDVALIDITY)")
+        match = _UIDVALIDITY.search(b" ".join(part for part in data if isinstance(part, bytes)))
+    return int(match.group(1)) if match else 0
 
 
 def _quoted(folder):
