@@ -25,7 +25,6 @@ GROUP_NAV = [
     NavItem(_("Recommendations"), "report-list", Action.VIEW, group_scoped=False),
     NavItem(_("Members"), "member-list", Action.VIEW),
     NavItem(_("Briefing packs"), "pack-list", Action.GENERATE_PACKS),
-    NavItem(_("Inbox"), "mailbox-inbox", Action.MANAGE_CAMPAIGNS),
     NavItem(_("Background jobs"), "worker-check-list", Action.CHECK_WORKER),
     NavItem(_("Audit log"), "audit-log", Action.VIEW_AUDIT),
 ]

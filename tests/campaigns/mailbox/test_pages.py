@@ -93,6 +93,12 @@ def test_bad_input_re_renders_with_errors(client_for, coordinator, group, mail_s
     assert {"host", "port", "password", "address"} <= set(form.errors)
 
 
+def test_the_campaign_list_links_the_inbox_for_those_who_run_campaigns(client_for, group, campaigner, volunteer):
+    inbox = reverse("mailbox-inbox", args=[group.slug])
+    assert inbox in client_for(campaigner).get(reverse("campaign-list")).content.decode()
+    assert inbox not in client_for(volunteer).get(reverse("campaign-list")).content.decode()
+
+
 def test_only_coordinators_connect_and_only_campaigners_triage(client_for, group, campaigner, volunteer, viewer):
     for person in (campaigner, volunteer, viewer):
         assert client_for(person).get(reverse("mailbox-settings", args=[group.slug])).status_code == 403
