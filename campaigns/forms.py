@@ -3,6 +3,7 @@
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.template.defaultfilters import filesizeformat
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -144,14 +145,24 @@ class TargetForm(forms.ModelForm):
 
     class Meta:
         model = Target
-        fields = ["ask", "priority", "owner", "next_step", "next_step_due"]
+        fields = ["ask", "priority", "owner", "next_step", "next_step_due", "contact_emails"]
         labels = {"ask": _("Ask"), "priority": _("Priority"), "next_step": _("Next step"),
-                  "next_step_due": _("Next step due")}
-        widgets = {"ask": forms.Textarea(attrs={"rows": 3}), "next_step_due": DateInput()}
+                  "next_step_due": _("Next step due"), "contact_emails": _("Contact e-mail addresses")}
+        widgets = {"ask": forms.Textarea(attrs={"rows": 3}), "next_step_due": DateInput(),
+                   "contact_emails": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = members_of(self.instance.campaign.group)
+
+    def clean_contact_emails(self):
+        addresses = self.cleaned_data["contact_emails"].replace(",", " ").split()
+        for address in addresses:
+            try:
+                validate_email(address)
+            except ValidationError as exc:
+                raise ValidationError(_("“%(address)s” is not an e-mail address.") % {"address": address}) from exc
+        return "\n".join(addresses)
 
     def _post_clean(self):
         pass  # the service validates and saves

@@ -181,6 +181,10 @@ class Target(OneChoiceLabelTranslated, models.Model):
     next_step = models.CharField(_("next step"), max_length=300, blank=True)
     next_step_due = models.DateField(_("next step due"), null=True, blank=True, db_index=True)
     batch = models.ForeignKey(AskBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="targets")
+    # Where this institution writes from: mail from these addresses to the group's mailbox is filed on this target.
+    contact_emails = models.TextField(
+        _("contact e-mail addresses"), blank=True, max_length=2000,
+        help_text=_("One address per line. Mail from these addresses to the group's mailbox is filed here."))
     evidence = models.ManyToManyField("evidence.EvidenceRecord", through="TargetEvidence", related_name="targets")
     status_changed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -209,8 +213,13 @@ class Target(OneChoiceLabelTranslated, models.Model):
         return {
             "institution": self.institution.slug, "ask": self.ask, "status": self.status,
             "priority": self.priority, "owner": _username(self.owner), "next_step": self.next_step,
-            "next_step_due": _iso(self.next_step_due), "batch": self.batch_id,
+            "next_step_due": _iso(self.next_step_due), "batch": self.batch_id, "contact_emails": self.contact_emails,
         }
+
+    @property
+    def contact_addresses(self):
+        """The contact e-mail addresses, lower-cased, one per line or separated by commas or spaces."""
+        return {address.lower() for address in self.contact_emails.replace(",", " ").split() if "@" in address}
 
 
 class TargetEvidence(models.Model):
@@ -260,6 +269,9 @@ class Interaction(OneChoiceLabelTranslated, models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # The Message-ID of the e-mail this was (a letter e-mailed from the site), so that a reply's In-Reply-To or
+    # References finds its target (campaigns/mailbox/matching.py).
+    email_message_id = models.CharField(max_length=998, blank=True, db_index=True, editable=False)
 
     scope_path = "target__campaign__group"
     objects = InteractionQuerySet.as_manager()
@@ -497,3 +509,7 @@ class BriefingPack(OneChoiceLabelTranslated, Job):
         return {"scope": self.scope, "scope_label": self.scope_label, "campaign": self.campaign_id,
                 "target": self.target_id, "institution": self.institution.slug if self.institution_id else None,
                 "search_query": self.search_query, **self.options()}
+
+
+# The group mailbox's rows live in their own package; imported here so that Django registers them with this app.
+from campaigns.mailbox.models import InboundMessage, Mailbox, MailFetch  # noqa: E402, F401

@@ -31,7 +31,7 @@ from evidence.attachments import check_upload
 from evidence.models import EvidenceRecord, Institution
 
 CAMPAIGN_FIELDS = {"title", "goal", "status", "starts_on", "ends_on", "lead", "public_summary"}
-TARGET_FIELDS = {"ask", "priority", "owner", "next_step", "next_step_due"}
+TARGET_FIELDS = {"ask", "priority", "owner", "next_step", "next_step_due", "contact_emails"}
 TASK_FIELDS = {"title", "target", "assignee", "due_on"}
 
 

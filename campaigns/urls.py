@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from campaigns.mailbox import views as mailbox_pages
 from campaigns.public import views as public_views
 from campaigns.views import (
     calendar_feed,
@@ -58,4 +59,12 @@ urlpatterns = [
     path("public/campaigns/<int:pk>/feed/", public_views.PublicCampaignFeed(), name="public-campaign-feed"),
     # Letters from templates
     path("", include("campaigns.letters.urls")),
+    # The group's mailbox and the replies filed from it
+    path("groups/<slug:slug>/mailbox/", mailbox_pages.mailbox_settings, name="mailbox-settings"),
+    path("groups/<slug:slug>/mailbox/fetch/", mailbox_pages.mailbox_fetch, name="mailbox-fetch"),
+    path("groups/<slug:slug>/mailbox/disconnect/", mailbox_pages.mailbox_disconnect, name="mailbox-disconnect"),
+    path("groups/<slug:slug>/inbox/", mailbox_pages.inbox, name="mailbox-inbox"),
+    path("inbox/<int:pk>/", mailbox_pages.inbound_message_detail, name="inbound-message-detail"),
+    path("inbox/<int:pk>/file/", mailbox_pages.inbound_message_file, name="inbound-message-file"),
+    path("inbox/<int:pk>/discard/", mailbox_pages.inbound_message_discard, name="inbound-message-discard"),
 ]

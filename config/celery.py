@@ -23,6 +23,7 @@ LONG_TASKS = {
     "campaigns.tasks.build_briefing_pack",
     "campaigns.letters.tasks.build_letter_batch",
     "evidence.tasks.import_evidence",
+    "campaigns.mailbox.tasks.fetch_mailbox",
 }
 
 
@@ -60,6 +61,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_routes = (route_task,)
 app.conf.task_annotations = (TimeLimits(),)
 app.autodiscover_tasks()
+# Tasks of an app's package of their own (found by name, so config imports no app).
+app.autodiscover_tasks(["campaigns.mailbox"])
 
 
 @signals.celeryd_init.connect

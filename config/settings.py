@@ -427,6 +427,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=env.int("CAMPAIGN_DIGEST_HOUR", default=7), minute=0),
     },
     "prune-expired-packs": {"task": "campaigns.tasks.prune_expired_packs", "schedule": 3600},
+    # Each connected group mailbox gets a fetch job (campaigns/mailbox/); one still running is not doubled.
+    "fetch-group-mailboxes": {"task": "campaigns.mailbox.tasks.fetch_mailboxes",
+                              "schedule": env.int("MAILBOX_FETCH_SECONDS", default=300)},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
@@ -596,6 +599,22 @@ IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 # A confirmed import of more rows is saved by the worker (about 6 ms a row) rather than while the person waits.
 IMPORT_INLINE_MAX_ROWS = env.int("IMPORT_INLINE_MAX_ROWS", default=200)
+# Group mailboxes (campaigns/mailbox/): replies fetched over IMAP and filed on their targets. The passwords are stored
+# encrypted with this Fernet key (`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key())"`);
+# without it, groups cannot connect a mailbox and the page says why. Changing it makes the stored passwords
+# unreadable: coordinators enter them again.
+MAILBOX_ENCRYPTION_KEY = env_secret("MAILBOX_ENCRYPTION_KEY", default="")
+# Seconds a mailbox may take to answer (connect, TLS, login, each command) before the fetch fails as timed out.
+MAILBOX_TIMEOUT_SECONDS = env.int("MAILBOX_TIMEOUT_SECONDS", default=20)
+# A message larger than this is filed with its headers only, and a note that its body and files were too large.
+MAILBOX_MESSAGE_MAX_BYTES = env.int("MAILBOX_MESSAGE_MAX_BYTES", default=50 * 1024 * 1024)
+# Most messages one fetch files; the rest wait for the next fetch.
+MAILBOX_FETCH_BATCH = env.int("MAILBOX_FETCH_BATCH", default=200)
+# For tests only: a CA file the IMAP client trusts besides the system's (the test run's own Dovecot certificate),
+# and whether a mailbox may be on a private or loopback address (a coordinator must not make the site probe the
+# machines around it).
+MAILBOX_TLS_CA_FILE = env.str("MAILBOX_TLS_CA_FILE", default="")
+MAILBOX_ALLOW_PRIVATE_HOSTS = env.bool("MAILBOX_ALLOW_PRIVATE_HOSTS", default=False)
 # Uploads above this go to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The daily digest of campaign work lists what is due within this many days, overdue work included.

@@ -344,7 +344,7 @@ class DisclosureModel(RuleBasedStateMachine):
             owner += [f"a former title of {r.key}" for r in self.model_records.values()
                       if marker in r.every_marker and not owner and marker.endswith("ti")]
             owner += [f"group-only institution of {g}" for g in GROUPS if marker in self.group_institutions[g]]
-            owner += [f"campaign/ask of {g}" for g in GROUPS if marker in self.campaign_markers[g]]
+            owner += [f"campaign/ask/mail of {g}" for g in GROUPS if marker in self.campaign_markers[g]]
             owner += [f"username of {p} (groups {sorted(self.membership[p])})" for p, u in self.users.items()
                       if u.username == marker]
             parts.append(f"{marker}: {'; '.join(owner) or 'unknown'}")
@@ -394,12 +394,13 @@ class DisclosureModel(RuleBasedStateMachine):
                       f"a record by searching for {marker}, which the policy withholds from them: "
                       f"{self.describe({marker})}")
 
-    def observe_group_pages(self, person, g, which=("target", "campaign", "members")):
+    def observe_group_pages(self, person, g, which=("target", "campaign", "members", "inbox")):
         """The citing group's own pages, as one of its members sees them (snapshots of citations allowed)."""
         allowed = self.allowed_for(person) | self.ever_disclosed[g]
         urls = {"target": reverse("target-detail", args=[self.targets[g].pk]),
                 "campaign": reverse("campaign-detail", args=[self.campaigns[g].pk]),
-                "members": reverse("member-list", args=[self.groups[g].slug])}
+                "members": reverse("member-list", args=[self.groups[g].slug]),
+                "inbox": reverse("mailbox-inbox", args=[self.groups[g].slug])}
         for surface in which:
             self.check(person, urls[surface], self.text_of(self.get(person, urls[surface])), allowed)
 
@@ -825,6 +826,30 @@ class DisclosureModel(RuleBasedStateMachine):
             record.public = public
             self.focus.add(record.key)
 
+    @rule(g=st.sampled_from(GROUPS), filed=st.booleans())
+    def mail_arrives(self, g, filed):
+        """
+        Mail arrives in g's mailbox: filed on g's target as a received reply (it matched), or left in triage for
+        g's campaigners. Its subject and text are the group's, like its campaigns ("ms", "mb").
+        """
+        from campaigns.mailbox.filing import file_on_target
+        from campaigns.mailbox.models import InboundMessage, Mailbox
+        from campaigns.mailbox.parsing import ParsedMessage
+
+        subject, body = self.next_marker("ms"), self.next_marker("mb")
+        mailbox, _ = Mailbox.objects.get_or_create(group=self.groups[g], defaults={
+            "host": "imap.example.org", "username": "replies", "password_encrypted": "unused",
+            "address": f"replies-{g.lower()}@example.org"})
+        parsed = ParsedMessage(message_id=f"m{self.counter}@example.org", sender="press@example.org",
+                               subject=subject, body=body)
+        inbound = InboundMessage.objects.create(
+            group=self.groups[g], mailbox=mailbox, uid_validity=1, uid=self.counter, message_id=parsed.message_id,
+            sender=parsed.sender, subject=subject, body=body, status=InboundMessage.Status.TRIAGE)
+        if filed:
+            file_on_target(inbound, Target.objects.get(pk=self.targets[g].pk), parsed, actor=None,
+                           matched_by=InboundMessage.MatchedBy.SENDER)
+        self.campaign_markers[g] |= {subject, body}
+
     @rule(g=st.sampled_from(GROUPS), invitee=st.sampled_from([*(f"{g}-vol1" for g in GROUPS), *OUTSIDERS]),
           role=st.sampled_from(Role.values))
     def invite(self, g, invitee, role):
@@ -1124,3 +1149,9 @@ def test_a_letter_carries_only_what_its_group_may_send_out():
     run_steps(SHARED_WITH_B, ("cite", {"g": "A", "ref": R1, "in_stance_change": False}),
               shared_by_b, ("cite", {"g": "A", "ref": RecordRef("R2"), "in_stance_change": False}),
               draft, ("cite", {"g": "A", "ref": RecordRef("R3"), "in_stance_change": False}))
+
+
+def test_it_shows_mail_of_a_groups_mailbox_to_no_other_group():
+    # Replies filed from a mailbox and mail waiting in triage are the group's own, on every observed page.
+    run_steps(("mail_arrives", {"g": "A", "filed": False}), ("mail_arrives", {"g": "B", "filed": True}),
+              ("mail_arrives", {"g": "C", "filed": False}))

@@ -135,6 +135,7 @@ def beta_campaign_objects(other_group):
     batch = AskBatchFactory(campaign=campaign)
     link = TargetEvidenceFactory(target__campaign=campaign, target__batch=batch)
     attachment = InteractionAttachmentFactory(interaction__target=link.target)
+    from campaigns.mailbox.models import InboundMessage, Mailbox, MailFetch
     from campaigns.letters.models import Letter, LetterBatch, LetterTemplate
     from tests.factories import BriefingPackFactory
 
@@ -147,8 +148,17 @@ def beta_campaign_objects(other_group):
     letter = Letter.objects.create(batch=letter_batch, target=link.target, subject=f"{other_group.name} letter",
                                    pdf_file="campaigns/letter-batches/0/none.pdf",
                                    docx_file="campaigns/letter-batches/0/none.docx")
+    mailbox = Mailbox.objects.create(group=other_group, host="imap.beta.example", username="beta",
+                                     password_encrypted="not-a-real-token", address="replies@beta.example")
+    inbound = InboundMessage.objects.create(group=other_group, mailbox=mailbox, uid_validity=1, uid=1,
+                                            message_id=f"{other_group.slug}@beta.example", subject="Beta's reply",
+                                            sender="press@ministry.example", body="Beta's reply text",
+                                            status=InboundMessage.Status.TRIAGE)
+    inbound.candidates.add(link.target)
     return {
         "letter_template": letter_template, "letter_batch": letter_batch, "letter": letter,
+        "mailbox": mailbox, "mail_fetch": MailFetch.objects.create(mailbox=mailbox, status="failed", error="Beta"),
+        "inbound_message": inbound,
         "pack": BriefingPackFactory(campaign=campaign, status="ready", file_name="packs/0/none.zip"),
         "campaign": campaign, "batch": batch, "target": link.target, "target_evidence": link,
         "interaction": attachment.interaction, "interaction_attachment": attachment,
@@ -204,6 +214,13 @@ OBJECT_ROUTES = {
     "api:pack-retry": ("pack", lambda o: {"pk": o.pk}),
     "api:pack-download": ("pack", lambda o: {"pk": o.pk}),
     "group-dashboard": ("group", lambda o: {"slug": o.slug}),
+    "mailbox-settings": ("group", lambda o: {"slug": o.slug}),
+    "mailbox-fetch": ("group", lambda o: {"slug": o.slug}),
+    "mailbox-disconnect": ("group", lambda o: {"slug": o.slug}),
+    "mailbox-inbox": ("group", lambda o: {"slug": o.slug}),
+    "inbound-message-detail": ("inbound_message", lambda o: {"pk": o.pk}),
+    "inbound-message-file": ("inbound_message", lambda o: {"pk": o.pk}),
+    "inbound-message-discard": ("inbound_message", lambda o: {"pk": o.pk}),
     "member-list": ("group", lambda o: {"slug": o.slug}),
     "group-leave": ("group", lambda o: {"slug": o.slug}),
     "member-invite": ("group", lambda o: {"slug": o.slug}),

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from accounts.context_processors import active_membership
 from accounts.forms import add_service_errors
 from accounts.models import Group
 from accounts.permissions import Action, can
@@ -33,9 +34,13 @@ def campaign_list(request):
     user = request.user
     filterset = CampaignFilterSet(request.GET or None, queryset=Campaign.objects.visible_to(user).for_list())
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    membership = active_membership(request)
     return render(request, "campaigns/campaign_list.html", {
         "filterset": filterset, "form": filterset.form, "page_obj": page,
         "can_create": Group.objects.writable_by(user, Action.MANAGE_CAMPAIGNS).exists(),
+        # The replies fetched from the active group's mailbox, for those who run its campaigns (the menu is full).
+        "inbox_group": membership.group if membership and can(user, Action.MANAGE_CAMPAIGNS, membership.group)
+        else None,
     })
 
 
