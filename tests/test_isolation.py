@@ -135,8 +135,8 @@ def beta_campaign_objects(other_group):
     batch = AskBatchFactory(campaign=campaign)
     link = TargetEvidenceFactory(target__campaign=campaign, target__batch=batch)
     attachment = InteractionAttachmentFactory(interaction__target=link.target)
-    from campaigns.mailbox.models import InboundMessage, Mailbox, MailFetch
     from campaigns.letters.models import Letter, LetterBatch, LetterTemplate
+    from campaigns.mailbox.models import InboundMessage, Mailbox, MailFetch
     from tests.factories import BriefingPackFactory
 
     letter_template = LetterTemplate.objects.create(campaign=campaign, name=f"{other_group.name} letter",
