@@ -19,23 +19,23 @@ from accounts.audit import record_change
 from accounts.files import private_storage
 from accounts.permissions import Action, ensure_can
 from campaigns.letters.models import Letter, LetterBatch
+from campaigns.reply_tokens import reply_address
 
 
 def contact_address_for(target):
-    """
-    The address a target's letter is e-mailed to, or None. Targets carry no contact address yet: the mailbox part
-    adds them (Target.contact_emails), and the lead wires this to it after merging; until then every letter is
-    skipped and listed.
-    """
-    return None
+    """The address a target's letter is e-mailed to: the first of its contact addresses, or None."""
+    return next((a for a in target.contact_emails.replace(",", " ").split() if "@" in a), None)
 
 
 def reply_to_for(target):
     """
-    The Reply-To of a target's letter, or None. The lead wires it to the group's mailbox after merging
-    (campaigns.reply_tokens.reply_address(mailbox, target.pk)), so that replies are filed on the right target.
+    The Reply-To of a target's letter: the group's mailbox address with the target's token (campaigns.reply_tokens),
+    so that the mailbox files the reply on this target; None when the group has connected no mailbox.
     """
-    return None
+    from campaigns.mailbox.models import Mailbox
+
+    mailbox = Mailbox.objects.filter(group_id=target.campaign.group_id).only("address").first()
+    return reply_address(mailbox.address, target.pk) if mailbox and mailbox.address else None
 
 
 def _domain():
@@ -64,7 +64,8 @@ def email_letters(batch, *, actor):
             continue
         with transaction.atomic():
             # Claimed under a lock: two clicks, or two people, never send one letter twice.
-            letter = Letter.objects.select_for_update().select_related("target__institution").get(pk=letter.pk)
+            letter = (Letter.objects.select_for_update().select_related("target__institution", "target__campaign")
+                      .get(pk=letter.pk))
             if letter.emailed_at is not None or letter.sent_at is not None:
                 continue
             message_id = make_msgid(domain=_domain())

@@ -124,6 +124,9 @@ def mark_one_sent(letter, *, actor, batch):
         target, actor=actor, kind=Interaction.Kind.LETTER, direction=Interaction.Direction.SENT,
         occurred_on=timezone.localdate(), summary=_("Letter: %(subject)s") % {"subject": letter.subject},
         files=[pdf], move_to=move_to, note=_("Letter sent") if move_to else "")
+    if letter.email_message_id:
+        # A reply quoting it (In-Reply-To, References) is filed on this target by the group's mailbox.
+        Interaction.objects.filter(pk=interaction.pk).update(email_message_id=letter.email_message_id)
     letter.sent_at, letter.interaction = timezone.now(), interaction
     letter.save(update_fields=["sent_at", "interaction"])
     record_change(actor=actor, obj=batch, action="letters.sent",

@@ -467,3 +467,24 @@ def test_a_letter_lists_the_evidence_marked_key_against_its_target_first(group, 
     assert titles() == ["Smart classroom in Hangzhou", "Tender for emotion cameras, linked last"]
     TargetEvidence.objects.filter(target=letter_campaign.hik).update(key=False)
     assert titles() == ["Tender for emotion cameras, linked last", "Smart classroom in Hangzhou"]
+
+
+def test_an_emailed_letter_goes_to_the_targets_contact_and_asks_replies_into_the_groups_mailbox(
+        client_for, campaigner, group, batch, letter_campaign, mailoutbox):
+    from campaigns.mailbox.models import Mailbox
+    from campaigns.reply_tokens import reply_address
+
+    Mailbox.objects.create(group=group, host="imap.alpha.example", username="alpha",
+                           password_encrypted="unused here", address="replies@alpha.example")
+    hik = letter_campaign.hik
+    hik.contact_emails = "press@hikvision.example\nceo@hikvision.example"
+    hik.save(update_fields=["contact_emails"])
+
+    client_for(campaigner).post(reverse("letter-batch-email", args=[batch.pk]))
+
+    [message] = mailoutbox  # the other two targets have no contact address
+    assert message.to == ["press@hikvision.example"]
+    assert message.reply_to == [reply_address("replies@alpha.example", hik.pk)]
+    letter = batch.letters.get(target=hik)
+    # The interaction it logged carries the Message-ID, so a reply quoting it is filed on Hikvision.
+    assert letter.interaction.email_message_id == letter.email_message_id == message.extra_headers["Message-ID"]
