@@ -19,6 +19,7 @@ EXPECTED = {
     Action.EDIT_DIRECTORY: {"coordinator"},
     Action.CHECK_WORKER: {"coordinator"},
     Action.VIEW_AUDIT: {"coordinator"},
+    Action.PUBLISH: {"coordinator"},
 }
 
 
