@@ -80,6 +80,9 @@ class Group(models.Model):
     # Set by a coordinator (services.set_listed_for_sharing): other groups' coordinators see this group's name
     # among those they may share evidence with. Off by default: a group's existence is its own to reveal.
     listed_for_sharing = models.BooleanField(default=False)
+    # Set by a coordinator (evidence.capture.services.set_source_capture): the worker keeps a copy of each web page
+    # the group logs as a source. Off by default: fetching a page tells its owner that someone is watching.
+    captures_sources = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope_path = "pk"
