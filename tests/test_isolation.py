@@ -297,9 +297,16 @@ def test_lists_never_include_another_groups_rows(api_for, client_for, coordinato
 
 def test_the_scoping_method_is_the_one_every_model_uses():
     from campaigns.models import BriefingPack
-    from evidence.models import Attachment, EvidenceImport, EvidenceRecord, Institution, Source, Tag
-
-    from evidence.models import CaptureFile, SourceCapture
+    from evidence.models import (
+        Attachment,
+        CaptureFile,
+        EvidenceImport,
+        EvidenceRecord,
+        Institution,
+        Source,
+        SourceCapture,
+        Tag,
+    )
 
     for model in (Membership, Invitation, WorkerCheck, EvidenceRecord, Source, Tag, Attachment, Institution,
                   EvidenceImport, BriefingPack, SourceCapture, CaptureFile):

@@ -6,14 +6,15 @@ sees them.
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from accounts.api.fields import ReaderTextField
-from accounts.permissions import Action, GroupRolePermission, ensure_can
+from accounts.permissions import Action, GroupRolePermission, can_in_any_group, ensure_can
 from evidence.capture import services
 from evidence.models import CaptureFile, Source, SourceCapture
 from evidence.near_duplicates import describe, near_duplicates
@@ -84,6 +85,8 @@ class SourceCaptureViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
             "files")
 
     def create(self, request, *args, **kwargs):
+        if not can_in_any_group(request.user, Action.LOG_EVIDENCE):  # the role first, whatever the body says
+            raise PermissionDenied(_("Your role in this group does not allow that."))
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         source = serializer.validated_data["source"]
