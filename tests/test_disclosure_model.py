@@ -5,7 +5,7 @@ the site shows: no viewer sees a marker that the model's own policy withholds fr
 
 Every text a member types carries a unique marker ("mk000123ti" is a record's title, "so" a source's title, "ps"
 a protected source's, "tg" a tag, "tr" a translator's name, "in" a group-only institution and "iz" its Chinese
-name, "cp" a campaign, "as" a target's ask, "un" a username). The model below is the specification, written
+name, "cp" a campaign, "as" a target's ask, "un" a username, "ca" a source capture's page title and file). The model below is the specification, written
 without reading the app's answer to "who may see this":
 - a group's members (any role) see everything of the group's own records, campaigns and institutions, and the
   names of everyone who ever belonged to the group;
@@ -62,7 +62,7 @@ from campaigns import services as campaign_services
 from campaigns.models import BriefingPack, Target
 from campaigns.packs.content import collect
 from campaigns.packs.writers import EVIDENCE_COLUMNS, TARGET_COLUMNS, write_csv
-from evidence.models import EvidenceRecord, Institution, Source
+from evidence.models import CaptureFile, EvidenceRecord, Institution, Source, SourceCapture
 from evidence.services import directory as evidence_services
 from evidence.services import records as record_services
 from tests.factories import add_second_factor
@@ -320,6 +320,8 @@ class DisclosureModel(RuleBasedStateMachine):
         urls = {"page": reverse("evidence-list"), "api": "/api/evidence/"}
         for surface in which:
             self.check(person, urls[surface], self.text_of(self.get(person, urls[surface])), allowed)
+        if "api" in which:  # source captures: files, so only ever the viewer's own groups'
+            self.check(person, "/api/captures/", self.text_of(self.get(person, "/api/captures/")), allowed)
 
     def observe_search(self, person, marker, which=("page", "api")):
         """A marker the viewer may not see finds nothing, on the page and in the API (it is echoed, not found)."""
@@ -767,6 +769,27 @@ class DisclosureModel(RuleBasedStateMachine):
             del self.membership[leaving][g]
 
     @rule(ref=records)
+    def capture(self, ref):
+        """
+        A capture of the record's unprotected source finishes ("ca" marks its page title and file name). Captures
+        are files of the source's group: its members see them (after the record is deleted too, with the source),
+        never another group, not even through a shared copy of the record.
+        """
+        record = self.record_of(ref)
+        if record is None:
+            return
+        marker = self.next_marker("ca")
+        source = Source.objects.get(group=self.groups[record.group], title=record.source)
+        capture = SourceCapture.objects.create(group=source.group, source=source, url="https://example.org/",
+                                               status="done", page_title=marker, captured_at=timezone.now())
+        capture_file = CaptureFile(group=source.group, capture=capture, kind="html", original_name=f"{marker}.html",
+                                   content_type="text/html", size=1, sha256="0" * 64)
+        capture_file.file.name = f"captures/none/{marker}.html"
+        capture_file.save()
+        self.residue[record.group].add(marker)  # the group's own, whatever becomes of the record
+        self.focus.add(record.key)
+
+    @rule(ref=records)
     def delete(self, ref):
         """A coordinator deletes one of the group's records, whatever its state, shares and citations."""
         record = self.record_of(ref)
@@ -929,3 +952,8 @@ def test_it_shows_accounts_in_no_group_nothing_shared_with_every_group():
     run_steps(("create", {"g": "A", "protected": False, "protected_source": False, "verified": True,
                           "share_with": set(), "tagged": False}),
               ("share", {"ref": R1, "with_groups": {"A"}, "everyone": True}))
+
+
+def test_it_shows_another_group_no_capture_of_a_shared_records_source():
+    # Captures are files of the source's group: a shared copy's readers never see them, nor the captures list.
+    run_steps(SHARED_WITH_B_UNTAGGED, ("capture", {"ref": R1}), ("delete", {"ref": R1}))
