@@ -18,12 +18,13 @@ def near_duplicates(group, phash, *, exclude=()):
     excluded = {(type(row), row.pk) for row in exclude}
     found = []
     for model, related in ((Attachment, "record"), (CaptureFile, "capture__source")):
-        rows = model.objects.filter(near_query(phash), group=group).select_related(related)
-        for row in rows[:500]:
-            gap = distance(phash, row.phash)
-            if gap <= NEAR_DUPLICATE_MAX_DISTANCE and (model, row.pk) not in excluded:
-                found.append((gap, row))
-    found.sort(key=lambda pair: (pair[0], pair[1].uploaded_at))
+        # The candidates' hashes only; the few within the threshold are then read whole.
+        candidates = model.objects.filter(near_query(phash), group=group).values_list("pk", "phash")[:2000]
+        gaps = {pk: gap for pk, other in candidates
+                if (gap := distance(phash, other)) <= NEAR_DUPLICATE_MAX_DISTANCE and (model, pk) not in excluded}
+        if gaps:
+            found += [(gaps[row.pk], row) for row in model.objects.filter(pk__in=gaps).select_related(related)]
+    found.sort(key=lambda pair: (pair[0], pair[1].uploaded_at, pair[1].pk))
     return found[:20]
 
 
