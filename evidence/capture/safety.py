@@ -135,6 +135,8 @@ def _fetch_once(url, *, method, headers, body, budget):
                 raise FetchRefused(stored(TOO_BIG, limit=settings.CAPTURE_MAX_BYTES))
             chunks.append(chunk)
         response.release_conn()
+    except urllib3.exceptions.NewConnectionError as exc:  # refused (a subclass of the timeout error, not one)
+        raise FetchRefused(stored(UNREACHABLE, error=str(exc)[:300])) from exc
     except (urllib3.exceptions.TimeoutError, TimeoutError) as exc:
         raise FetchRefused(stored(TIMED_OUT, seconds=seconds)) from exc
     except urllib3.exceptions.HTTPError as exc:

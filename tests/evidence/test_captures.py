@@ -364,3 +364,16 @@ def test_another_groups_sources_and_captures_are_404(api_for, client_for, captur
     assert client.post(reverse("source-capture-request", args=[capture.source_id])).status_code == 404
     response = api.post(reverse("api:source-capture-list"), {"source": capture.source_id}, format="json")
     assert response.status_code == 400  # "does not exist", the same as a missing source
+
+
+def test_through_a_socks_proxy_the_checked_address_is_still_required(settings, capturing, volunteer, site):
+    # The proxy is handed the checked address, never the name: an inside address is refused before the proxy.
+    site.html("/", "Via the proxy")
+    settings.CAPTURE_PROXY = "socks5://127.0.0.1:9"
+    settings.CAPTURE_ALLOW_LOOPBACK = False
+    capture = run(services.request_capture(SourceFactory(group=capturing, url=site.url("/")), actor=volunteer))
+    assert capture.status == "failed" and "inside a private network" in in_english(capture.error)
+
+    settings.CAPTURE_ALLOW_LOOPBACK = True  # now fetched, through a proxy where nothing listens
+    capture = run(services.request_capture(SourceFactory(group=capturing, url=site.url("/")), actor=volunteer))
+    assert capture.status == "failed" and "could not be reached" in in_english(capture.error)
