@@ -377,3 +377,25 @@ def test_through_a_socks_proxy_the_checked_address_is_still_required(settings, c
     settings.CAPTURE_ALLOW_LOOPBACK = True  # now fetched, through a proxy where nothing listens
     capture = run(services.request_capture(SourceFactory(group=capturing, url=site.url("/")), actor=volunteer))
     assert capture.status == "failed" and "could not be reached" in in_english(capture.error)
+
+
+def test_capture_now_on_the_record_page_queues_a_capture_on_the_long_queue(client_for, group, coordinator,
+                                                                            volunteer, site):
+    from config.celery import LONG, queue_of
+
+    source = SourceFactory(group=group, url=site.url("/"))
+    record = CitationFactory(record__group=group, record__created_by=volunteer, source=source).record
+    client = client_for(volunteer)
+    # While the group does not capture, the button is not offered and asking says why.
+    assert "Capture now" not in client.get(record.get_absolute_url()).content.decode()
+    response = client.post(reverse("source-capture-request", args=[source.pk]), {"next": record.get_absolute_url()},
+                           follow=True)
+    assert response.redirect_chain[-1][0] == record.get_absolute_url()
+    assert "does not capture sources" in response.content.decode() and not SourceCapture.objects.exists()
+
+    services.set_source_capture(group, enabled=True, actor=coordinator)
+    assert "Capture now" in client.get(record.get_absolute_url()).content.decode()
+    response = client.post(reverse("source-capture-request", args=[source.pk]), {"next": record.get_absolute_url()})
+    capture = SourceCapture.objects.get(source=source)
+    assert response.status_code == 302 and response.url == capture.get_absolute_url()
+    assert queue_of(capture_source.name) == LONG
