@@ -39,4 +39,6 @@ def update_source(source, *, actor, **fields):
     record_diff(actor=actor, obj=source, action="source.updated", before=before)
     if source.protected and not before["protected"]:
         captures.stop_captures_of_protected(source)
+    elif source.url != before["url"]:
+        captures.capture_if_wanted(source, actor=actor)  # a new address is a new page to keep
     return source

@@ -399,3 +399,12 @@ def test_capture_now_on_the_record_page_queues_a_capture_on_the_long_queue(clien
     capture = SourceCapture.objects.get(source=source)
     assert response.status_code == 302 and response.url == capture.get_absolute_url()
     assert queue_of(capture_source.name) == LONG
+
+
+def test_a_new_address_for_a_source_is_captured_too(api_for, capturing, volunteer, site):
+    source = log_source(api_for(volunteer), capturing, "")
+    assert not SourceCapture.objects.exists()  # no address, nothing to capture
+    response = api_for(volunteer).patch(reverse("api:source-detail", args=[source.pk]), {"url": site.url("/new")},
+                                        format="json")
+    assert response.status_code == 200
+    assert SourceCapture.objects.get(source=source).url == site.url("/new")
