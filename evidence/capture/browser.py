@@ -120,7 +120,7 @@ class _Recorder:
                 answer = safety.fetch(request.url, method=request.method, headers=headers, body=body or None,
                                       budget=self.budget)
             except safety.FetchRefused as refusal:
-                if '"The page is larger' in refusal.reason:
+                if safety.TOO_BIG in refusal.reason:  # the capture's whole budget is spent: it fails
                     self.over_limit = refusal.reason
                 self.refused.append(request.url)
                 route.abort("blockedbyclient")
@@ -163,6 +163,11 @@ def render(url):
     if first.status >= 400:
         raise CaptureFailed(stored(NOT_A_PAGE, status=first.status))
     deadline = time.monotonic() + settings.CAPTURE_SECONDS
+
+    def remaining_ms():
+        """What is left of the capture's time, for each browser step (at least a second)."""
+        return max(1000, int((deadline - time.monotonic()) * 1000))
+
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=settings.CAPTURE_CHROMIUM, headless=True,
@@ -173,7 +178,6 @@ def render(url):
                 context.route("**/*", recorder.handle)
                 context.route_web_socket("**/*", lambda socket: socket.close())
                 page = context.new_page()
-                remaining_ms = lambda: max(1000, int((deadline - time.monotonic()) * 1000))  # noqa: E731
                 try:
                     response = page.goto(first.url, wait_until="load", timeout=remaining_ms())
                 except PlaywrightTimeout as exc:

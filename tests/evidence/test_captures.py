@@ -408,3 +408,13 @@ def test_a_new_address_for_a_source_is_captured_too(api_for, capturing, voluntee
                                         format="json")
     assert response.status_code == 200
     assert SourceCapture.objects.get(source=source).url == site.url("/new")
+
+
+def test_a_picture_that_takes_the_page_over_the_size_limit_fails_the_capture(settings, api_for, capturing,
+                                                                             volunteer, site):
+    site.pages["/"] = (200, {"Content-Type": "text/html"}, b"<html><body><img src='/huge.png'></body></html>")
+    site.pages["/huge.png"] = (200, {"Content-Type": "image/png"}, b"\x89PNG" + b"\x00" * 300_000)
+    settings.CAPTURE_MAX_BYTES = 100_000
+    capture = run(SourceCapture.objects.get(source=log_source(api_for(volunteer), capturing, site.url("/"))))
+    assert capture.status == "failed" and "larger than the limit" in in_english(capture.error)
+    assert not CaptureFile.objects.exists() and not _stored_under(capture)
