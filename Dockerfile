@@ -22,8 +22,9 @@ WORKDIR /app
 
 # Debian's Noto CJK fonts, regular and bold: the briefing PDF sets Chinese in them, bold included
 # (campaigns/briefing/fonts.py; the regular-only fonts of the pylopdf-fonts-zh-cn wheel are the fallback).
+# Debian's Chromium: the worker renders captured sources in it (evidence/capture/browser.py).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends fonts-noto-cjk \
+    && apt-get install -y --no-install-recommends fonts-noto-cjk chromium \
     && rm -rf /var/lib/apt/lists/*
 
 # Dependencies first, in their own layer, so that a code change does not reinstall them. They are the

@@ -98,6 +98,9 @@ class Group(models.Model):
         _("contact line"), max_length=300, blank=True,
         help_text=_("Printed under the group's name on the cover of outward briefings, e.g. an e-mail address and a "
                     "website."))
+    # Set by a coordinator (evidence.capture.services.set_source_capture): the worker keeps a copy of each web page
+    # the group logs as a source. Off by default: fetching a page tells its owner that someone is watching.
+    captures_sources = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope_path = "pk"

@@ -4,7 +4,7 @@ The Celery app. Its settings are the CELERY_* names in config/settings.py; which
 Two queues, each served by its own pool of workers (`make run` and docker-compose.yml start both):
 - short: checks, digests, clean-ups. Short time limits and a short broker visibility timeout, so that the task of a
   worker that died is handed out again within a minute.
-- long: briefing packs, imports (and the captures and letter batches to come). Time limits of many minutes, and a
+- long: briefing packs, imports, source captures (and the letter batches to come). Time limits of many minutes, and a
   visibility timeout above them, so that a task still running is never handed to a second worker.
 """
 
@@ -24,6 +24,7 @@ LONG_TASKS = {
     "campaigns.letters.tasks.build_letter_batch",
     "evidence.tasks.import_evidence",
     "campaigns.mailbox.tasks.fetch_mailbox",
+    "evidence.tasks.capture_source",
 }
 
 

@@ -615,6 +615,21 @@ MAILBOX_FETCH_BATCH = env.int("MAILBOX_FETCH_BATCH", default=200)
 # machines around it).
 MAILBOX_TLS_CA_FILE = env.str("MAILBOX_TLS_CA_FILE", default="")
 MAILBOX_ALLOW_PRIVATE_HOSTS = env.bool("MAILBOX_ALLOW_PRIVATE_HOSTS", default=False)
+# Source captures (evidence/capture/): limits of one capture of a page by the worker's headless Chromium, and an
+# optional SOCKS proxy (e.g. Tor at socks5://127.0.0.1:9050) the fetches go through, so that sites see the proxy's
+# address instead of the server's. Every address is checked before it is fetched (evidence/capture/safety.py).
+CAPTURE_SECONDS = env.int("CAPTURE_SECONDS", default=60)
+CAPTURE_REQUEST_SECONDS = env.int("CAPTURE_REQUEST_SECONDS", default=20)
+CAPTURE_MAX_BYTES = env.int("CAPTURE_MAX_BYTES", default=50 * 1024 * 1024)
+CAPTURE_MAX_REDIRECTS = env.int("CAPTURE_MAX_REDIRECTS", default=5)
+CAPTURE_MAX_REQUESTS = env.int("CAPTURE_MAX_REQUESTS", default=300)
+CAPTURE_MAX_SCREENSHOT_HEIGHT = env.int("CAPTURE_MAX_SCREENSHOT_HEIGHT", default=20_000)
+CAPTURE_PROXY = env.str("CAPTURE_PROXY", default="")
+if CAPTURE_PROXY and not CAPTURE_PROXY.startswith(("socks5://", "socks5h://", "socks4://")):
+    raise ImproperlyConfigured("CAPTURE_PROXY must be a SOCKS proxy: socks5://host:port (or socks4://).")
+CAPTURE_CHROMIUM = env.str("CAPTURE_CHROMIUM", default="/usr/bin/chromium")
+# Test-only: lets captures fetch pages served from 127.0.0.1 by the tests. Never set it on a site.
+CAPTURE_ALLOW_LOOPBACK = False
 # Uploads above this go to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The daily digest of campaign work lists what is due within this many days, overdue work included.

@@ -1,10 +1,12 @@
 """
 What evidence contributes to a group's backup (backups.archive collects it): the shared report and directory the
-group's rows point to, and the group's own institutions, tags, sources, records, citations, files and imports.
+group's rows point to, and the group's own institutions, tags, sources, records, citations, files, imports and
+source captures.
 """
 
 from evidence.models import (
     Attachment,
+    CaptureFile,
     Citation,
     EvidenceImport,
     EvidenceRecord,
@@ -16,6 +18,7 @@ from evidence.models import (
     Right,
     Sector,
     Source,
+    SourceCapture,
     Tag,
 )
 
@@ -60,6 +63,8 @@ def group_rows(group):
     yield Citation.objects.filter(record__group=group)
     yield Attachment.objects.filter(group=group)
     yield EvidenceImport.objects.filter(group=group)
+    yield SourceCapture.objects.filter(group=group)
+    yield CaptureFile.objects.filter(group=group)
 
 
 def export_entry(entry):

@@ -15,6 +15,7 @@ from accounts.jobs import Job
 from accounts.models import LONG_TEXT_MAX_LENGTH
 from accounts.scoping import GroupScopedQuerySet
 from evidence.querysets import EvidenceRecordQuerySet, InstitutionQuerySet
+from evidence.similar import PerceptualHashed
 
 #
 # Reports
@@ -492,14 +493,20 @@ class Citation(models.Model):
         return f"{self.source} {self.locator}".strip()
 
 
-class Attachment(StoredFile):
-    """A file backing a record, kept in private storage and served only through a permission-checked view."""
+class Attachment(PerceptualHashed, StoredFile):
+    """
+    A file backing a record, kept in private storage and served only through a permission-checked view. A picture
+    also has its perceptual hash, so that a near-duplicate is flagged (evidence/similar.py).
+    """
 
     group = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, related_name="attachments")
     record = models.ForeignKey(EvidenceRecord, on_delete=models.CASCADE, related_name="attachments")
     # Migrations name the storage evidence.models.private_storage (evidence 0002, campaigns 0001): the same
     # function as accounts.files', imported above, so that the stored state is unchanged.
     file = models.FileField(storage=private_storage, upload_to="attachments/%Y/%m/")
+
+    class Meta(StoredFile.Meta):
+        indexes = PerceptualHashed.band_indexes("attachment")
 
 
 class EvidenceImport(OneChoiceLabelTranslated, Job):
@@ -542,3 +549,7 @@ class EvidenceImport(OneChoiceLabelTranslated, Job):
     @property
     def retry_url(self):
         return reverse("evidence-import-retry", args=[self.pk])
+
+
+# Source captures live in their own module; imported here so that they are models of this app.
+from evidence.capture.models import CaptureFile, SourceCapture  # noqa: E402, F401

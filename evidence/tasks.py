@@ -2,6 +2,7 @@ import datetime
 
 from celery import shared_task
 
+from evidence.capture.worker import fail_stale_captures, run_capture
 from evidence.imports.uploads import delete_stale_uploads
 from evidence.imports.worker import fail_stale_imports, run_import
 
@@ -14,6 +15,7 @@ def delete_stale_import_uploads(older_than=None):
     age a file, since an S3 object's time is the server's and cannot be set back.
     """
     fail_stale_imports()
+    fail_stale_captures()
     cutoff = datetime.datetime.fromisoformat(older_than) if older_than else None
     return delete_stale_uploads(older_than=cutoff)
 
@@ -22,3 +24,11 @@ def delete_stale_import_uploads(older_than=None):
 def import_evidence(import_id):
     """Save the rows of a confirmed import (evidence.models.EvidenceImport); a second run changes nothing."""
     run_import(import_id)
+
+
+# Late acks: a capture whose worker was killed comes back to the queue and is taken over (the run is idempotent:
+# it empties the capture's folder, and its files and DONE are committed together).
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def capture_source(capture_id):
+    """Capture a source's page (evidence.models.SourceCapture); a capture done or failed is left alone."""
+    run_capture(capture_id)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from evidence.views import (
+    captures,
     imports,
     institutions,
     quick,
@@ -48,4 +49,12 @@ urlpatterns += [
     path("evidence/import/<str:token>/", imports.evidence_import_confirm, name="evidence-import-confirm"),
     path("evidence/imports/<int:pk>/", imports.evidence_import_detail, name="evidence-import-detail"),
     path("evidence/imports/<int:pk>/retry/", imports.evidence_import_retry, name="evidence-import-retry"),
+]
+
+urlpatterns += [
+    path("groups/<slug:slug>/source-capture/", captures.group_source_capture, name="group-source-capture"),
+    path("sources/<int:pk>/capture/", captures.source_capture_request, name="source-capture-request"),
+    path("captures/<int:pk>/", captures.source_capture_detail, name="source-capture-detail"),
+    path("captures/<int:pk>/retry/", captures.source_capture_retry, name="source-capture-retry"),
+    path("capture-files/<int:pk>/download/", captures.capture_file_download, name="capture-file-download"),
 ]

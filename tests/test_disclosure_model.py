@@ -5,8 +5,8 @@ the site shows: no viewer sees a marker that the model's own policy withholds fr
 
 Every text a member types carries a unique marker ("mk000123ti" is a record's title, "so" a source's title, "ps"
 a protected source's, "tg" a tag, "tr" a translator's name, "in" a group-only institution and "iz" its Chinese
-name, "cp" a campaign, "as" a target's ask, "un" a username). The model below is the specification, written
-without reading the app's answer to "who may see this":
+name, "cp" a campaign, "as" a target's ask, "un" a username, "ca" a source capture's page title and file). The
+model below is the specification, written without reading the app's answer to "who may see this":
 - a group's members (any role) see everything of the group's own records, campaigns and institutions, and the
   names of everyone who ever belonged to the group;
 - another group sees a record only while it is verified, not protected, names no group-only institution and is
@@ -72,7 +72,7 @@ from campaigns.packs.content import collect
 from campaigns.packs.tables import columns_for
 from campaigns.packs.writers import write_csv
 from campaigns.public import services as public_services
-from evidence.models import EvidenceRecord, Institution, Source
+from evidence.models import CaptureFile, EvidenceRecord, Institution, Source, SourceCapture
 from evidence.services import directory as evidence_services
 from evidence.services import publicity
 from evidence.services import records as record_services
@@ -374,6 +374,8 @@ class DisclosureModel(RuleBasedStateMachine):
         urls = {"page": reverse("evidence-list"), "api": "/api/evidence/", "home": reverse("home")}
         for surface in which:
             self.check(person, urls[surface], self.text_of(self.get(person, urls[surface])), allowed)
+        if "api" in which:  # source captures: files, so only ever the viewer's own groups'
+            self.check(person, "/api/captures/", self.text_of(self.get(person, "/api/captures/")), allowed)
 
     def observe_search(self, person, marker, which=("page", "api")):
         """A marker the viewer may not see finds nothing, on the page and in the API (it is echoed, not found)."""
@@ -932,6 +934,27 @@ class DisclosureModel(RuleBasedStateMachine):
             del self.membership[leaving][g]
 
     @rule(ref=records)
+    def capture(self, ref):
+        """
+        A capture of the record's unprotected source finishes ("ca" marks its page title and file name). Captures
+        are files of the source's group: its members see them (after the record is deleted too, with the source),
+        never another group, not even through a shared copy of the record.
+        """
+        record = self.record_of(ref)
+        if record is None:
+            return
+        marker = self.next_marker("ca")
+        source = Source.objects.get(group=self.groups[record.group], title=record.source)
+        capture = SourceCapture.objects.create(group=source.group, source=source, url="https://example.org/",
+                                               status="done", page_title=marker, captured_at=timezone.now())
+        capture_file = CaptureFile(group=source.group, capture=capture, kind="html", original_name=f"{marker}.html",
+                                   content_type="text/html", size=1, sha256="0" * 64)
+        capture_file.file.name = f"captures/none/{marker}.html"
+        capture_file.save()
+        self.residue[record.group].add(marker)  # the group's own, whatever becomes of the record
+        self.focus.add(record.key)
+
+    @rule(ref=records)
     def delete(self, ref):
         """A coordinator deletes one of the group's records, whatever its state, shares and citations."""
         record = self.record_of(ref)
@@ -1155,3 +1178,8 @@ def test_it_shows_mail_of_a_groups_mailbox_to_no_other_group():
     # Replies filed from a mailbox and mail waiting in triage are the group's own, on every observed page.
     run_steps(("mail_arrives", {"g": "A", "filed": False}), ("mail_arrives", {"g": "B", "filed": True}),
               ("mail_arrives", {"g": "C", "filed": False}))
+
+
+def test_it_shows_another_group_no_capture_of_a_shared_records_source():
+    # Captures are files of the source's group: a shared copy's readers never see them, nor the captures list.
+    run_steps(SHARED_WITH_B_UNTAGGED, ("capture", {"ref": R1}), ("delete", {"ref": R1}))

@@ -63,6 +63,7 @@ LIST_ROUTES = {
     "api:task-list", "api:batch-list",
     "home", "switch-group", "api:me", "api:token", "api:schema", "api:docs", "api:group-list",
     "api:membership-list", "api:worker-check-list", "api:evidence-list", "api:source-list", "api:source-duplicates",
+    "api:source-capture-list",
     "api:evidence-bulk", "api:group-partners",
     "evidence-list", "evidence-create", "evidence-import", "evidence-bulk",
     # The phone's quick form: a draft in the caller's own group (tests/evidence/test_quick.py).
@@ -112,6 +113,7 @@ def beta_objects(other_group, outsider):
         "source": SourceFactory(group=other_group),
         "attachment": AttachmentFactory(group=other_group, record__group=other_group),
         # An institution Beta Rights added for itself while logging evidence: not in the shared directory.
+        **beta_capture_objects(other_group, outsider),
         "evidence_import": EvidenceImport.objects.create(group=other_group, requested_by=outsider,
                                                          stored_file="imports/none.csv", file_name="beta.csv",
                                                          status="failed", error=f"{other_group.name} test"),
@@ -121,6 +123,20 @@ def beta_objects(other_group, outsider):
         # Not group data (a person's own), but addressed by id: anyone else's is a 404 like a missing one.
         "api_token": services.create_api_token(outsider, name=f"{other_group.name} token", actor=outsider)[0],
     }
+
+
+def beta_capture_objects(other_group, outsider):
+    """A finished capture of one of Beta's sources, with a screenshot file (evidence/capture/)."""
+    from evidence.models import CaptureFile, SourceCapture
+
+    capture = SourceCapture.objects.create(group=other_group, source=SourceFactory(group=other_group),
+                                           url="https://beta.example.org/page", status="done",
+                                           page_title=f"{other_group.name} capture", requested_by=outsider)
+    capture_file = CaptureFile(group=other_group, capture=capture, kind="screenshot", original_name="screenshot.png",
+                               content_type="image/png", size=4, sha256="0" * 64)
+    capture_file.file.name = f"captures/{other_group.pk}/{capture.pk}/screenshot.png"
+    capture_file.save()
+    return {"source_capture": capture, "capture_file": capture_file}
 
 
 def beta_campaign_objects(other_group):
@@ -269,6 +285,13 @@ OBJECT_ROUTES = {
     "evidence-import-confirm": ("group", lambda o: {"token": f"{o.slug}-pending-import"}),
     "evidence-import-detail": ("evidence_import", lambda o: {"pk": o.pk}),
     "evidence-import-retry": ("evidence_import", lambda o: {"pk": o.pk}),
+    "group-source-capture": ("group", lambda o: {"slug": o.slug}),
+    "source-capture-request": ("source", lambda o: {"pk": o.pk}),
+    "source-capture-detail": ("source_capture", lambda o: {"pk": o.pk}),
+    "source-capture-retry": ("source_capture", lambda o: {"pk": o.pk}),
+    "capture-file-download": ("capture_file", lambda o: {"pk": o.pk}),
+    "api:source-capture-detail": ("source_capture", lambda o: {"pk": o.pk}),
+    "api:source-capture-retry": ("source_capture", lambda o: {"pk": o.pk}),
     # The directory's pages, for an institution another group keeps to itself.
     "institution-detail": ("institution", lambda o: {"slug": o.slug}),
     "institution-edit": ("institution", lambda o: {"slug": o.slug}),
@@ -339,7 +362,7 @@ def test_lists_never_include_another_groups_rows(api_for, client_for, coordinato
     beta_objects(other_group, outsider)
     api = api_for(coordinator)
     for route in ["api:group-list", "api:membership-list", "api:worker-check-list", "api:evidence-list",
-                  "api:source-list", "api:institution-list", "api:pack-list"]:
+                  "api:source-list", "api:institution-list", "api:pack-list", "api:source-capture-list"]:
         body = api.get(reverse(route)).content
         assert b"beta-rights" not in body and b"bob" not in body and b"own lead" not in body, route
     me = api.get(reverse("api:me")).content
@@ -348,10 +371,19 @@ def test_lists_never_include_another_groups_rows(api_for, client_for, coordinato
 
 def test_the_scoping_method_is_the_one_every_model_uses():
     from campaigns.models import BriefingPack
-    from evidence.models import Attachment, EvidenceImport, EvidenceRecord, Institution, Source, Tag
+    from evidence.models import (
+        Attachment,
+        CaptureFile,
+        EvidenceImport,
+        EvidenceRecord,
+        Institution,
+        Source,
+        SourceCapture,
+        Tag,
+    )
 
     for model in (Membership, Invitation, WorkerCheck, EvidenceRecord, Source, Tag, Attachment, Institution,
-                  EvidenceImport, BriefingPack):
+                  EvidenceImport, BriefingPack, SourceCapture, CaptureFile):
         assert hasattr(model.objects, "visible_to"), model
 
 

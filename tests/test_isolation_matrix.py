@@ -104,6 +104,10 @@ WRITE_BODY_OVERRIDES = {
     "interaction-create": {"kind": "letter"},
     "api:evidence-list": {"kind": "deployment", "institutions": []},
 }
+# Bodies that name an object of the viewer's own group by a key write_body does not have.
+WRITE_BODY_OBJECTS = {
+    "api:source-capture-list": {"source": "source"},
+}
 # Group-data models the Django admin may show site staff, with why (see the module docstring).
 ADMIN_GROUP_MODELS = {
     "accounts.Group": "staff create groups and see which exist; no members listed (accounts/admin.py)",
@@ -215,7 +219,8 @@ def write_body(objects, route):
             "institution": institution.slug, "institutions": [institution.slug], "ask": "Stop it",
             "direction": "sent", "occurred_on": str(timezone.localdate()), "scope": "selected",
             "listed_for_sharing": True, "requires_two_factor": True,
-            **WRITE_BODY_OVERRIDES.get(route, {})}
+            **WRITE_BODY_OVERRIDES.get(route, {}),
+            **{key: objects[name].pk for key, name in WRITE_BODY_OBJECTS.get(route, {}).items()}}
 
 
 def send(client, method, route, url, data=None):

@@ -6,6 +6,7 @@ A pack is a ZIP of
   evidence.csv, evidence.xlsx   one row per evidence record, with the link back to it on the site
   targets.csv, targets.xlsx     one row per target, likewise
   attachments/                  if asked for: the files of records the pack's group owns (never of shared copies)
+  captures/                     with them: the newest capture of each of the group's own sources those records cite
   manifest.json                 every other file with its SHA-256 and size, the scope, the options, what redaction
                                 withheld (counts only), who generated it and when, signed with the site's key
 

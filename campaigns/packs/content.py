@@ -26,6 +26,7 @@ from campaigns.models import BriefingPack, Interaction, StanceChange, Target, Ta
 from campaigns.packs import outward
 from campaigns.packs.scope import PackError, scope_querysets
 from evidence import disclosure
+from evidence.capture.queries import capture_files_for_pack
 from evidence.models import Attachment, Citation, EvidenceRecord, RecordInstitution
 
 
@@ -156,6 +157,7 @@ def _collect(pack, user, *, generated_at):
     included = set(records_qs.values_list("pk", flat=True))
 
     evidence, evidence_rows, withheld_sources, institutions, with_files = [], [], set(), {}, []
+    captured_sources = set()  # the group's own sources the pack cites: their captures go with the files
     # The pack sees as a member of its group, withholding the group's own protected material too when asked.
     viewer = disclosure.Viewer.for_pack(pack)
     for record in records:
@@ -163,6 +165,7 @@ def _collect(pack, user, *, generated_at):
         shared_copy = shown.shared_copy
         if shown.files:
             with_files.append(record.pk)
+            captured_sources.update(row.source.pk for row in shown.citations)
         withheld_sources |= shown.withheld_source_ids
         withheld["protected_fields"] += shown.withheld_fields
         links = []
@@ -251,6 +254,7 @@ def _collect(pack, user, *, generated_at):
                 name = f"attachments/E{attachment.record_id}/{attachment.pk}-{base}"
             used.add(name)
             attachments.append((name, attachment))
+        attachments += capture_files_for_pack(user, group, captured_sources)
 
     campaign = pack.campaign if pack.scope == BriefingPack.Scope.CAMPAIGN else None
     scope_url = _scope_url(pack)

@@ -21,6 +21,7 @@ from evidence.models import (
     Sector,
     Source,
 )
+from evidence.near_duplicates import describe
 from evidence.services import directory, records, sources
 from evidence.services.bulk import BULK_LIMIT, TAG_MAX_LENGTH, BulkAction
 
@@ -327,11 +328,12 @@ class BulkOutcomeSerializer(serializers.Serializer):
 class AttachmentSerializer(serializers.ModelSerializer):
     download_url = serializers.SerializerMethodField()
     duplicates = serializers.SerializerMethodField()
+    near_duplicates = serializers.SerializerMethodField()
 
     class Meta:
         model = Attachment
-        fields = ["id", "record", "original_name", "content_type", "size", "sha256", "uploaded_at", "download_url",
-                  "duplicates"]
+        fields = ["id", "record", "original_name", "content_type", "size", "sha256", "phash", "uploaded_at",
+                  "download_url", "duplicates", "near_duplicates"]
         read_only_fields = fields
 
     def get_download_url(self, attachment) -> str:
@@ -341,6 +343,10 @@ class AttachmentSerializer(serializers.ModelSerializer):
         # Only set right after an upload: the same content already attached elsewhere in the group.
         return [{"attachment": other.pk, "record": other.record_id, "record_title": other.record.title}
                 for other in getattr(attachment, "duplicates", [])]
+
+    def get_near_duplicates(self, attachment) -> list[dict]:
+        # Only set right after an upload: the group's pictures that look like this one (evidence/similar.py).
+        return [{"distance": gap, **describe(row)} for gap, row in getattr(attachment, "near_duplicates", [])]
 
 
 class AttachmentUploadSerializer(serializers.Serializer):

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from accounts.audit import record_diff
 from accounts.permissions import Action, ensure_can
+from evidence.capture import services as captures
 from evidence.models import Source
 
 # Checked by the caller or set here: the group and creator are the verb's, and a source cites no report row itself.
@@ -21,6 +22,7 @@ def create_source(group, *, actor, **fields):
     source.full_clean(exclude=_NOT_CLEANED)
     source.save()
     record_diff(actor=actor, obj=source, action="source.created", before=None)
+    captures.capture_if_wanted(source, actor=actor)  # queued after the commit, never blocking the save
     return source
 
 
@@ -35,4 +37,8 @@ def update_source(source, *, actor, **fields):
     source.full_clean(exclude=_NOT_CLEANED)
     source.save()
     record_diff(actor=actor, obj=source, action="source.updated", before=before)
+    if source.protected and not before["protected"]:
+        captures.stop_captures_of_protected(source)
+    elif source.url != before["url"]:
+        captures.capture_if_wanted(source, actor=actor)  # a new address is a new page to keep
     return source

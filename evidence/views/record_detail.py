@@ -15,9 +15,12 @@ from accounts.forms import add_service_errors
 from accounts.permissions import Action, can
 from accounts.scoping import get_for_user
 from evidence import disclosure
+from evidence.capture import services
+from evidence.capture.queries import latest_captures
 from evidence.forms.attachments import AttachmentForm
 from evidence.forms.records import EvidenceRecordForm, RejectForm, ShareForm
 from evidence.models import Attachment, EvidenceRecord
+from evidence.near_duplicates import describe, near_duplicates
 from evidence.services import publicity, records
 from evidence.views.common import HISTORY_LIMIT, web_link
 
@@ -72,10 +75,22 @@ def _record_history(record):
     return rows
 
 
-def _citation_rows(shown):
+def _citation_rows(shown, user, *, own):
+    # Captures are files: shown to the record's own group only, like its attachments (evidence/disclosure.py).
+    captures = latest_captures(user, [row.source for row in shown.citations]) if own else {}
     return [{"citation": row.citation, "source": row.source, "url": web_link(row.source.url),
-             "archive_url": web_link(row.source.archive_url), "translator": row.translator}
+             "archive_url": web_link(row.source.archive_url), "translator": row.translator,
+             "capture": captures.get(row.source.pk),
+             "may_capture": own and not services.why_not_captured(row.source)}
             for row in shown.citations]
+
+
+def _attachments_with_near_duplicates(user, record):
+    attachments = list(Attachment.objects.visible_to(user).filter(record=record))
+    for attachment in attachments:
+        attachment.near_duplicates = [describe(row) for _gap, row in
+                                      near_duplicates(record.group, attachment.phash, exclude=[attachment])]
+    return attachments
 
 
 def _detail_record_page(request, record):
@@ -90,7 +105,7 @@ def _detail_record_page(request, record):
     context = {
         "record": record,
         "shared_copy": shared_copy,
-        "citations": _citation_rows(shown),
+        "citations": _citation_rows(shown, user, own=shown.files),
         "institution_links": shown.institution_links,
         "tags": shown.tags,
         "submitted_by": shown.submitted_by,
@@ -111,7 +126,8 @@ def _detail_record_page(request, record):
         "can_mark_public": can(user, Action.PUBLISH, record.group) and not shared_copy and (
             record.marked_public or not publicity.public_refusal(record)),
         "reject_form": RejectForm(),
-        "attachments": Attachment.objects.visible_to(user).filter(record=record) if shown.files else [],
+        "attachments": _attachments_with_near_duplicates(user, record) if shown.files else [],
+        "can_capture": can_log and record.group.captures_sources,
         "history": _record_history(record) if shown.history else [],
     }
     return render(request, "evidence/record_detail.html", context)

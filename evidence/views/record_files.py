@@ -18,6 +18,7 @@ from config.limits import request_limits
 from config.storage import STORAGE_DOWN, StorageUnavailable
 from evidence.forms.attachments import AttachmentForm
 from evidence.models import Attachment, EvidenceRecord
+from evidence.near_duplicates import describe
 from evidence.services import attachments
 
 
@@ -42,6 +43,10 @@ def attachment_upload(request, pk):
             titles = ", ".join(dict.fromkeys(f"“{other.record.title}”" for other in attachment.duplicates))
             messages.warning(request, _("Your group already had this file, attached to %(titles)s.")
                              % {"titles": titles})
+        if attachment.near_duplicates:
+            titles = ", ".join(dict.fromkeys(f"“{describe(row)['title']}”" for _gap, row in attachment.near_duplicates))
+            messages.warning(request, _("This picture looks like one your group already has, in %(titles)s (see "
+                                        "the file list).") % {"titles": titles})
     return redirect(record)
 
 

@@ -67,6 +67,7 @@ def alpha_with_everything(actors, group, other_group, outsider):
     records.share_record(record, actor=actors["coordinator"], groups=[other_group])
     AttachmentFactory(group=group, record=record, content=b"%PDF-1.4 a memo", original_name="memo.pdf")
     second = CitationFactory(record=EvidenceRecordFactory(group=group, title="Second record")).record
+    capture_a_source(second.citations.get().source)
     second.institution_links.create(institution=own, role="deployer")
     InvitationFactory(group=group, email="new@example.org")
     WorkerCheckFactory(group=group, status="done")
@@ -85,6 +86,20 @@ def alpha_with_everything(actors, group, other_group, outsider):
     return group
 
 
+def capture_a_source(source):
+    """A finished capture of `source` with its HTML file (evidence/capture/)."""
+    from django.core.files.base import ContentFile
+
+    from evidence.models import CaptureFile, SourceCapture
+
+    capture = SourceCapture.objects.create(group=source.group, source=source, url="https://example.org/page",
+                                           status="done", page_title="Vendor page")
+    row = CaptureFile(group=source.group, capture=capture, kind="html", original_name="page.html",
+                      content_type="text/html", size=16, sha256="0" * 64)
+    row.file.name = storages["private"].save(f"{capture.storage_folder()}/page.html", ContentFile(b"<p>as it was</p>"))
+    row.save()
+
+
 def archive_contents(path):
     with zipfile.ZipFile(path) as archive:
         manifest = json.loads(archive.read("manifest.json"))
@@ -100,7 +115,9 @@ def without_backup_entries(data):
 
 def wipe_the_site():
     storage = storages["private"]
-    for attachment in [*Attachment.objects.all(), *InteractionAttachment.objects.all()]:
+    from evidence.models import CaptureFile
+
+    for attachment in [*Attachment.objects.all(), *InteractionAttachment.objects.all(), *CaptureFile.objects.all()]:
         storage.delete(attachment.file.name)
     StanceChange.objects.all().delete()  # first: the timeline holds on to what it cites
     Campaign.objects.all().delete()
@@ -119,7 +136,7 @@ def test_it_restores_a_group_onto_an_empty_site_with_nothing_lost(alpha_with_eve
     first = tmp_path / "alpha.zip"
     call_command("export_group", "alpha-watch", str(first), stdout=open("/dev/null", "w"))
     manifest, data, files = archive_contents(first)
-    assert manifest["group"] == "alpha-watch" and len(manifest["files"]) == 2
+    assert manifest["group"] == "alpha-watch" and len(manifest["files"]) == 3
     assert manifest["counts"]["evidence.evidencerecord"] == 2
     rows = json.loads(data)
     assert b"Beta Rights record" not in data
@@ -141,6 +158,8 @@ def test_it_restores_a_group_onto_an_empty_site_with_nothing_lost(alpha_with_eve
     assert record.status == "verified" and sorted(t.name for t in record.tags.all()) == ["schools", "杭州"]
     assert record.citations.get().source.protected
     assert record.attachments.get().file.read() == b"%PDF-1.4 a memo"
+    second = EvidenceRecord.objects.get(title="Second record")
+    assert second.citations.get().source.captures.get().files.get().file.read() == b"<p>as it was</p>"
     assert sorted(Membership.objects.values_list("user__username", "role")) == [
         ("alice", "coordinator"), ("carol", "campaigner"), ("vera", "viewer"), ("victor", "volunteer")]
     assert User.objects.get(username="alice").check_password(PASSWORD)  # members sign in as before
