@@ -83,6 +83,10 @@ class Group(models.Model):
     # Set by a coordinator (services.set_listed_for_sharing): other groups' coordinators see this group's name
     # among those they may share evidence with. Off by default: a group's existence is its own to reveal.
     listed_for_sharing = models.BooleanField(default=False)
+    # Set by a coordinator (services.set_alert_titles_shown): saved-search alerts (e-mails and feeds, which leave
+    # the site for a mail or feed service) may name this group's records by title. Off by default: they give only
+    # a count and a link.
+    alert_titles_shown = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope_path = "pk"

@@ -426,6 +426,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=env.int("CAMPAIGN_DIGEST_HOUR", default=7), minute=0),
     },
     "prune-expired-packs": {"task": "campaigns.tasks.prune_expired_packs", "schedule": 3600},
+    # Hourly: each saved search is due daily or weekly from when it was last checked (evidence/saved_searches.py).
+    "send-saved-search-alerts": {"task": "evidence.tasks.send_saved_search_alerts", "schedule": crontab(minute=5)},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

@@ -5,3 +5,6 @@ class EvidenceConfig(AppConfig):
     name = "evidence"
     default_auto_field = "accounts.ids.RandomIdField"
     verbose_name = "Report, directory and evidence"
+
+    def ready(self):
+        from evidence import saved_searches  # noqa: F401  (ends saved-search feed keys with an account's API keys)

@@ -1,9 +1,11 @@
 import datetime
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 
 from evidence.imports.uploads import delete_stale_uploads
 from evidence.imports.worker import fail_stale_imports, run_import
+from evidence.saved_searches import send_due_alerts
 
 
 @shared_task
@@ -22,3 +24,16 @@ def delete_stale_import_uploads(older_than=None):
 def import_evidence(import_id):
     """Save the rows of a confirmed import (evidence.models.EvidenceImport); a second run changes nothing."""
     run_import(import_id)
+
+
+@shared_task
+def send_saved_search_alerts():
+    """
+    Celery beat's hourly job (short queue): e-mail the owners of the saved searches that are due their daily or
+    weekly alert. Each search is checked in its own transaction that moves its last-checked point on, so a second
+    run sends nothing twice, and a run stopped at the short queue's time limit leaves the rest to the next hour.
+    """
+    try:
+        return send_due_alerts()
+    except SoftTimeLimitExceeded:
+        return None

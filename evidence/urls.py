@@ -1,6 +1,15 @@
 from django.urls import path
 
-from evidence.views import imports, institutions, record_detail, record_editing, record_files, record_list, reports
+from evidence.views import (
+    imports,
+    institutions,
+    record_detail,
+    record_editing,
+    record_files,
+    record_list,
+    reports,
+    saved_searches,
+)
 
 urlpatterns = [
     path("reports/", reports.report_list, name="report-list"),
@@ -36,4 +45,12 @@ urlpatterns += [
     path("evidence/import/<str:token>/", imports.evidence_import_confirm, name="evidence-import-confirm"),
     path("evidence/imports/<int:pk>/", imports.evidence_import_detail, name="evidence-import-detail"),
     path("evidence/imports/<int:pk>/retry/", imports.evidence_import_retry, name="evidence-import-retry"),
+]
+
+urlpatterns += [
+    path("saved-searches/", saved_searches.saved_search_list, name="saved-search-list"),
+    path("saved-searches/<int:pk>/", saved_searches.saved_search_change, name="saved-search-change"),
+    path("saved-searches/<int:pk>/delete/", saved_searches.saved_search_delete, name="saved-search-delete"),
+    path("saved-searches/<int:pk>/feed-address/", saved_searches.saved_search_feed_key, name="saved-search-feed-key"),
+    path("saved-searches/feed/<str:key>.atom", saved_searches.saved_search_feed, name="saved-search-feed"),
 ]
