@@ -48,6 +48,7 @@ LISTED = 20
 # How far back the feed looks: a feed reader polls often and keeps what it has seen.
 FEED_DAYS = 30
 MAX_SAVED_SEARCHES = 100
+MAX_QUERY_LENGTH = SavedSearch._meta.get_field("query").max_length
 
 #
 # The search itself
@@ -80,7 +81,10 @@ def clean_query(user, query):
     if not form.is_valid():
         raise ValidationError([f"{form.fields[name].label}: {message}" if name in form.fields else message
                                for name, messages in form.errors.items() for message in messages])
-    return kept.urlencode()
+    cleaned = kept.urlencode()
+    if len(cleaned) > MAX_QUERY_LENGTH:  # written out again, a typed "é" takes six characters
+        raise ValidationError(_("This search is too long to save."))
+    return cleaned
 
 
 def matching_records(search, *, since, until=None):

@@ -73,7 +73,7 @@ class TestSaving:
         listing = client.get(reverse("saved-search-list")).content.decode()
         assert "Cameras" in listing and f"{reverse('evidence-list')}?q=camera&amp;status=verified" in listing
 
-    @pytest.mark.parametrize("query", ["status=lost", "happened_after=yesterday", "colour=red"])
+    @pytest.mark.parametrize("query", ["status=lost", "happened_after=yesterday", "colour=red", "q=" + "情" * 400])
     def test_it_refuses_a_filter_the_list_would_drop_and_keeps_what_was_typed(self, client_for, campaigner, query):
         response = client_for(campaigner).post(reverse("saved-search-list"),
                                                {"name": "Mine", "query": query, "frequency": "daily"})
