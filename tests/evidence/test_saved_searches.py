@@ -156,6 +156,23 @@ class TestAlerts:
         assert send_due_alerts(later(7)) == 1
         assert [m.subject for m in mail.outbox] == ["Disentangle: 1 new record for “Weekly”"]
 
+    def test_a_record_shared_after_it_was_made_is_not_new_and_a_deactivated_owner_hears_nothing(
+            self, client_for, campaigner, volunteer, group, other_group):
+        # The decision (evidence/saved_searches.py): new means created since the last check; when another group
+        # shared an older record is theirs to know. It shows on the list at once.
+        older = record(group=other_group, title="Beta's older camera", status="verified")
+        save(client_for(campaigner))
+        save(client_for(volunteer), name="Volunteer's cameras")
+        older.shared_with.add(group)
+        assert send_due_alerts(later()) == 0
+
+        with mock.patch("django.utils.timezone.now", return_value=later() + timedelta(hours=1)):
+            record(group=group, title="Camera", status="verified")
+        volunteer.is_active = False
+        volunteer.save()
+        assert send_due_alerts(later(2)) == 1
+        assert [m.to for m in mail.outbox] == [[campaigner.email]]
+
     def test_titles_appear_only_once_a_coordinator_allows_them(self, client_for, campaigner, coordinator, group):
         save(client_for(campaigner))
         record(group=group, title="Camera in a classroom", status="verified")
