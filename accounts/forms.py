@@ -61,6 +61,14 @@ class TwoFactorPolicyForm(forms.Form):
     )
 
 
+class AlertTitlesForm(forms.Form):
+    alert_titles_shown = forms.BooleanField(
+        required=False, label=_("Name our records in saved-search alerts"),
+        help_text=_("Members' and partners' alert e-mails and feeds of new records then give the titles of this "
+        "group's records, which pass through mail and feed services. Off, they give only a count and links."),
+    )
+
+
 class ApiTokenForm(forms.Form):
     name = forms.CharField(
         label=_("Name"), max_length=100,

@@ -101,6 +101,10 @@ class Group(models.Model):
     # Set by a coordinator (evidence.capture.services.set_source_capture): the worker keeps a copy of each web page
     # the group logs as a source. Off by default: fetching a page tells its owner that someone is watching.
     captures_sources = models.BooleanField(default=False)
+    # Set by a coordinator (services.set_alert_titles_shown): saved-search alerts (e-mails and feeds, which leave
+    # the site for a mail or feed service) may name this group's records by title. Off by default: they give only
+    # a count and a link.
+    alert_titles_shown = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope_path = "pk"

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.dispatch import Signal
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +17,10 @@ from accounts.models import ApiToken, Group, Invitation, Membership, Role, User,
 from accounts.permissions import Action, ensure_can, forget_roles
 from accounts.tasks import run_worker_check
 from config.spreadsheets import CsvWriter
+
+# Sent by revoke_api_tokens (with `user` and `reason`) when an account loses its keys: a higher app that keeps its
+# own keys to a person's data (evidence's saved-search feeds) ends them too, without accounts importing it.
+access_keys_ended = Signal()
 
 
 def _ensure_a_coordinator_remains(membership, new_role=None):
@@ -248,6 +253,7 @@ def revoke_api_tokens(user, *, reason):
     deactivated, left_all_groups), not by anyone's choice: the row has no actor. The calendar feed's key ends
     with them: it too is a key that reads the person's groups' work without signing in.
     """
+    access_keys_ended.send(sender=User, user=user, reason=reason)
     if user.calendar_key_digest:
         User.objects.filter(pk=user.pk).update(calendar_key_digest="")
         user.calendar_key_digest = ""
@@ -288,6 +294,21 @@ def set_two_factor_requirement(group, *, required, actor):
     group.save(update_fields=["requires_two_factor"])
     record_change(actor=actor, obj=group, action="group.two_factor_required" if required
                   else "group.two_factor_not_required", before=before, after={"requires_two_factor": required})
+    return group
+
+
+@transaction.atomic
+def set_alert_titles_shown(group, *, shown, actor):
+    """Let (or stop letting) saved-search e-mails and feeds name `group`'s records by title."""
+    ensure_can(actor, Action.MANAGE_MEMBERS, group)
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    if group.alert_titles_shown == shown:
+        return group
+    before = {"alert_titles_shown": group.alert_titles_shown}
+    group.alert_titles_shown = shown
+    group.save(update_fields=["alert_titles_shown"])
+    record_change(actor=actor, obj=group, action="group.alert_titles_shown" if shown
+                  else "group.alert_titles_hidden", before=before, after={"alert_titles_shown": shown})
     return group
 
 

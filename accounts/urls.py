@@ -18,6 +18,7 @@ urlpatterns = [
     path("groups/<slug:slug>/worker-checks/", views.worker_check_list, name="worker-check-list"),
     path("groups/<slug:slug>/two-factor/", views.group_two_factor, name="group-two-factor"),
     path("groups/<slug:slug>/sharing/", views.group_sharing, name="group-sharing"),
+    path("groups/<slug:slug>/alert-titles/", views.group_alert_titles, name="group-alert-titles"),
     path("groups/<slug:slug>/leave/", views.group_leave, name="group-leave"),
     path("groups/<slug:slug>/audit/", views.audit_log, name="audit-log"),
     path("groups/<slug:slug>/audit/export.csv", views.audit_export, name="audit-export"),

@@ -23,6 +23,7 @@ from accounts.context_processors import remember_active_group
 from accounts.filters import AuditEntryFilterSet
 from accounts.forms import (
     AcceptInvitationForm,
+    AlertTitlesForm,
     ApiTokenForm,
     ChangeRoleForm,
     InviteMemberForm,
@@ -87,6 +88,7 @@ def _member_page(request, group, invite_form=None, status=200):
             "invite_form": invite_form or InviteMemberForm(),
             "two_factor_form": TwoFactorPolicyForm(initial={"requires_two_factor": group.requires_two_factor}),
             "sharing_form": SharingListingForm(initial={"listed_for_sharing": group.listed_for_sharing}),
+            "alert_titles_form": AlertTitlesForm(initial={"alert_titles_shown": group.alert_titles_shown}),
             "roles": Role.choices,
         },
         status=status,
@@ -285,6 +287,21 @@ def group_sharing(request, slug):
                                     "share evidence with."))
     else:
         messages.success(request, _("This group is no longer listed; other groups cannot share evidence with it."))
+    return redirect("member-list", group.slug)
+
+
+@login_required
+@require_POST
+def group_alert_titles(request, slug):
+    group = get_for_writer(Group, request.user, Action.MANAGE_MEMBERS, slug=slug)
+    form = AlertTitlesForm(request.POST)
+    form.is_valid()  # a checkbox: anything but "on" means off
+    shown = form.cleaned_data.get("alert_titles_shown", False)
+    services.set_alert_titles_shown(group, shown=shown, actor=request.user)
+    if shown:
+        messages.success(request, _("Saved-search alerts now give the titles of this group's records."))
+    else:
+        messages.success(request, _("Saved-search alerts now give only a count and links for this group's records."))
     return redirect("member-list", group.slug)
 
 

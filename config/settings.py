@@ -430,6 +430,8 @@ CELERY_BEAT_SCHEDULE = {
     # Each connected group mailbox gets a fetch job (campaigns/mailbox/); one still running is not doubled.
     "fetch-group-mailboxes": {"task": "campaigns.mailbox.tasks.fetch_mailboxes",
                               "schedule": env.int("MAILBOX_FETCH_SECONDS", default=300)},
+    # Hourly: each saved search is due daily or weekly from when it was last checked (evidence/saved_searches.py).
+    "send-saved-search-alerts": {"task": "evidence.tasks.send_saved_search_alerts", "schedule": crontab(minute=5)},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

@@ -11,3 +11,5 @@ class EvidenceConfig(AppConfig):
         from evidence import waiting
 
         waiting.connect()
+
+        from evidence import saved_searches  # noqa: F401  (ends saved-search feed keys with an account's API keys)

@@ -222,6 +222,15 @@ def disclose(viewer, record):
     return RecordShown(viewer, record)
 
 
+def alert_title(record):
+    """
+    The title a saved-search alert (an e-mail or an Atom feed, both leaving the site) may give `record`, already
+    read through its recipient's visible_to; None unless the record's group lets alerts name its records
+    (Group.alert_titles_shown, off by default). Nothing else of a record ever goes into an alert.
+    """
+    return record.title if record.group.alert_titles_shown else None
+
+
 def visible_institution_links(viewer, record):
     """The record's institution links the viewer may see (the shared directory and their own groups')."""
     return [link for link in record.institution_links.all() if viewer.sees_institution(link.institution)]

@@ -1,10 +1,12 @@
 import datetime
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 
 from evidence.capture.worker import fail_stale_captures, run_capture
 from evidence.imports.uploads import delete_stale_uploads
 from evidence.imports.worker import fail_stale_imports, run_import
+from evidence.saved_searches import send_due_alerts
 
 
 @shared_task
@@ -32,3 +34,14 @@ def import_evidence(import_id):
 def capture_source(capture_id):
     """Capture a source's page (evidence.models.SourceCapture); a capture done or failed is left alone."""
     run_capture(capture_id)
+@shared_task
+def send_saved_search_alerts():
+    """
+    Celery beat's hourly job (short queue): e-mail the owners of the saved searches that are due their daily or
+    weekly alert. Each search is checked in its own transaction that moves its last-checked point on, so a second
+    run sends nothing twice, and a run stopped at the short queue's time limit leaves the rest to the next hour.
+    """
+    try:
+        return send_due_alerts()
+    except SoftTimeLimitExceeded:
+        return None

@@ -10,6 +10,7 @@ from evidence.views import (
     record_files,
     record_list,
     reports,
+    saved_searches,
 )
 
 urlpatterns = [
@@ -57,4 +58,9 @@ urlpatterns += [
     path("captures/<int:pk>/", captures.source_capture_detail, name="source-capture-detail"),
     path("captures/<int:pk>/retry/", captures.source_capture_retry, name="source-capture-retry"),
     path("capture-files/<int:pk>/download/", captures.capture_file_download, name="capture-file-download"),
+    path("saved-searches/", saved_searches.saved_search_list, name="saved-search-list"),
+    path("saved-searches/<int:pk>/", saved_searches.saved_search_change, name="saved-search-change"),
+    path("saved-searches/<int:pk>/delete/", saved_searches.saved_search_delete, name="saved-search-delete"),
+    path("saved-searches/<int:pk>/feed-address/", saved_searches.saved_search_feed_key, name="saved-search-feed-key"),
+    path("saved-searches/feed/<str:key>.atom", saved_searches.saved_search_feed, name="saved-search-feed"),
 ]

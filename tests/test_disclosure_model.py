@@ -24,10 +24,11 @@ model below is the specification, written without reading the app's answer to "w
   withdraws the mark); an unpublished campaign is a 404 there, and marking public what may not be public is refused.
 
 What is observed is the public surface: the record page, the evidence list and its search, the API's record list,
-detail and search, the citing group's target and campaign pages, its member list, each person's calendar feed (at
-the end of each run), and a briefing pack's collected content (every step, in process) and rendered files (every
-RENDER_EVERY steps and at the end of each run), the public scoreboard (its list, a campaign's page and its feed),
-and, after a record is deleted, its own group's audit log and the deleted record's page and API address.
+detail and search, the citing group's target and campaign pages, its member list, each person's calendar feed,
+saved-search feed and saved-search alert e-mail (at the end of each run; group A lets alerts name its records, B and
+C do not), and a briefing pack's collected content (every step, in process) and rendered files (every RENDER_EVERY
+steps and at the end of each run), the public scoreboard (its list, a campaign's page and its feed), and, after a
+record is deleted, its own group's audit log and the deleted record's page and API address.
 
 Steps: DISCLOSURE_MODEL_STEPS in all (default 2,000 on each backend, split over RUNS test functions so that
 pytest-xdist spreads them), in runs of STEPS_PER_RUN; DISCLOSURE_MODEL_SEED fixes the seed (printed), else a fixed
@@ -45,6 +46,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.test import Client
@@ -72,6 +74,7 @@ from campaigns.packs.content import collect
 from campaigns.packs.tables import columns_for
 from campaigns.packs.writers import write_csv
 from campaigns.public import services as public_services
+from evidence import saved_searches
 from evidence.models import CaptureFile, EvidenceRecord, Institution, Source, SourceCapture
 from evidence.services import directory as evidence_services
 from evidence.services import publicity
@@ -236,6 +239,14 @@ class DisclosureModel(RuleBasedStateMachine):
         # Everyone's private calendar address, fetched with no session (campaigns/calendar.py).
         self.calendars = {person: reverse("calendar-feed", args=[account_services.new_calendar_key(user, actor=user)])
                           for person, user in self.users.items()}
+        # Everyone saves a search of every record, alerted daily, with a private feed (evidence/saved_searches.py);
+        # group A lets alerts name its records by title, the others give counts and links only.
+        Group.objects.filter(pk=self.groups["A"].pk).update(alert_titles_shown=True)
+        self.alert_feeds = {}
+        for person, user in self.users.items():
+            search = saved_searches.save_search(actor=user, name="Everything", query="", frequency="daily")
+            key = saved_searches.new_feed_key(search, actor=user)
+            self.alert_feeds[person] = reverse("saved-search-feed", args=[key])
 
     def teardown(self):
         try:
@@ -361,6 +372,23 @@ class DisclosureModel(RuleBasedStateMachine):
         if response.status_code in (301, 302):
             text += response.get("Location", "")
         return text
+
+    def observe_alerts(self):
+        """
+        Everyone's saved-search feed, then the alert e-mails a day later: no withheld marker in either. Returns
+        {person: (the count the e-mail gives, its text)} for those who got one.
+        """
+        for person, path in self.alert_feeds.items():
+            self.check(person, "saved-search feed", self.text_of(self.get("public", path)), self.allowed_for(person))
+        before = len(mail.outbox)
+        saved_searches.send_due_alerts(timezone.now() + timedelta(days=1, minutes=1))
+        people = {user.email: person for person, user in self.users.items() if user.email}
+        alerts = {}
+        for message in mail.outbox[before:]:
+            person, text = people[message.to[0]], f"{message.subject}\n{message.body}"
+            self.check(person, "saved-search e-mail", text, self.allowed_for(person))
+            alerts[person] = (int(re.search(r"(\d+) new record", message.subject).group(1)), text)
+        return alerts
 
     def observe_record(self, person, record, which=("page", "api")):
         allowed = self.allowed_for(person)
@@ -578,6 +606,7 @@ class DisclosureModel(RuleBasedStateMachine):
                 self.observe_group_pages(self.people_in(g)[0], g)
         for person, path in self.calendars.items():
             self.check(person, "calendar feed", self.text_of(self.get("public", path)), self.allowed_for(person))
+        self.observe_alerts()
         # Every pack's content; the files of the fullest (rendering is the slow part).
         sizes = {g: self.observe_pack(g) for g in GROUPS}
         self.observe_pack(max(GROUPS, key=lambda g: (sizes[g] or 0, g)), render=True)
@@ -1183,3 +1212,26 @@ def test_it_shows_mail_of_a_groups_mailbox_to_no_other_group():
 def test_it_shows_another_group_no_capture_of_a_shared_records_source():
     # Captures are files of the source's group: a shared copy's readers never see them, nor the captures list.
     run_steps(SHARED_WITH_B_UNTAGGED, ("capture", {"ref": R1}), ("delete", {"ref": R1}))
+
+
+def test_a_saved_search_alerts_a_member_to_their_groups_new_record_never_to_another_groups_unshared_one():
+    # Issue 19's "Done when": A logs and verifies a record it keeps to itself (A lets alerts name its records);
+    # B logs one it shares with A (B does not). A's members are alerted to both, by count, with A's title only;
+    # B's to B's own only; C's to none.
+    machine = DisclosureModel()
+    try:
+        machine.nothing_withheld_is_shown()
+        for g, share_with in (("A", set()), ("B", {"A"})):
+            machine.create(g=g, protected=False, protected_source=True, verified=True, share_with=share_with,
+                           tagged=False)
+            machine.nothing_withheld_is_shown()
+        a_title, b_title = machine.model_records["R1"].title, machine.model_records["R2"].title
+        alerts = machine.observe_alerts()
+        members = [name for name, _, _ in STARTING_MEMBERS]
+        assert {person: count for person, (count, _) in alerts.items()} == {
+            **{f"A-{name}": 2 for name in members}, **{f"B-{name}": 1 for name in members}}
+        assert a_title in alerts["A-view"][1] and b_title not in alerts["A-view"][1]
+        assert a_title not in alerts["B-view"][1] and b_title not in alerts["B-view"][1]
+        assert machine.observe_alerts() == {}  # the same day again: nothing twice
+    finally:
+        machine.teardown()

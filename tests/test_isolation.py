@@ -36,7 +36,11 @@ PUBLIC_ROUTES = {"login", "logout", "invitation-accept", "invitation-decline",
                  # A person's private calendar feed, fetched by a calendar app with no session: the secret key in
                  # its address is the credential; a wrong or ended key is a 404 and it lists only what visible_to
                  # gives its owner (tests/campaigns/test_calendar_feed.py).
-                 "calendar-feed"}
+                 "calendar-feed",
+                 # A saved search's private Atom feed, the same way: the key is the credential, a wrong or ended
+                 # one is a 404, and it lists only what visible_to gives its owner
+                 # (tests/evidence/test_saved_searches.py).
+                 "saved-search-feed"}
 # The public scoreboard (campaigns/public/): anyone may read it, signed in or not, but only campaigns their groups
 # published; every other campaign is a 404 for everyone, its own group included (test_unpublished_campaigns_are_
 # 404_on_the_scoreboard_for_everyone below). route -> URL kwargs from a campaign, or None for the list.
@@ -71,6 +75,8 @@ LIST_ROUTES = {
     "pack-create-search", "api:pack-list",
     # The signed-in person's own API tokens (tests/accounts/test_api_tokens.py) and calendar address.
     "api-token-list", "api:api-token-list", "calendar-settings",
+    # The signed-in person's own saved searches (tests/evidence/test_saved_searches.py).
+    "saved-search-list", "api:saved-search-list",
 }
 # Shared reference data (reports, the institution directory): every signed-in member reads it, nobody else.
 SHARED_ROUTES = {
@@ -94,6 +100,7 @@ def beta_objects(other_group, outsider):
     row here: tests/test_isolation_matrix.py fails for a model this leaves out.
     """
     from evidence.models import RecordInstitution, Tag
+    from evidence.saved_searches import save_search
     from tests.factories import AuditEntryFactory
 
     record = CitationFactory(record__group=other_group, record__status="verified",
@@ -122,6 +129,9 @@ def beta_objects(other_group, outsider):
         "audit_entry": AuditEntryFactory(group=other_group, actor=outsider, object_repr=f"{other_group.name} entry"),
         # Not group data (a person's own), but addressed by id: anyone else's is a 404 like a missing one.
         "api_token": services.create_api_token(outsider, name=f"{other_group.name} token", actor=outsider)[0],
+        # The same: a person's own saved search, whose words may name what their group looks into.
+        "saved_search": save_search(actor=outsider, name=f"{other_group.name} search", query="q=camera",
+                                    frequency="daily"),
     }
 
 
@@ -247,6 +257,7 @@ OBJECT_ROUTES = {
     "group-sharing": ("group", lambda o: {"slug": o.slug}),
     "group-letterhead": ("group", lambda o: {"slug": o.slug}),
     "group-logo": ("group", lambda o: {"slug": o.slug}),
+    "group-alert-titles": ("group", lambda o: {"slug": o.slug}),
     "audit-log": ("group", lambda o: {"slug": o.slug}),
     "audit-export": ("group", lambda o: {"slug": o.slug}),
     "member-change-role": ("membership", lambda o: {"pk": o.pk}),
@@ -260,6 +271,10 @@ OBJECT_ROUTES = {
     "api:worker-check-detail": ("worker_check", lambda o: {"pk": o.pk}),
     "api-token-revoke": ("api_token", lambda o: {"pk": o.pk}),
     "api:api-token-detail": ("api_token", lambda o: {"pk": o.pk}),
+    "saved-search-change": ("saved_search", lambda o: {"pk": o.pk}),
+    "saved-search-delete": ("saved_search", lambda o: {"pk": o.pk}),
+    "saved-search-feed-key": ("saved_search", lambda o: {"pk": o.pk}),
+    "api:saved-search-detail": ("saved_search", lambda o: {"pk": o.pk}),
     "api:source-detail": ("source", lambda o: {"pk": o.pk}),
     "api:evidence-detail": ("record", lambda o: {"pk": o.pk}),
     "api:evidence-submit": ("record", lambda o: {"pk": o.pk}),

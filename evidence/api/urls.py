@@ -1,6 +1,7 @@
 from rest_framework.routers import SimpleRouter
 
 from evidence.api import captures, views
+from evidence.api import saved_searches, views
 
 router = SimpleRouter()
 router.register("reports", views.ReportViewSet, basename="report")
@@ -12,5 +13,6 @@ router.register("relationships", views.RelationshipViewSet, basename="relationsh
 router.register("sources", views.SourceViewSet, basename="source")
 router.register("evidence", views.EvidenceRecordViewSet, basename="evidence")
 router.register("captures", captures.SourceCaptureViewSet, basename="source-capture")
+router.register("saved-searches", saved_searches.SavedSearchViewSet, basename="saved-search")
 
 urlpatterns = router.urls

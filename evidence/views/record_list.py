@@ -18,7 +18,7 @@ from evidence import bulk as provided_actions
 from evidence import disclosure
 from evidence.filters import EvidenceRecordFilterSet
 from evidence.forms.bulk import BulkActionForm
-from evidence.models import EvidenceRecord
+from evidence.models import EvidenceRecord, SavedSearch
 from evidence.search import SearchPaginator
 from evidence.services import bulk
 from evidence.views.common import PAGE_SIZE
@@ -51,6 +51,7 @@ def _evidence_list_page(request, query, *, bulk_form=None, status=200):
         "bulk_form": (bulk_form or BulkActionForm(initial={"filters": query.urlencode()}, user=user))
         if can_change else None,
         "bulk_limit": bulk.BULK_LIMIT,
+        "saved_search_frequencies": SavedSearch.Frequency.choices,
     }, status=status)
 
 
