@@ -1,7 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from evidence.api import captures, views
-from evidence.api import saved_searches, views
+from evidence.api import captures, saved_searches, views
 
 router = SimpleRouter()
 router.register("reports", views.ReportViewSet, basename="report")
