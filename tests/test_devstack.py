@@ -95,9 +95,10 @@ def test_it_runs_the_whole_site_and_stops_cleanly(tmp_path):
         assert json.loads(browser.get("/health/")[1]) == {"status": "ok", "checks": {
             "database": "ok", "cache": "ok", "broker": "ok", "storage": "ok"}}
 
+        # Signing in lands on the person's home, which says what waits for them.
         url, html = browser.post("/login/", {"login": "coordinator", "password": "disentangle-demo"})
-        assert url.endswith("/groups/demo-coalition/")
-        assert "Background jobs" in html
+        assert urllib.parse.urlparse(url).path == "/" and "What waits for you" in html
+        assert "Background jobs" in browser.get("/groups/demo-coalition/")[1]
 
         # A short job, in the short pool.
         check_url, html = browser.post("/groups/demo-coalition/worker-checks/", {})
