@@ -4,6 +4,7 @@ volunteers and vera only reads. bob coordinates "Beta Rights", another group; to
 """
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -32,6 +33,18 @@ collect_ignore = [] if os.environ.get("S3_BUCKET") else ["test_multi_host.py"]
 def fast_password_hashing(settings):
     # Real hashing costs ~0.1 s a user on purpose; the tests create hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def needs_system_program(program, debian_package):
+    """
+    Tests that drive a real Debian program (Chromium, Dovecot, poppler) run wherever it is installed; CI installs each
+    (.ci/run), so there a missing one fails the run, and elsewhere the test says what to install.
+    """
+    if shutil.which(program) or Path(program).is_absolute() and Path(program).exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI runs these tests: install Debian's {debian_package} ({program} is missing).")
+    pytest.skip(f"This test needs {program}: apt-get install {debian_package}.")
 
 
 @pytest.fixture(autouse=True)

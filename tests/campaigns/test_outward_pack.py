@@ -20,6 +20,7 @@ from campaigns import services
 from campaigns.letterhead import set_letterhead
 from campaigns.models import BriefingPack, TargetEvidence
 from tests.campaigns.test_packs import build, docx_text, unpack
+from tests.conftest import needs_system_program
 from tests.factories import (
     AttachmentFactory,
     CampaignFactory,
@@ -120,6 +121,7 @@ def outward_files(coordinator, group, outward_case, django_capture_on_commit_cal
 def _poppler(tmp_path, pdf):
     path = tmp_path / "briefing.pdf"
     path.write_bytes(pdf)
+    needs_system_program("pdftoppm", "poppler-utils")
     subprocess.run(["pdftoppm", "-r", "60", "-png", str(path), str(tmp_path / "page")], check=True, timeout=120)
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True,
                           timeout=120).stdout
@@ -146,6 +148,7 @@ def test_the_outward_pdf_has_its_sections_and_nothing_of_the_groups_inside(outwa
     # The key evidence comes first; the title is printed once on the cover, not three times.
     evidence = flat[flat.rindex("Evidence E"):]
     assert evidence.index("Tender for attention monitoring") < evidence.index("Smart classroom in Hangzhou")
+    needs_system_program("pdftotext", "poppler-utils")
     cover = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-", "-"], input=outward_files["briefing.pdf"],
                            capture_output=True, check=True, timeout=60).stdout.decode()
     assert " ".join(cover.split()).count("Schools without emotion recognition") == 1

@@ -12,6 +12,7 @@ import threading
 import time
 
 import pytest
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
@@ -21,6 +22,7 @@ from accounts.stored_text import in_english
 from evidence.capture import services
 from evidence.models import CaptureFile, Source, SourceCapture
 from evidence.tasks import capture_source
+from tests.conftest import needs_system_program
 from tests.factories import CitationFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -100,6 +102,7 @@ def log_source(api, group, url, **fields):
 
 def run(capture):
     """What the long queue's worker does with the capture's id."""
+    needs_system_program(settings.CAPTURE_CHROMIUM, "chromium")
     capture_source(capture.pk)
     capture.refresh_from_db()
     return capture

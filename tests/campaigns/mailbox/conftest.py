@@ -11,6 +11,7 @@ from campaigns.mailbox import secrets
 from campaigns.mailbox.models import Mailbox, MailFetch
 from campaigns.mailbox.tasks import fetch_mailbox, queue_fetches
 from tests.campaigns.mailbox import dovecot as dovecot_server
+from tests.conftest import needs_system_program
 
 
 @pytest.fixture(scope="session")
@@ -18,6 +19,7 @@ def dovecot():
     """Debian's Dovecot on 127.0.0.1, for the whole session (tests/campaigns/mailbox/dovecot.py)."""
     # Not under pytest's temporary folders: those are private to this user, and Dovecot's own processes (its
     # unprivileged user, when the tests run as root) read the configuration and the user list.
+    needs_system_program(dovecot_server.DOVECOT, "dovecot-imapd")
     folder = tempfile.mkdtemp(prefix="disentangle-test-dovecot-")
     server = dovecot_server.start(folder)
     yield server
