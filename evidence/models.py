@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import OneChoiceLabelTranslated
 from accounts.files import StoredFile, private_storage
 from accounts.jobs import Job
-from accounts.models import LONG_TEXT_MAX_LENGTH
+from accounts.models import LONG_TEXT_MAX_LENGTH, CommentBase
 from accounts.scoping import GroupScopedQuerySet
 from evidence.querysets import EvidenceRecordQuerySet, InstitutionQuerySet
 
@@ -542,3 +542,15 @@ class EvidenceImport(OneChoiceLabelTranslated, Job):
     @property
     def retry_url(self):
         return reverse("evidence-import-retry", args=[self.pk])
+
+
+class RecordComment(CommentBase):
+    """A member's comment on one of their group's records: never shown on another group's shared copy."""
+
+    record = models.ForeignKey(EvidenceRecord, on_delete=models.CASCADE, related_name="comments")
+
+    parent_field = "record"
+    scope_path = "record__group"
+
+    class Meta(CommentBase.Meta):
+        pass

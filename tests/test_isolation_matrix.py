@@ -82,6 +82,8 @@ VIEWER_MAY_WRITE = {
     "group-leave": "the viewer leaves the group: their own membership, which any member may end",
     "api-token-list": "makes the viewer's own API token",
     "calendar-settings": "makes or ends the viewer's own calendar address",
+    "notification-read-all": "marks the viewer's own notifications read",
+    "api:notification-read-all": "marks the viewer's own notifications read",
 }
 # Routes whose refusal of a viewer's write is not 403/405, with the status and why.
 VIEWER_WRITE_REFUSALS = {
@@ -94,6 +96,10 @@ VIEWER_WRITE_REFUSALS = {
     # Another person's API token is a 404 whoever asks; a viewer revokes their own (tests/accounts/test_api_tokens.py).
     "api-token-revoke": 404,
     "api:api-token-detail": 404,
+    # Another person's notification (here the coordinator's) is a 404 whoever asks; a viewer marks their own
+    # (tests/evidence/test_comments.py).
+    "notification-read": 404,
+    "api:notification-read": 404,
 }
 # Pages that only read and answer every method like GET; a write to them changes nothing (which the test checks).
 # (A @require_safe on the view makes it a 405 and the entry here unnecessary.)

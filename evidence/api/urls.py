@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from evidence.api import views
+from evidence.api import comments, views
 
 router = SimpleRouter()
 router.register("reports", views.ReportViewSet, basename="report")
@@ -11,5 +11,6 @@ router.register("institutions", views.InstitutionViewSet, basename="institution"
 router.register("relationships", views.RelationshipViewSet, basename="relationship")
 router.register("sources", views.SourceViewSet, basename="source")
 router.register("evidence", views.EvidenceRecordViewSet, basename="evidence")
+router.register("record-comments", comments.RecordCommentViewSet, basename="record-comment")
 
 urlpatterns = router.urls
