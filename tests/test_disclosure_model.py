@@ -173,6 +173,7 @@ class DisclosureModel(RuleBasedStateMachine):
         self.residue = {g: set() for g in GROUPS}
         self.deleted = []
         self.deleted_now = None
+        self.commented_now = []  # who the last comment mentioned: their notifications are looked at
         self._set_up_site()
 
     def next_marker(self, kind):
@@ -371,7 +372,10 @@ class DisclosureModel(RuleBasedStateMachine):
     def observe_lists(self, person, which=("page", "api", "home")):
         allowed = self.allowed_for(person)
         # The home lists and counts records waiting for the person, their drafts and rejected records.
-        urls = {"page": reverse("evidence-list"), "api": "/api/evidence/", "home": reverse("home")}
+        urls = {"page": reverse("evidence-list"), "api": "/api/evidence/", "home": reverse("home"),
+                # The comments the person may read (their groups' own) and their notifications.
+                "record-comments": "/api/record-comments/", "target-comments": "/api/target-comments/",
+                "notifications": reverse("notification-list"), "notifications-api": "/api/notifications/"}
         for surface in which:
             self.check(person, urls[surface], self.text_of(self.get(person, urls[surface])), allowed)
 
@@ -526,6 +530,9 @@ class DisclosureModel(RuleBasedStateMachine):
             if withheld:
                 self.observe_search(person, max(withheld), [rng.choice(surfaces)])  # the newest: the last steps'
         self.focus = set()
+        for person in self.commented_now:
+            self.observe_lists(person, ["notifications", rng.choice(("notifications-api", "record-comments"))])
+        self.commented_now = []
         if self.deleted_now:
             self.observe_deleted(*self.deleted_now, everyone=False)
             self.deleted_now = None
@@ -568,7 +575,8 @@ class DisclosureModel(RuleBasedStateMachine):
             for record in self.model_records.values():
                 if record.group not in groups:  # its own group sees all of it
                     self.observe_record(person, record)
-            self.observe_lists(person)
+            self.observe_lists(person, ("page", "api", "home", "record-comments", "target-comments",
+                                        "notifications", "notifications-api"))
             for marker in sorted(self.searchable_markers() - self.allowed_for(person))[-SEARCHES_AT_END:]:
                 self.observe_search(person, marker)
         for g in GROUPS:
@@ -849,6 +857,33 @@ class DisclosureModel(RuleBasedStateMachine):
             file_on_target(inbound, Target.objects.get(pk=self.targets[g].pk), parsed, actor=None,
                            matched_by=InboundMessage.MatchedBy.SENDER)
         self.campaign_markers[g] |= {subject, body}
+
+    @rule(ref=records, on_target=st.booleans(), mention=st.sampled_from([*GROUPS, None]))
+    def comment(self, ref, on_target, mention):
+        """
+        A member writes a comment carrying a new marker ("cm") on a record of their group or on their group's
+        target, mentioning a member of `mention` (their own group or another: only their own is notified). What
+        they typed is their group's, like its campaigns; nobody else may read it, on a shared copy least of all.
+        """
+        from accounts.comments import add_comment
+
+        record = self.record_of(ref)
+        if record is None:
+            return
+        g = record.group
+        person = self.acting(g, (Role.VOLUNTEER, Role.CAMPAIGNER, Role.COORDINATOR))
+        if person is None:
+            return
+        marker = self.next_marker("cm")
+        mentioned = self.people_in(mention)[-1:] if mention else []
+        names = {self.users[p].username for p in mentioned}
+        parent = Target.objects.get(pk=self.targets[g].pk) if on_target else self.db_record(record)
+        _, done = self.attempt(add_comment, parent, actor=self.actor(person),
+                               body=" ".join([marker, *(f"@{name}" for name in names)]))
+        if done:
+            self.campaign_markers[g] |= {marker, *names}
+            self.focus.add(record.key)
+            self.commented_now = mentioned
 
     @rule(g=st.sampled_from(GROUPS), invitee=st.sampled_from([*(f"{g}-vol1" for g in GROUPS), *OUTSIDERS]),
           role=st.sampled_from(Role.values))
@@ -1155,3 +1190,13 @@ def test_it_shows_mail_of_a_groups_mailbox_to_no_other_group():
     # Replies filed from a mailbox and mail waiting in triage are the group's own, on every observed page.
     run_steps(("mail_arrives", {"g": "A", "filed": False}), ("mail_arrives", {"g": "B", "filed": True}),
               ("mail_arrives", {"g": "C", "filed": False}))
+
+
+def test_a_shared_copy_never_shows_the_owners_comments():
+    # Comments are the owning group's conversation: the group a record is shared with reads none of them (page,
+    # API, comment list), even when a comment mentions one of its members, who gets no notification either.
+    run_steps(SHARED_WITH_B_UNTAGGED,
+              ("comment", {"ref": R1, "on_target": False, "mention": "B"}),
+              ("comment", {"ref": R1, "on_target": False, "mention": "A"}),
+              ("comment", {"ref": R1, "on_target": True, "mention": "A"}),
+              ("leave", {"g": "A", "data": FixedDraw("A-vol2")}))

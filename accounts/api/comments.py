@@ -107,7 +107,7 @@ def comment_viewset_for(model, serializer):
 
 
 class NotificationSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SerializerMethodField()
     available = serializers.BooleanField(read_only=True)
     summary = serializers.CharField(read_only=True)
     title = serializers.CharField(read_only=True)
@@ -120,7 +120,11 @@ class NotificationSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "actor", "available", "summary", "title", "object_type", "object_id", "url",
                   "created_at", "read_at"]
 
-    # What it points at is told only while the recipient may still see it in that group.
+    # Who and what it points at are told only while the recipient may still see it in that group: someone who
+    # left the group learns nothing more of it, not even who of its members wrote to them.
+    def get_actor(self, notification) -> str | None:
+        return notification.actor.username if notification.available and notification.actor_id else None
+
     def get_url(self, notification) -> str:
         return notification.url if notification.available else ""
 

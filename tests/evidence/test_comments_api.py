@@ -98,3 +98,13 @@ def test_notifications_mark_read_only_mine(api_for, volunteer, campaigner, coord
 def test_the_schema_describes_comments_and_notifications(api_for, volunteer):
     schema = api_for(volunteer).get(reverse("api:schema"), {"format": "json"}).json()
     assert {"/api/record-comments/", "/api/target-comments/", "/api/notifications/"} <= set(schema["paths"])
+
+
+def test_a_notification_from_a_group_left_names_nobody(api_for, volunteer, campaigner, shared_record):
+    # Found by the disclosure model: the list named the member who wrote after the recipient had left the group.
+    api_for(volunteer).post(reverse("api:record-comment-list"), {"record": shared_record.pk, "body": "@carol look"},
+                            format="json")
+    campaigner.memberships.all().delete()
+    row = api_for(campaigner).get(reverse("api:notification-list")).json()["results"][0]
+    assert row["available"] is False
+    assert (row["actor"], row["summary"], row["title"], row["url"], row["object_id"]) == (None, "", "", "", "")
