@@ -5,7 +5,7 @@ the site shows: no viewer sees a marker that the model's own policy withholds fr
 
 Every text a member types carries a unique marker ("mk000123ti" is a record's title, "so" a source's title, "ps"
 a protected source's, "tg" a tag, "tr" a translator's name, "in" a group-only institution and "iz" its Chinese
-name, "cp" a campaign, "as" a target's ask, "un" a username). The model below is the specification, written
+name, "cp" a campaign, "as" a target's ask, "cm" a comment, "un" a username). The model below is the specification, written
 without reading the app's answer to "who may see this":
 - a group's members (any role) see everything of the group's own records, campaigns and institutions, and the
   names of everyone who ever belonged to the group;
@@ -14,6 +14,8 @@ without reading the app's answer to "who may see this":
   protected sources, translators, the names of the owner's members, its history or its files;
 - a page that cites a record in a stance change or as target evidence (the citing group's target and campaign
   pages) may keep showing what the record showed the citing group when it was citable (a snapshot), never more;
+- a comment on a record or target, and whom it mentions, is its group's own: never on another group's shared
+  copy, and a notification tells nothing more to someone who has since left the group;
 - an invitation gives nothing until the invitee accepts it;
 - a deleted record is gone for everyone, its own group included (its history keeps no content); only what it
   left in the group's other rows (its source's title, its tag) stays the group's;
@@ -27,6 +29,7 @@ What is observed is the public surface: the record page, the evidence list and i
 detail and search, the citing group's target and campaign pages, its member list, each person's calendar feed (at
 the end of each run), and a briefing pack's collected content (every step, in process) and rendered files (every
 RENDER_EVERY steps and at the end of each run), the public scoreboard (its list, a campaign's page and its feed),
+the comment lists and each person's notifications (page and API),
 and, after a record is deleted, its own group's audit log and the deleted record's page and API address.
 
 Steps: DISCLOSURE_MODEL_STEPS in all (default 2,000 on each backend, split over RUNS test functions so that
