@@ -5,8 +5,8 @@ the site shows: no viewer sees a marker that the model's own policy withholds fr
 
 Every text a member types carries a unique marker ("mk000123ti" is a record's title, "so" a source's title, "ps"
 a protected source's, "tg" a tag, "tr" a translator's name, "in" a group-only institution and "iz" its Chinese
-name, "cp" a campaign, "as" a target's ask, "cm" a comment, "un" a username). The model below is the specification, written
-without reading the app's answer to "who may see this":
+name, "cp" a campaign, "as" a target's ask, "cm" a comment, "un" a username). The model below is the
+specification, written without reading the app's answer to "who may see this":
 - a group's members (any role) see everything of the group's own records, campaigns and institutions, and the
   names of everyone who ever belonged to the group;
 - another group sees a record only while it is verified, not protected, names no group-only institution and is
