@@ -319,3 +319,84 @@ class WorkerCheck(OneChoiceLabelTranslated, Job):
     @property
     def round_trip(self):
         return self.finished_at - self.created_at if self.finished_at else None
+
+
+#
+# Comments and notifications
+#
+
+
+class CommentBase(models.Model):
+    """
+    A member's comment on one of their group's objects (evidence.RecordComment, campaigns.TargetComment): written
+    and read inside that group only. Abstract here so both apps share the rules (accounts/comments.py) while each
+    keeps its own foreign key and the dependency direction accounts <- evidence <- campaigns; a generic relation
+    would have needed one scope_path per row, which visible_to cannot filter on.
+    """
+
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    body = models.TextField(max_length=LONG_TEXT_MAX_LENGTH)
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    parent_field = None  # the name of the foreign key to what is commented on
+
+    objects = GroupScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        # The audit log names the comment, never its words (the log outlives the comment).
+        return f"comment {self.pk}"
+
+    def get_absolute_url(self):
+        return f"{self.parent.get_absolute_url()}#comment-{self.pk}"
+
+    @property
+    def parent(self):
+        return getattr(self, self.parent_field)
+
+    def to_dict(self):
+        return {"body": self.body}
+
+
+class NotificationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A person's own notifications, whatever group they came from: anyone else's is a 404 like a missing one."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        return self.filter(recipient=user)
+
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """
+    Something that asks one person's attention (a mention). It points at an object by type and id; whether the
+    recipient may still see it is asked again whenever it is shown (accounts/notifications.py).
+    """
+
+    class Kind(models.TextChoices):
+        MENTION = "mention", _("Mention")
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=40)
+    url = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+
+    def __str__(self):
+        return f"{self.kind} for {self.recipient_id}"

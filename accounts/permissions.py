@@ -25,9 +25,12 @@ class Action(StrEnum):
     VIEW_AUDIT = "view_audit"
     # Put a campaign, or a record it cites, on the public scoreboard: what anyone on the web then reads.
     PUBLISH = "publish"
+    # Comment on the group's records and targets (viewers read them); and delete anyone's comment (coordinators).
+    COMMENT = "comment"
+    MODERATE_COMMENTS = "moderate_comments"
 
 
-_VOLUNTEER = {Action.VIEW, Action.LOG_EVIDENCE, Action.VERIFY_EVIDENCE, Action.LOG_INTERACTION}
+_VOLUNTEER = {Action.VIEW, Action.LOG_EVIDENCE, Action.VERIFY_EVIDENCE, Action.LOG_INTERACTION, Action.COMMENT}
 _CAMPAIGNER = _VOLUNTEER | {Action.MANAGE_CAMPAIGNS}
 
 ROLE_ACTIONS = {
@@ -51,6 +54,8 @@ ACTION_LABELS = {
     Action.CHECK_WORKER: _("check that background jobs run"),
     Action.VIEW_AUDIT: _("read and export the group's audit log"),
     Action.PUBLISH: _("publish campaigns and evidence on the public scoreboard"),
+    Action.COMMENT: _("comment on the group's records and targets"),
+    Action.MODERATE_COMMENTS: _("delete anyone's comment in the group"),
 }
 
 

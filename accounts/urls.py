@@ -1,12 +1,15 @@
 from allauth.account import views as allauth_views
 from django.urls import path
 
-from accounts import views
+from accounts import notification_views, views
 
 urlpatterns = [
     # The site's own addresses for allauth's sign-in and sign-out (the rest of allauth lives under /accounts/).
     path("login/", allauth_views.LoginView.as_view(), name="login"),
     path("logout/", allauth_views.LogoutView.as_view(), name="logout"),
+    path("notifications/", notification_views.notification_list, name="notification-list"),
+    path("notifications/read-all/", notification_views.notification_read_all, name="notification-read-all"),
+    path("notifications/<int:pk>/read/", notification_views.notification_read, name="notification-read"),
     path("switch-group/", views.switch_group, name="switch-group"),
     # The person's own account pages, next to allauth's (under /accounts/).
     path("accounts/api-tokens/", views.api_token_list, name="api-token-list"),

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import OneChoiceLabelTranslated
 from accounts.files import StoredFile, private_storage
 from accounts.jobs import Job
-from accounts.models import LONG_TEXT_MAX_LENGTH
+from accounts.models import LONG_TEXT_MAX_LENGTH, CommentBase
 from accounts.scoping import GroupScopedQuerySet
 from campaigns.querysets import (
     AskBatchQuerySet,
@@ -513,3 +513,15 @@ class BriefingPack(OneChoiceLabelTranslated, Job):
 
 # The group mailbox's rows live in their own package; imported here so that Django registers them with this app.
 from campaigns.mailbox.models import InboundMessage, Mailbox, MailFetch  # noqa: E402, F401
+
+
+class TargetComment(CommentBase):
+    """A member's comment on a target of one of their group's campaigns."""
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="comments")
+
+    parent_field = "target"
+    scope_path = "target__campaign__group"
+
+    class Meta(CommentBase.Meta):
+        pass

@@ -9,6 +9,7 @@ from campaigns.views import (
     letterhead_pages,
     pack_keys,
     pack_pages,
+    target_comments,
     target_pages,
     work_pages,
 )
@@ -25,6 +26,9 @@ urlpatterns = [
     path("campaigns/<int:pk>/targets/add/", target_pages.target_add, name="target-add"),
     path("campaigns/<int:pk>/tasks/new/", work_pages.task_create, name="task-create"),
     path("targets/<int:pk>/", target_pages.target_detail, name="target-detail"),
+    path("targets/<int:pk>/comments/", target_comments.comment_create, name="target-comment-create"),
+    path("target-comments/<int:pk>/edit/", target_comments.comment_edit, name="target-comment-edit"),
+    path("target-comments/<int:pk>/delete/", target_comments.comment_delete, name="target-comment-delete"),
     path("targets/<int:pk>/edit/", target_pages.target_edit, name="target-edit"),
     path("targets/<int:pk>/advance/", target_pages.target_advance, name="target-advance"),
     path("targets/<int:pk>/interactions/new/", work_pages.interaction_create, name="interaction-create"),

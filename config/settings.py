@@ -137,6 +137,7 @@ TEMPLATES = [
                 "accounts.context_processors.language",
                 "accounts.context_processors.navigation",
                 "evidence.waiting.navigation",
+                "accounts.notifications.navigation",
             ],
         },
     },

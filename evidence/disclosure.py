@@ -27,6 +27,9 @@ Two questions, two places:
                      |                      | its own groups' only |                     | ory's and    | ory's only
                      |                      |                      |                     | the group's  | (see below)
   history, sharing   | yes                  | no                   | -                   | no           | no
+  comments           | yes (members with a  | no (none of theirs   | -                   | no           | no
+                     | role that allows it  | either: nobody of    |                     |              |
+                     | write; viewers read) | another group writes)|                     |              |
 
 "Outward" is an audience outside every group on the site: the target, a ministry, the press, reading a briefing or
 a letter the group sends (`Viewer.outward_of(group)`, rows from `outward_records`). It gets only the group's OWN
@@ -158,6 +161,8 @@ class RecordShown:
         # Outward, the group's own record reads like a shared copy: no files, tags, people or history.
         self.record, self.shared_copy = record, not viewer.inside(record)
         self.files = self.history = not self.shared_copy
+        # Comments are the group's conversation: read and written inside it only (accounts/comments.py).
+        self.comments = not self.shared_copy
         self.citations, self.institution_links = [], []
         self.withheld_source_ids, self.withheld_fields = set(), 0
         for citation in record.citations.all():

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import OneChoiceLabelTranslated
 from accounts.files import StoredFile, private_storage
 from accounts.jobs import Job
-from accounts.models import LONG_TEXT_MAX_LENGTH
+from accounts.models import LONG_TEXT_MAX_LENGTH, CommentBase
 from accounts.scoping import GroupScopedQuerySet
 from evidence.querysets import EvidenceRecordQuerySet, InstitutionQuerySet
 from evidence.similar import PerceptualHashed
@@ -623,6 +623,23 @@ class SavedSearchAlert(models.Model):
 
     def __str__(self):
         return f"{self.record_count} new for saved search {self.saved_search_id} until {self.checked_until:%Y-%m-%d}"
+
+
+#
+# Comments
+#
+
+
+class RecordComment(CommentBase):
+    """A member's comment on one of their group's records: never shown on another group's shared copy."""
+
+    record = models.ForeignKey(EvidenceRecord, on_delete=models.CASCADE, related_name="comments")
+
+    parent_field = "record"
+    scope_path = "record__group"
+
+    class Meta(CommentBase.Meta):
+        pass
 
 
 # Source captures live in their own module; imported here so that they are models of this app.

@@ -5,8 +5,8 @@ the site shows: no viewer sees a marker that the model's own policy withholds fr
 
 Every text a member types carries a unique marker ("mk000123ti" is a record's title, "so" a source's title, "ps"
 a protected source's, "tg" a tag, "tr" a translator's name, "in" a group-only institution and "iz" its Chinese
-name, "cp" a campaign, "as" a target's ask, "un" a username, "ca" a source capture's page title and file). The
-model below is the specification, written without reading the app's answer to "who may see this":
+name, "cp" a campaign, "as" a target's ask, "cm" a comment, "un" a username, "ca" a source capture's page title and
+file). The model below is the specification, written without reading the app's answer to "who may see this":
 - a group's members (any role) see everything of the group's own records, campaigns and institutions, and the
   names of everyone who ever belonged to the group;
 - another group sees a record only while it is verified, not protected, names no group-only institution and is
@@ -14,6 +14,8 @@ model below is the specification, written without reading the app's answer to "w
   protected sources, translators, the names of the owner's members, its history or its files;
 - a page that cites a record in a stance change or as target evidence (the citing group's target and campaign
   pages) may keep showing what the record showed the citing group when it was citable (a snapshot), never more;
+- a comment on a record or target, and whom it mentions, is its group's own: never on another group's shared
+  copy, and a notification tells nothing more to someone who has since left the group;
 - an invitation gives nothing until the invitee accepts it;
 - a deleted record is gone for everyone, its own group included (its history keeps no content); only what it
   left in the group's other rows (its source's title, its tag) stays the group's;
@@ -27,8 +29,9 @@ What is observed is the public surface: the record page, the evidence list and i
 detail and search, the citing group's target and campaign pages, its member list, each person's calendar feed,
 saved-search feed and saved-search alert e-mail (at the end of each run; group A lets alerts name its records, B and
 C do not), and a briefing pack's collected content (every step, in process) and rendered files (every RENDER_EVERY
-steps and at the end of each run), the public scoreboard (its list, a campaign's page and its feed), and, after a
-record is deleted, its own group's audit log and the deleted record's page and API address.
+steps and at the end of each run), the public scoreboard (its list, a campaign's page and its feed), the comment
+lists and each person's notifications (page and API), and, after a record is deleted, its own group's audit log and
+the deleted record's page and API address.
 
 Steps: DISCLOSURE_MODEL_STEPS in all (default 2,000 on each backend, split over RUNS test functions so that
 pytest-xdist spreads them), in runs of STEPS_PER_RUN; DISCLOSURE_MODEL_SEED fixes the seed (printed), else a fixed
@@ -176,6 +179,7 @@ class DisclosureModel(RuleBasedStateMachine):
         self.residue = {g: set() for g in GROUPS}
         self.deleted = []
         self.deleted_now = None
+        self.commented_now = []  # who the last comment mentioned: their notifications are looked at
         self._set_up_site()
 
     def next_marker(self, kind):
@@ -399,7 +403,10 @@ class DisclosureModel(RuleBasedStateMachine):
     def observe_lists(self, person, which=("page", "api", "home")):
         allowed = self.allowed_for(person)
         # The home lists and counts records waiting for the person, their drafts and rejected records.
-        urls = {"page": reverse("evidence-list"), "api": "/api/evidence/", "home": reverse("home")}
+        urls = {"page": reverse("evidence-list"), "api": "/api/evidence/", "home": reverse("home"),
+                # The comments the person may read (their groups' own) and their notifications.
+                "record-comments": "/api/record-comments/", "target-comments": "/api/target-comments/",
+                "notifications": reverse("notification-list"), "notifications-api": "/api/notifications/"}
         for surface in which:
             self.check(person, urls[surface], self.text_of(self.get(person, urls[surface])), allowed)
         if "api" in which:  # source captures: files, so only ever the viewer's own groups'
@@ -556,6 +563,9 @@ class DisclosureModel(RuleBasedStateMachine):
             if withheld:
                 self.observe_search(person, max(withheld), [rng.choice(surfaces)])  # the newest: the last steps'
         self.focus = set()
+        for person in self.commented_now:
+            self.observe_lists(person, ["notifications", rng.choice(("notifications-api", "record-comments"))])
+        self.commented_now = []
         if self.deleted_now:
             self.observe_deleted(*self.deleted_now, everyone=False)
             self.deleted_now = None
@@ -598,7 +608,8 @@ class DisclosureModel(RuleBasedStateMachine):
             for record in self.model_records.values():
                 if record.group not in groups:  # its own group sees all of it
                     self.observe_record(person, record)
-            self.observe_lists(person)
+            self.observe_lists(person, ("page", "api", "home", "record-comments", "target-comments",
+                                        "notifications", "notifications-api"))
             for marker in sorted(self.searchable_markers() - self.allowed_for(person))[-SEARCHES_AT_END:]:
                 self.observe_search(person, marker)
         for g in GROUPS:
@@ -880,6 +891,33 @@ class DisclosureModel(RuleBasedStateMachine):
             file_on_target(inbound, Target.objects.get(pk=self.targets[g].pk), parsed, actor=None,
                            matched_by=InboundMessage.MatchedBy.SENDER)
         self.campaign_markers[g] |= {subject, body}
+
+    @rule(ref=records, on_target=st.booleans(), mention=st.sampled_from([*GROUPS, None]))
+    def comment(self, ref, on_target, mention):
+        """
+        A member writes a comment carrying a new marker ("cm") on a record of their group or on their group's
+        target, mentioning a member of `mention` (their own group or another: only their own is notified). What
+        they typed is their group's, like its campaigns; nobody else may read it, on a shared copy least of all.
+        """
+        from accounts.comments import add_comment
+
+        record = self.record_of(ref)
+        if record is None:
+            return
+        g = record.group
+        person = self.acting(g, (Role.VOLUNTEER, Role.CAMPAIGNER, Role.COORDINATOR))
+        if person is None:
+            return
+        marker = self.next_marker("cm")
+        mentioned = self.people_in(mention)[-1:] if mention else []
+        names = {self.users[p].username for p in mentioned}
+        parent = Target.objects.get(pk=self.targets[g].pk) if on_target else self.db_record(record)
+        _, done = self.attempt(add_comment, parent, actor=self.actor(person),
+                               body=" ".join([marker, *(f"@{name}" for name in names)]))
+        if done:
+            self.campaign_markers[g] |= {marker, *names}
+            self.focus.add(record.key)
+            self.commented_now = mentioned
 
     @rule(g=st.sampled_from(GROUPS), invitee=st.sampled_from([*(f"{g}-vol1" for g in GROUPS), *OUTSIDERS]),
           role=st.sampled_from(Role.values))
@@ -1235,3 +1273,13 @@ def test_a_saved_search_alerts_a_member_to_their_groups_new_record_never_to_anot
         assert machine.observe_alerts() == {}  # the same day again: nothing twice
     finally:
         machine.teardown()
+
+
+def test_a_shared_copy_never_shows_the_owners_comments():
+    # Comments are the owning group's conversation: the group a record is shared with reads none of them (page,
+    # API, comment list), even when a comment mentions one of its members, who gets no notification either.
+    run_steps(SHARED_WITH_B_UNTAGGED,
+              ("comment", {"ref": R1, "on_target": False, "mention": "B"}),
+              ("comment", {"ref": R1, "on_target": False, "mention": "A"}),
+              ("comment", {"ref": R1, "on_target": True, "mention": "A"}),
+              ("leave", {"g": "A", "data": FixedDraw("A-vol2")}))

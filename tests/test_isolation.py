@@ -77,6 +77,10 @@ LIST_ROUTES = {
     "api-token-list", "api:api-token-list", "calendar-settings",
     # The signed-in person's own saved searches (tests/evidence/test_saved_searches.py).
     "saved-search-list", "api:saved-search-list",
+    # The group's comments (?record= / ?target= narrows them) and the person's own notifications
+    # (tests/evidence/test_comments.py, tests/evidence/test_comments_api.py).
+    "api:record-comment-list", "api:target-comment-list", "notification-list", "notification-read-all",
+    "api:notification-list", "api:notification-read-all",
 }
 # Shared reference data (reports, the institution directory): every signed-in member reads it, nobody else.
 SHARED_ROUTES = {
@@ -109,6 +113,11 @@ def beta_objects(other_group, outsider):
                                      slug=f"{other_group.slug}-own-lead")
     RecordInstitution.objects.create(record=record, institution=institution, role="deployer")
     record.tags.add(Tag.objects.create(group=other_group, name=f"{other_group.name} tag"))
+    from accounts.models import Notification
+    from evidence.models import RecordComment
+
+    record_comment = RecordComment.objects.create(record=record, author=outsider,
+                                                  body=f"{other_group.name} comment on a record")
     return {
         **beta_campaign_objects(other_group),
         "group": other_group,
@@ -127,6 +136,11 @@ def beta_objects(other_group, outsider):
         # An institution the group added for itself while logging evidence: not in the shared directory.
         "institution": institution,
         "audit_entry": AuditEntryFactory(group=other_group, actor=outsider, object_repr=f"{other_group.name} entry"),
+        "record_comment": record_comment,
+        # A person's own (like an API token), kept with the group it came from.
+        "notification": Notification.objects.create(recipient=outsider, kind="mention", group=other_group,
+                                                    actor=outsider, object_type="evidence.EvidenceRecord",
+                                                    object_id=str(record.pk), url=record_comment.get_absolute_url()),
         # Not group data (a person's own), but addressed by id: anyone else's is a 404 like a missing one.
         "api_token": services.create_api_token(outsider, name=f"{other_group.name} token", actor=outsider)[0],
         # The same: a person's own saved search, whose words may name what their group looks into.
@@ -183,7 +197,10 @@ def beta_campaign_objects(other_group):
                                             sender="press@ministry.example", body="Beta's reply text",
                                             status=InboundMessage.Status.TRIAGE)
     inbound.candidates.add(link.target)
+    from campaigns.models import TargetComment
+
     return {
+        "target_comment": TargetComment.objects.create(target=link.target, body=f"{other_group.name} comment"),
         "letter_template": letter_template, "letter_batch": letter_batch, "letter": letter,
         "mailbox": mailbox, "mail_fetch": MailFetch.objects.create(mailbox=mailbox, status="failed", error="Beta"),
         "inbound_message": inbound,
@@ -284,6 +301,16 @@ OBJECT_ROUTES = {
     "api:evidence-share": ("record", lambda o: {"pk": o.pk}),
     "api:evidence-attachments": ("record", lambda o: {"pk": o.pk}),
     "evidence-detail": ("record", lambda o: {"pk": o.pk}),
+    "evidence-comment-create": ("record", lambda o: {"pk": o.pk}),
+    "evidence-comment-edit": ("record_comment", lambda o: {"pk": o.pk}),
+    "evidence-comment-delete": ("record_comment", lambda o: {"pk": o.pk}),
+    "api:record-comment-detail": ("record_comment", lambda o: {"pk": o.pk}),
+    "target-comment-create": ("target", lambda o: {"pk": o.pk}),
+    "target-comment-edit": ("target_comment", lambda o: {"pk": o.pk}),
+    "target-comment-delete": ("target_comment", lambda o: {"pk": o.pk}),
+    "api:target-comment-detail": ("target_comment", lambda o: {"pk": o.pk}),
+    "notification-read": ("notification", lambda o: {"pk": o.pk}),
+    "api:notification-read": ("notification", lambda o: {"pk": o.pk}),
     "evidence-edit": ("record", lambda o: {"pk": o.pk}),
     "evidence-share": ("record", lambda o: {"pk": o.pk}),
     "evidence-public": ("record", lambda o: {"pk": o.pk}),

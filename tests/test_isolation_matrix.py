@@ -84,6 +84,8 @@ VIEWER_MAY_WRITE = {
     "calendar-settings": "makes or ends the viewer's own calendar address",
     "saved-search-list": "saves the viewer's own search of what they may read",
     "api:saved-search-list": "saves the viewer's own search of what they may read",
+    "notification-read-all": "marks the viewer's own notifications read",
+    "api:notification-read-all": "marks the viewer's own notifications read",
 }
 # Routes whose refusal of a viewer's write is not 403/405, with the status and why.
 VIEWER_WRITE_REFUSALS = {
@@ -101,6 +103,10 @@ VIEWER_WRITE_REFUSALS = {
     "saved-search-delete": 404,
     "saved-search-feed-key": 404,
     "api:saved-search-detail": 404,
+    # Another person's notification (here the coordinator's) is a 404 whoever asks; a viewer marks their own
+    # (tests/evidence/test_comments.py).
+    "notification-read": 404,
+    "api:notification-read": 404,
 }
 # Pages that only read and answer every method like GET; a write to them changes nothing (which the test checks).
 # (A @require_safe on the view makes it a 405 and the entry here unnecessary.)

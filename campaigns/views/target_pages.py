@@ -5,11 +5,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts.comment_views import CommentForm, comment_rows
 from accounts.forms import add_service_errors
 from accounts.permissions import Action, can
 from accounts.scoping import get_for_user, get_for_writer
@@ -48,6 +50,16 @@ def target_add(request, pk):
     return render(request, "campaigns/target_add.html", {"form": form, "campaign": campaign})
 
 
+def _comments_context(user, target):
+    """The group's comments on the target (a target is only ever seen inside its campaign's group)."""
+    may_write = can(user, Action.COMMENT, target.campaign.group)
+    return {
+        "comments": comment_rows(target, user),
+        "comment_url": reverse("target-comment-create", args=[target.pk]) if may_write else "",
+        "comment_form": CommentForm() if may_write else None,
+    }
+
+
 def _target_page(request, target, *, advance_form=None, link_form=None, status=200):
     user = request.user
     can_manage = can(user, Action.MANAGE_CAMPAIGNS, target.campaign.group)
@@ -70,6 +82,7 @@ def _target_page(request, target, *, advance_form=None, link_form=None, status=2
         "advance_form": advance_form if can_manage else None,
         "link_form": link_form,
         "today": timezone.localdate(),
+        **_comments_context(user, target),
     }, status=status)
 
 

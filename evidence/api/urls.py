@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from evidence.api import captures, saved_searches, views
+from evidence.api import captures, comments, saved_searches, views
 
 router = SimpleRouter()
 router.register("reports", views.ReportViewSet, basename="report")
@@ -13,5 +13,6 @@ router.register("sources", views.SourceViewSet, basename="source")
 router.register("evidence", views.EvidenceRecordViewSet, basename="evidence")
 router.register("captures", captures.SourceCaptureViewSet, basename="source-capture")
 router.register("saved-searches", saved_searches.SavedSearchViewSet, basename="saved-search")
+router.register("record-comments", comments.RecordCommentViewSet, basename="record-comment")
 
 urlpatterns = router.urls

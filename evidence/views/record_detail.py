@@ -6,11 +6,13 @@ and the buttons of the steps the viewer's role allows. Also the record helpers t
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from accounts.audit import history_of
+from accounts.comment_views import CommentForm, comment_rows
 from accounts.forms import add_service_errors
 from accounts.permissions import Action, can
 from accounts.scoping import get_for_user
@@ -91,6 +93,17 @@ def _attachments_with_near_duplicates(user, record):
         attachment.near_duplicates = [describe(row) for _gap, row in
                                       near_duplicates(record.group, attachment.phash, exclude=[attachment])]
     return attachments
+def _comments_context(user, record, shown):
+    """The group's comments, for its own members only (disclosure: RecordShown.comments)."""
+    if not shown.comments:
+        return {"show_comments": False}
+    may_write = can(user, Action.COMMENT, record.group)
+    return {
+        "show_comments": True,
+        "comments": comment_rows(record, user),
+        "comment_url": reverse("evidence-comment-create", args=[record.pk]) if may_write else "",
+        "comment_form": CommentForm() if may_write else None,
+    }
 
 
 def _detail_record_page(request, record):
@@ -129,6 +142,7 @@ def _detail_record_page(request, record):
         "attachments": _attachments_with_near_duplicates(user, record) if shown.files else [],
         "can_capture": can_log and record.group.captures_sources,
         "history": _record_history(record) if shown.history else [],
+        **_comments_context(user, record, shown),
     }
     return render(request, "evidence/record_detail.html", context)
 

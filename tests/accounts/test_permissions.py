@@ -20,6 +20,8 @@ EXPECTED = {
     Action.CHECK_WORKER: {"coordinator"},
     Action.VIEW_AUDIT: {"coordinator"},
     Action.PUBLISH: {"coordinator"},
+    Action.COMMENT: {"volunteer", "campaigner", "coordinator"},
+    Action.MODERATE_COMMENTS: {"coordinator"},
 }
 
 

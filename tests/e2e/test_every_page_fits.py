@@ -57,6 +57,12 @@ def pages(report, group, actors):
                           status="rejected", decision_reason="Which school was it? Add the tender's number.")
     pack = BriefingPackFactory(campaign=campaign, status="failed", error="The worker stopped.")
     letters = letter_pages(campaign, target, actors)
+    # A comment on the target and on the record mentioning everyone: the header's unread count and the pages'
+    # comments and notifications are measured too.
+    from accounts.comments import add_comment
+
+    add_comment(target, actor=actors["campaigner"], body="@alice @victor @vera please call the ministry first")
+    add_comment(record, actor=actors["volunteer"], body="@alice @carol @vera the invoice matches the tender")
     everyone = [
         reverse("home"),
         reverse("group-dashboard", args=[group.slug]),
@@ -69,6 +75,7 @@ def pages(report, group, actors):
         reverse("report-list"),
         reverse("my-work"),
         reverse("api-token-list"),
+        reverse("notification-list"),
     ]
     return {
         "alice": everyone + [
