@@ -4,6 +4,9 @@ to a letter's Reply-To address and a stray message arrive; one fetch cycle later
 carol (campaigner) files the stray message from the inbox.
 """
 
+import os
+import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -11,19 +14,28 @@ from campaigns.mailbox.models import MailFetch
 from campaigns.mailbox.tasks import fetch_mailbox
 from campaigns.reply_tokens import reply_address
 from evidence.models import Institution
-from tests.campaigns.mailbox.conftest import TestMailbox, dovecot, mail_settings  # noqa: F401 (fixtures)
+from tests.campaigns.mailbox.conftest import DovecotMailbox, dovecot, mail_settings  # noqa: F401 (fixtures)
 from tests.factories import CampaignFactory, TargetFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture
+def queues_of_this_test(settings):
+    # The fetch cycle is run below by the test itself. The run's own queues are consumed by the worker process other
+    # journeys start (tests/conftest.py), which knows nothing of this test's mailbox key and Dovecot certificate.
+    prefix = f"mailbox-journey-{os.getpid()}-{time.monotonic_ns()}"
+    settings.JOB_QUEUES = {"short": f"{prefix}.short", "long": f"{prefix}.long"}
+
+
 def test_a_reply_in_the_mailbox_lands_on_its_target_and_a_stray_one_waits_in_triage(
-        browse, report, group, coordinator, campaigner, dovecot, mail_settings):  # noqa: F811 (fixtures)
+        browse, report, group, coordinator, campaigner, dovecot, mail_settings,  # noqa: F811 (fixtures)
+        queues_of_this_test):
     campaign = CampaignFactory(group=group, title="Ban emotion recognition in schools")
     hikvision = TargetFactory(campaign=campaign, institution=Institution.objects.get(slug="hikvision"),
                               status="contacted")
     hanwang = TargetFactory(campaign=campaign, institution=Institution.objects.get(slug="hanwang-education"))
-    folder = TestMailbox(dovecot)
+    folder = DovecotMailbox(dovecot)
     fields = folder.fields()
 
     alice = browse("alice")

@@ -36,7 +36,7 @@ def mail_settings(settings, dovecot):
     return settings
 
 
-class TestMailbox:
+class DovecotMailbox:
     """A folder of its own in the test Dovecot account, where a test delivers mail by IMAP APPEND."""
 
     def __init__(self, server):
@@ -66,7 +66,7 @@ class TestMailbox:
 
 @pytest.fixture
 def imap_folder(dovecot, mail_settings):
-    return TestMailbox(dovecot)
+    return DovecotMailbox(dovecot)
 
 
 @pytest.fixture
