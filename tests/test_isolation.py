@@ -366,9 +366,9 @@ def test_every_route_is_in_the_isolation_matrix():
     assert not unknown, f"Add these routes to tests/test_isolation.py with an object of another group: {unknown}"
 
 
-# Random per-response values (the CSRF token, CSP nonces): 64 letters and digits can spell "bob" by chance (about
-# one page in 4,000), which is no leak.
-RANDOM_VALUES = re.compile(rb'(name="csrfmiddlewaretoken" value="|nonce="|"csrfToken": ?")[^"]*"')
+# Random per-response values (the CSRF token in forms and in htmx's headers on <body>, CSP nonces): 64 letters and
+# digits can spell "bob" by chance (about one page in 4,000), which is no leak.
+RANDOM_VALUES = re.compile(rb'(name="csrfmiddlewaretoken" value="|nonce="|"X-CSRFToken": ?")[^"]*"')
 
 
 def without_random_values(content):
