@@ -297,34 +297,32 @@ def set_two_factor_requirement(group, *, required, actor):
     return group
 
 
+def set_group_flag(group, field, value, *, actor, action_on, action_off):
+    """Turn one of a group's yes/no settings on or off (coordinators), with its audit row; if unchanged, none."""
+    ensure_can(actor, Action.MANAGE_MEMBERS, group)
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    if getattr(group, field) == value:
+        return group
+    before = {field: getattr(group, field)}
+    setattr(group, field, value)
+    group.save(update_fields=[field])
+    record_change(actor=actor, obj=group, action=action_on if value else action_off, before=before,
+                  after={field: value})
+    return group
+
+
 @transaction.atomic
 def set_alert_titles_shown(group, *, shown, actor):
     """Let (or stop letting) saved-search e-mails and feeds name `group`'s records by title."""
-    ensure_can(actor, Action.MANAGE_MEMBERS, group)
-    group = Group.objects.select_for_update().get(pk=group.pk)
-    if group.alert_titles_shown == shown:
-        return group
-    before = {"alert_titles_shown": group.alert_titles_shown}
-    group.alert_titles_shown = shown
-    group.save(update_fields=["alert_titles_shown"])
-    record_change(actor=actor, obj=group, action="group.alert_titles_shown" if shown
-                  else "group.alert_titles_hidden", before=before, after={"alert_titles_shown": shown})
-    return group
+    return set_group_flag(group, "alert_titles_shown", shown, actor=actor, action_on="group.alert_titles_shown",
+                           action_off="group.alert_titles_hidden")
 
 
 @transaction.atomic
 def set_listed_for_sharing(group, *, listed, actor):
     """List `group` among the groups others may share evidence with (its name shows to their coordinators), or not."""
-    ensure_can(actor, Action.MANAGE_MEMBERS, group)
-    group = Group.objects.select_for_update().get(pk=group.pk)
-    if group.listed_for_sharing == listed:
-        return group
-    before = {"listed_for_sharing": group.listed_for_sharing}
-    group.listed_for_sharing = listed
-    group.save(update_fields=["listed_for_sharing"])
-    record_change(actor=actor, obj=group, action="group.listed_for_sharing" if listed
-                  else "group.unlisted_for_sharing", before=before, after={"listed_for_sharing": listed})
-    return group
+    return set_group_flag(group, "listed_for_sharing", listed, actor=actor, action_on="group.listed_for_sharing",
+                           action_off="group.unlisted_for_sharing")
 
 
 def export_audit_log(group, entries, *, actor, out):

@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from accounts.audit import record_change
-from accounts.models import Group
 from accounts.permissions import Action, ensure_can
+from accounts.services import set_group_flag
 from accounts.stored_text import stored
 from evidence.models import SourceCapture
 
@@ -25,16 +25,8 @@ PROTECTED_LATER = gettext_noop("The source was marked protected: protected sourc
 @transaction.atomic
 def set_source_capture(group, *, enabled, actor):
     """Turn the capture of the group's newly logged sources on or off; a coordinator's choice, written to the log."""
-    ensure_can(actor, Action.MANAGE_MEMBERS, group)
-    group = Group.objects.select_for_update().get(pk=group.pk)
-    if group.captures_sources == enabled:
-        return group
-    before = {"captures_sources": group.captures_sources}
-    group.captures_sources = enabled
-    group.save(update_fields=["captures_sources"])
-    record_change(actor=actor, obj=group, action="group.source_capture_on" if enabled else "group.source_capture_off",
-                  before=before, after={"captures_sources": enabled})
-    return group
+    return set_group_flag(group, "captures_sources", enabled, actor=actor, action_on="group.source_capture_on",
+                          action_off="group.source_capture_off")
 
 
 def why_not_captured(source):
