@@ -65,7 +65,8 @@ class CommentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
-        rows = self.model.objects.visible_to(self.request.user).select_related("author")
+        # The scope path too: may_edit and may_delete find each comment's group through it (accounts.scoping.group_of).
+        rows = self.model.objects.visible_to(self.request.user).select_related("author", self.model.scope_path)
         parent = self.request.query_params.get(self.model.parent_field)
         if parent is not None and self.action == "list":
             if not parent.isdigit():

@@ -108,3 +108,24 @@ def test_a_notification_from_a_group_left_names_nobody(api_for, volunteer, campa
     row = api_for(campaigner).get(reverse("api:notification-list")).json()["results"][0]
     assert row["available"] is False
     assert (row["actor"], row["summary"], row["title"], row["url"], row["object_id"]) == (None, "", "", "", "")
+
+
+def test_the_comment_and_notification_lists_cost_the_same_for_one_row_as_for_many(
+        api_for, count_queries, volunteer, campaigner, shared_record):
+    writer, reader = api_for(volunteer), api_for(campaigner)
+
+    def post():
+        response = writer.post(reverse("api:record-comment-list"),
+                               {"record": shared_record.pk, "body": "@carol another invoice"}, format="json")
+        assert response.status_code == 201
+
+    def lists():
+        assert reader.get(reverse("api:record-comment-list"), {"record": shared_record.pk}).status_code == 200
+        assert reader.get(reverse("api:notification-list")).status_code == 200
+
+    post()
+    lists()  # warm: the session and the header's cached counts
+    one = count_queries(lists)
+    for _ in range(6):
+        post()
+    assert count_queries(lists) == one
