@@ -34,12 +34,16 @@ INSTITUTIONS = 2_000
 SOURCES = 200_000
 CAMPAIGNS_PER_GROUP = 10
 CLIENTS = 20
-TARGET_P95_MS = 250
+TARGET_P95_MS = 150
+TARGET_FLOOR_MULTIPLE = 2.5
+FLOOR = "floor: /api/me/"
 
 # (name, path template): {campaign} is a campaign of the client's group. The searches rotate through words.
 EN_WORDS = ["emotion", "classroom", "polygraph", "hikvision", "attention classroom"]
 ZH_WORDS = ["情绪识别", "课堂", "测谎", "海康威视"]
 ENDPOINTS = [
+    # The framework's own floor: a session and a user, no group data. Every other endpoint is judged against it.
+    (FLOOR, "/api/me/"),
     ("evidence list, filtered", "/evidence/?status=verified&institution=bench-hikvision"),
     ("evidence search en", "/evidence/?q={en}"),
     ("evidence search zh", "/evidence/?q={zh}"),
@@ -341,10 +345,12 @@ def report(rows, counts, tiny, duration, think, loads):
     say(f"\n{CLIENTS} clients for {duration} s, think time {think} s between requests; "
         f"load average before {loads[0][0]:.2f}, after {loads[1][0]:.2f} (1 min)\n")
     header = (f"{'endpoint':<26} {'requests':>8} {'req/s':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-              f"{'errors':>6} {'queries':>7} {'tiny':>5}  verdict")
+              f"{'÷ floor':>7} {'errors':>6} {'queries':>7} {'tiny':>5}  verdict")
     say(header)
     say("-" * len(header))
     missed = []
+    floor = rows.get(FLOOR)
+    floor_p95 = float(floor["95%"]) if floor else None
     for name, _ in ENDPOINTS + [("Aggregated", "")]:
         row = rows.get(name)
         if row is None:
@@ -353,12 +359,16 @@ def report(rows, counts, tiny, duration, think, loads):
             continue
         p95 = float(row["95%"])
         errors = int(row["Failure Count"])
-        ok = p95 < TARGET_P95_MS and errors == 0
+        multiple = p95 / floor_p95 if floor_p95 else float("inf")
+        # Judged against the floor measured in the same run, so a busy machine moves both alike.
+        ok = p95 < TARGET_P95_MS and multiple <= TARGET_FLOOR_MULTIPLE and errors == 0
         if name != "Aggregated" and not ok:
             missed.append(name)
         say(f"{'all endpoints' if name == 'Aggregated' else name:<26} {row['Request Count']:>8} "
-            f"{float(row['Requests/s']):>6.1f} {row['50%']:>7} {row['95%']:>7} {row['99%']:>7} {errors:>6} "
-            f"{counts.get(name, ''):>7} {tiny.get(name, ''):>5}  {'ok' if ok else 'MISSES'}")
+            f"{float(row['Requests/s']):>6.1f} {row['50%']:>7} {row['95%']:>7} {row['99%']:>7} {multiple:>7.1f} "
+            f"{errors:>6} {counts.get(name, ''):>7} {tiny.get(name, ''):>5}  {'ok' if ok else 'MISSES'}")
+    if not think and "Aggregated" in rows:
+        say(f"\nSaturation (no think time): {float(rows['Aggregated']['Requests/s']):.1f} requests/s for the mix")
     return missed
 
 
@@ -412,7 +422,8 @@ def main():
     say(f"\nqueries: SQL queries per request in-process at this size; tiny: the same at {args.tiny_records} records."
         f"\nPostgreSQL {version}; {os.cpu_count()} CPUs, {search._memory()} RAM.")
     if missed:
-        say(f"Missing the target (p95 < {TARGET_P95_MS} ms, no errors): {', '.join(missed)}")
+        say(f"Missing the target (p95 < {TARGET_P95_MS} ms and ≤ {TARGET_FLOOR_MULTIPLE}× the floor's, no errors): "
+            f"{', '.join(missed)}")
         sys.exit(1)
 
 
