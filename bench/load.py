@@ -173,8 +173,11 @@ def plans(clients):
         client = Client()
         client.force_login(user)  # a session row, as the /login/ form would write (no password, axes or 2FA)
         campaign = Campaign.objects.visible_to(user).order_by("pk").first()
-        result.append({"cookie": f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}",
-                       "user": user.username, "campaign": campaign.pk})
+        key = client.cookies[settings.SESSION_COOKIE_NAME].value
+        # This process runs the development settings; gunicorn runs production's, whose session cookie is named
+        # __Host-sessionid (config/settings.py). Both names are sent, so either reads the session.
+        result.append({"cookie": f"{settings.SESSION_COOKIE_NAME}={key}; __Host-sessionid={key}",
+                       "session_key": key, "user": user.username, "campaign": campaign.pk})
     return result
 
 
@@ -193,7 +196,7 @@ def count_queries():
 
     plan = plans(1)[0]
     client = Client(HTTP_X_FORWARDED_PROTO="https")  # as behind the TLS proxy, so the secure cookie is sent
-    client.cookies[settings.SESSION_COOKIE_NAME] = plan["cookie"].split("=", 1)[1]
+    client.cookies[settings.SESSION_COOKIE_NAME] = plan["session_key"]
     counts, timings = {}, {}
     for name, path in paths_of(plan):
         client.get(path)  # warm: per-process caches (content types, sessions) are not the endpoint's cost
