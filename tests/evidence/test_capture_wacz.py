@@ -16,6 +16,7 @@ from django.urls import reverse
 from accounts.stored_text import in_english
 from evidence.models import SourceCapture
 from tests.evidence.test_captures import capturing, log_source, run, site, stored_bytes  # noqa: F401 (fixtures)
+from tests.factories import CitationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +69,7 @@ def test_the_stored_wacz_holds_the_warc_an_index_naming_the_page_and_a_datapacka
     download_url = reverse("capture-file-download", args=[stored_wacz.pk])
     assert "WACZ bundle" in page and stored_wacz.sha256 in page and download_url in page
     assert b"".join(client.get(download_url).streaming_content) == data
+    # And on the page of a record that cites the source, with the capture's other files.
+    record = CitationFactory(record__group=capturing, record__created_by=volunteer, source=capture.source).record
+    page = client.get(record.get_absolute_url()).content.decode()
+    assert download_url in page and stored_wacz.sha256[:10] in page
