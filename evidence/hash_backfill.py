@@ -45,7 +45,7 @@ def backfill(groups=None, *, batch_size=BATCH_SIZE, retry_failed=False, progress
             batch = pictures_without_hash(model, groups, retry_failed=retry_failed).order_by("pk")
             if after is not None:
                 batch = batch.filter(pk__gt=after)
-            batch = list(batch.only("pk", "file", "group_id")[:batch_size])
+            batch = list(batch.only("pk", "file")[:batch_size])
             if not batch:
                 break
             for row in batch:
