@@ -12,4 +12,9 @@ class EvidenceConfig(AppConfig):
 
         waiting.connect()
 
+        # A capture's stored files are removed when its rows are deleted (evidence/capture/cleanup.py).
+        from evidence.capture import cleanup
+
+        cleanup.connect()
+
         from evidence import saved_searches  # noqa: F401  (ends saved-search feed keys with an account's API keys)

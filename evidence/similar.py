@@ -31,6 +31,9 @@ class PerceptualHashed(models.Model):
     """The perceptual hash of a stored picture ('' for other files) and its four indexed bands."""
 
     phash = models.CharField(max_length=16, blank=True, editable=False)
+    # Why a picture has no hash, when hashing it was tried and failed (manage.py backfill_perceptual_hashes
+    # records it, so that a later run skips the picture instead of reading it again).
+    phash_failure = models.CharField(max_length=300, blank=True, editable=False)
     phash_band_0 = models.IntegerField(null=True, editable=False)
     phash_band_1 = models.IntegerField(null=True, editable=False)
     phash_band_2 = models.IntegerField(null=True, editable=False)
@@ -57,6 +60,11 @@ def bands(phash):
 
 def perceptual_hash(handle):
     """The 16-hex-digit pHash of the picture in the open file `handle`, or '' if it cannot be read as one."""
+    return perceptual_hash_or_failure(handle)[0]
+
+
+def perceptual_hash_or_failure(handle):
+    """(pHash, '') of the picture in the open file `handle`, or ('', why not) if it cannot be read as one."""
     import imagehash
     from PIL import Image
 
@@ -64,12 +72,12 @@ def perceptual_hash(handle):
         handle.seek(0)
         with Image.open(handle) as image:
             if image.width * image.height > MAX_PIXELS:
-                return ""
+                return "", f"larger than {MAX_PIXELS:,} pixels ({image.width}x{image.height})"
             image.draft("L", (512, 512))  # JPEGs decode at a fraction of their size: pHash looks at 32x32
-            return str(imagehash.phash(image))
+            return str(imagehash.phash(image)), ""
     except Exception as exc:  # a damaged or unusual picture is kept, only not compared
         logger.info("No perceptual hash for a picture: %s", exc)
-        return ""
+        return "", f"not readable as a picture: {exc}"[:300]
     finally:
         handle.seek(0)
 

@@ -1014,10 +1014,12 @@ class DisclosureModel(RuleBasedStateMachine):
         source = Source.objects.get(group=self.groups[record.group], title=record.source)
         capture = SourceCapture.objects.create(group=source.group, source=source, url="https://example.org/",
                                                status="done", page_title=marker, captured_at=timezone.now())
-        capture_file = CaptureFile(group=source.group, capture=capture, kind="html", original_name=f"{marker}.html",
-                                   content_type="text/html", size=1, sha256="0" * 64)
-        capture_file.file.name = f"captures/none/{marker}.html"
-        capture_file.save()
+        for kind, name, content_type in (("html", f"{marker}.html", "text/html"),
+                                         ("wacz", f"{marker}.wacz", "application/wacz")):  # the page's bundle too
+            capture_file = CaptureFile(group=source.group, capture=capture, kind=kind, original_name=name,
+                                       content_type=content_type, size=1, sha256="0" * 64)
+            capture_file.file.name = f"captures/none/{name}"
+            capture_file.save()
         self.residue[record.group].add(marker)  # the group's own, whatever becomes of the record
         self.focus.add(record.key)
 

@@ -65,13 +65,17 @@ class SourceCapture(OneChoiceLabelTranslated, Job):
 
 
 class CaptureFile(PerceptualHashed, StoredFile):
-    """One file of a capture: the screenshot, the PDF print, the HTML or the WARC, with its SHA-256 and size."""
+    """
+    One file of a capture: the screenshot, the PDF print, the HTML, the WARC, or the WACZ bundle that ReplayWeb.page
+    opens (the WARC with its index, evidence/capture/wacz.py), with its SHA-256 and size.
+    """
 
     class Kind(models.TextChoices):
         SCREENSHOT = "screenshot", _("Screenshot")
         PDF = "pdf", _("PDF print")
         HTML = "html", _("HTML")
         WARC = "warc", _("WARC recording")
+        WACZ = "wacz", _("WACZ bundle")
 
     group = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, related_name="capture_files")
     capture = models.ForeignKey(SourceCapture, on_delete=models.CASCADE, related_name="files")

@@ -1,6 +1,7 @@
 """
 The worker's part of a source capture (evidence.tasks.capture_source): render the page (evidence/capture/browser.py),
-then store its four files and mark the capture done, all or nothing, on the job base (accounts.jobs).
+then store its files (the kinds of evidence.capture.models.CaptureFile) and mark the capture done, all or nothing, on
+the job base (accounts.jobs).
 
 Nothing half-stored: the files are made in memory first, written to the capture's own folder in storage only once
 all of them exist, and the rows and the DONE status are committed together; if anything fails after a file was
@@ -11,6 +12,7 @@ before it starts, so a killed worker leaves no debris once the job has been retr
 
 import hashlib
 import io
+import logging
 from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -21,6 +23,7 @@ from django.utils.translation import gettext_noop
 from accounts.files import private_storage
 from accounts.jobs import ClaimLost
 from accounts.stored_text import stored
+from evidence.capture import wacz
 from evidence.capture.browser import CaptureFailed, render
 from evidence.models import CaptureFile, SourceCapture
 from evidence.similar import perceptual_hash
@@ -30,6 +33,8 @@ GAVE_UP = gettext_noop("The worker stopped every time it captured this page (the
 PROTECTED = gettext_noop("The source was marked protected: protected sources are never fetched.")
 NO_LONGER_CAPTURED = gettext_noop("The group no longer captures its sources.")
 TOOK_TOO_LONG = gettext_noop("The capture took longer than a background job may run.")
+NO_BUNDLE = gettext_noop("The recording of the page could not be bundled as a WACZ: %(error)s")
+logger = logging.getLogger(__name__)
 
 # The files of a capture: kind, file name, content type.
 FILES = [
@@ -37,6 +42,7 @@ FILES = [
     (CaptureFile.Kind.PDF, "page.pdf", "application/pdf"),
     (CaptureFile.Kind.HTML, "page.html", "text/html"),
     (CaptureFile.Kind.WARC, "capture.warc.gz", "application/warc"),
+    (CaptureFile.Kind.WACZ, "capture.wacz", "application/wacz"),
 ]
 
 
@@ -77,9 +83,19 @@ def run_capture(capture_id):
         return
 
 
+def _bundle(rendered):
+    try:
+        return wacz.bundle(rendered.warc, url=rendered.final_url, title=rendered.title,
+                           captured_at=rendered.captured_at)
+    except Exception as exc:  # the indexer reading a recording it cannot parse: the capture fails and says so
+        logger.exception("No WACZ bundle for a capture")
+        raise CaptureFailed(stored(NO_BUNDLE, error=str(exc)[:300])) from exc
+
+
 def _store(capture, token, rendered):
     contents = {CaptureFile.Kind.SCREENSHOT: rendered.screenshot, CaptureFile.Kind.PDF: rendered.pdf,
-                CaptureFile.Kind.HTML: rendered.html, CaptureFile.Kind.WARC: rendered.warc}
+                CaptureFile.Kind.HTML: rendered.html, CaptureFile.Kind.WARC: rendered.warc,
+                CaptureFile.Kind.WACZ: _bundle(rendered)}
     storage = private_storage()
     written = []
     try:

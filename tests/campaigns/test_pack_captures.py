@@ -53,3 +53,26 @@ def test_a_pack_without_files_carries_no_capture(coordinator, group, pack_campai
     pack = build(request(coordinator, group, pack_campaign.campaign, django_capture_on_commit_callbacks))
     _data, files = unpack(pack)
     assert not any(name.startswith("captures/") for name in files)
+
+
+def test_a_pack_with_files_carries_the_captures_wacz_bundle_with_its_hash(
+        coordinator, group, pack_campaign, captures, django_capture_on_commit_callbacks, own_private_storage):
+    import datetime
+
+    from evidence.capture.wacz import bundle
+
+    capture = captures  # the Hangzhou Daily page: its WACZ is stored beside its HTML
+    data = bundle(b"", url="https://example.org/page", title="Hangzhou Daily",
+                  captured_at=datetime.datetime(2026, 5, 1, tzinfo=datetime.UTC))
+    wacz = CaptureFile(group=group, capture=capture, kind="wacz", original_name="capture.wacz",
+                       content_type="application/wacz", size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    wacz.file.name = wacz.file.storage.save(f"{capture.storage_folder()}/capture.wacz", ContentFile(data))
+    wacz.save()
+
+    pack = build(request(coordinator, group, pack_campaign.campaign, django_capture_on_commit_callbacks,
+                         include_attachments=True))
+    _data, files = unpack(pack)
+    name = f"captures/S{capture.source_id}/{capture.pk}-capture.wacz"
+    assert files[name] == data
+    listed = {entry["name"]: entry for entry in json.loads(files["manifest.json"])["files"]}
+    assert listed[name]["sha256"] == wacz.sha256

@@ -154,7 +154,7 @@ def test_it_captures_a_page_a_volunteer_logs_with_its_files_and_hashes(
     capture = run(capture)
     assert capture.status == "done", in_english(capture.error)
     files = {row.kind: row for row in capture.files.all()}
-    assert set(files) == {"screenshot", "pdf", "html", "warc"}
+    assert set(files) == {"screenshot", "pdf", "html", "warc", "wacz"}
     for row in files.values():
         data = stored_bytes(row)
         assert row.size == len(data) > 0 and row.sha256 == hashlib.sha256(data).hexdigest()
