@@ -68,7 +68,8 @@ class GroupViewSet(viewsets.ReadOnlyModelViewSet):
         capture. Name only those to change; all of them change, or none.
         """
         group = self.get_object()
-        body = GroupSettingsSerializer(data=request.data)
+        # partial: a setting a form-encoded body leaves out is left as it is (DRF reads a missing checkbox as False).
+        body = GroupSettingsSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         group = services.set_group_flags(group, actor=request.user, **body.validated_data)
         return Response(self.get_serializer(group).data)

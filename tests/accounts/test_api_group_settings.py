@@ -45,6 +45,14 @@ def test_a_coordinator_changes_them_each_with_its_audit_row(api_for, coordinator
     assert AuditEntry.objects.filter(group=group, action="group.source_capture_off").count() == 1
 
 
+def test_a_form_encoded_body_changes_only_the_settings_it_names(api_for, coordinator, group):
+    group.listed_for_sharing = group.alert_titles_shown = True
+    group.save()
+    response = api_for(coordinator).post(reverse("api:group-settings", args=[group.pk]), {"captures_sources": "true"})
+    assert response.status_code == 200, response.json()
+    assert settings_of(group) == {"listed_for_sharing": True, "alert_titles_shown": True, "captures_sources": True}
+
+
 @pytest.mark.parametrize("role", ["campaigner", "volunteer", "viewer"])
 def test_other_roles_are_refused_and_nothing_changes(request, api_for, group, role):
     response = api_for(request.getfixturevalue(role)).post(
