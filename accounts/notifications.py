@@ -110,7 +110,12 @@ def with_objects(notifications, user):
     found = {}
     for (object_type, group_id), ids in wanted.items():
         model = apps.get_model(object_type)
-        for obj in model.objects.visible_to(user).filter(pk__in=ids, **{model.scope_path: group_id}):
+        objects = model.objects.visible_to(user)
+        if getattr(model, "str_related", ()):
+            # With what each object's title (its str()) reads beyond its own row (campaigns.Target.str_related);
+            # select_related() with no names would follow every foreign key.
+            objects = objects.select_related(*model.str_related)
+        for obj in objects.filter(pk__in=ids, **{model.scope_path: group_id}):
             found[(object_type, group_id, str(obj.pk))] = obj
     for notification in notifications:
         obj = found.get((notification.object_type, notification.group_id, notification.object_id))

@@ -9,6 +9,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.dispatch import Signal
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -229,6 +230,12 @@ def end_calendar_feed(user, *, actor):
                              details={"reason": "turned_off"})
 
 
+def calendar_feed_url(key):
+    """The calendar feed's address for `key`, on SITE_URL like every link that leaves the site: a calendar app
+    fetches it from elsewhere."""
+    return settings.SITE_URL.rstrip("/") + reverse("calendar-feed", args=[key])
+
+
 def user_of_calendar_key(key):
     """The active account whose calendar address carries `key`, or None (a wrong, old or empty key)."""
     if not key:
@@ -297,8 +304,19 @@ def set_two_factor_requirement(group, *, required, actor):
     return group
 
 
-def set_group_flag(group, field, value, *, actor, action_on, action_off):
+# A group's yes/no settings that a coordinator turns on or off, each with the audit actions of turning it on and
+# off. Source capture's switch is evidence's (evidence.capture.services.set_source_capture); it is named here so that
+# one verb, and the API's group settings, serve every one of them without accounts importing evidence.
+GROUP_FLAGS = {
+    "listed_for_sharing": ("group.listed_for_sharing", "group.unlisted_for_sharing"),
+    "alert_titles_shown": ("group.alert_titles_shown", "group.alert_titles_hidden"),
+    "captures_sources": ("group.source_capture_on", "group.source_capture_off"),
+}
+
+
+def set_group_flag(group, field, value, *, actor):
     """Turn one of a group's yes/no settings on or off (coordinators), with its audit row; if unchanged, none."""
+    action_on, action_off = GROUP_FLAGS[field]
     ensure_can(actor, Action.MANAGE_MEMBERS, group)
     group = Group.objects.select_for_update().get(pk=group.pk)
     if getattr(group, field) == value:
@@ -312,17 +330,23 @@ def set_group_flag(group, field, value, *, actor, action_on, action_off):
 
 
 @transaction.atomic
+def set_group_flags(group, *, actor, **values):
+    """Several of a group's yes/no settings at once (the API's group settings): all of them changed, or none."""
+    for field, value in values.items():
+        group = set_group_flag(group, field, value, actor=actor)
+    return group
+
+
+@transaction.atomic
 def set_alert_titles_shown(group, *, shown, actor):
     """Let (or stop letting) saved-search e-mails and feeds name `group`'s records by title."""
-    return set_group_flag(group, "alert_titles_shown", shown, actor=actor, action_on="group.alert_titles_shown",
-                           action_off="group.alert_titles_hidden")
+    return set_group_flag(group, "alert_titles_shown", shown, actor=actor)
 
 
 @transaction.atomic
 def set_listed_for_sharing(group, *, listed, actor):
     """List `group` among the groups others may share evidence with (its name shows to their coordinators), or not."""
-    return set_group_flag(group, "listed_for_sharing", listed, actor=actor, action_on="group.listed_for_sharing",
-                           action_off="group.unlisted_for_sharing")
+    return set_group_flag(group, "listed_for_sharing", listed, actor=actor)
 
 
 def export_audit_log(group, entries, *, actor, out):

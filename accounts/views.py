@@ -2,7 +2,6 @@ from urllib.parse import urlencode
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -370,8 +369,7 @@ def calendar_settings(request):
             return redirect("calendar-settings")
         else:
             return HttpResponseBadRequest(_("Choose to make a new address or to turn the feed off."))
-    # SITE_URL, as in every link that leaves the site: a calendar app fetches it from elsewhere.
-    feed_url = settings.SITE_URL.rstrip("/") + reverse("calendar-feed", args=[new_key]) if new_key else None
+    feed_url = services.calendar_feed_url(new_key) if new_key else None
     return render(request, "accounts/calendar_settings.html", {
         "feed_url": feed_url, "has_feed": bool(user.calendar_key_digest)})
 

@@ -199,6 +199,9 @@ class Target(OneChoiceLabelTranslated, models.Model):
             models.UniqueConstraint(fields=["campaign", "institution"], name="one_target_per_institution"),
         ]
 
+    # What __str__ reads, for lists that name many targets at once (accounts.notifications.with_objects).
+    str_related = ("institution", "campaign")
+
     def __str__(self):
         return f"{self.institution} in {self.campaign}" if self.institution_id else "New target"
 

@@ -1,10 +1,10 @@
 """
-Public reference data shared by every group (reports, their recommendations, sectors, rights, the institution
-directory and its relationships), and each group's private evidence: records, sources, citations and files.
+Each group's private evidence: records, sources, citations and files, tags and imports. The public reference data
+every group shares (reports, the institution directory) is in evidence/models_reference.py; source captures, saved
+searches and comments are in their own modules too. All are imported here, as the evidence app's models.
 """
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -12,215 +12,20 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import OneChoiceLabelTranslated
 from accounts.files import StoredFile, private_storage
 from accounts.jobs import Job
-from accounts.models import LONG_TEXT_MAX_LENGTH, CommentBase
+from accounts.models import LONG_TEXT_MAX_LENGTH
 from accounts.scoping import GroupScopedQuerySet
-from evidence.querysets import EvidenceRecordQuerySet, InstitutionQuerySet
+from evidence.models_reference import (  # noqa: F401 (importable from evidence.models, as before)
+    RESERVED_INSTITUTION_SLUGS,
+    Institution,
+    Recommendation,
+    Relationship,
+    Report,
+    Right,
+    Sector,
+    validate_unreserved_slug,
+)
+from evidence.querysets import EvidenceRecordQuerySet
 from evidence.similar import PerceptualHashed
-
-#
-# Reports
-#
-
-
-class Report(models.Model):
-    """A published report the site is built around; the bundled one is ARTICLE 19's Emotional Entanglement."""
-
-    slug = models.SlugField(max_length=80, unique=True)
-    title = models.CharField(max_length=300)
-    publisher = models.CharField(max_length=200)
-    published = models.CharField(max_length=10, blank=True, help_text=_("YYYY or YYYY-MM, as the report gives it"))
-    licence = models.CharField(max_length=200, blank=True)
-    licence_url = models.URLField(blank=True)
-    url = models.URLField(blank=True)
-    document_code = models.CharField(max_length=60, blank=True)
-    credit = models.TextField(blank=True, help_text=_("The attribution to show wherever the report's data appears"))
-
-    class Meta:
-        ordering = ["-published", "title"]
-
-    def __str__(self):
-        return self.title
-
-    def get_absolute_url(self):
-        return reverse("report-detail", args=[self.slug])
-
-
-class Recommendation(models.Model):
-    """One of a report's recommendations, in our own words, with a short ask a campaign can use."""
-
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="recommendations")
-    code = models.SlugField(max_length=40)
-    addressee = models.CharField(max_length=120)
-    summary = models.TextField()
-    ask = models.CharField(max_length=300)
-    page = models.PositiveIntegerField(null=True, blank=True)
-    order = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["report", "order"]
-        constraints = [models.UniqueConstraint(fields=["report", "code"], name="one_recommendation_code_per_report")]
-
-    def __str__(self):
-        return f"{self.code}: {self.ask}"
-
-
-class Sector(models.Model):
-    """A use case of emotion recognition (public security, driving safety, education …)."""
-
-    slug = models.SlugField(max_length=60, unique=True)
-    name = models.CharField(max_length=120)
-    summary = models.TextField(blank=True)
-    report = models.ForeignKey(Report, on_delete=models.SET_NULL, null=True, blank=True, related_name="sectors")
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-
-class Right(models.Model):
-    """A human right a report analyses, with the legal texts it anchors the analysis in."""
-
-    slug = models.SlugField(max_length=60, unique=True)
-    name = models.CharField(max_length=200)
-    summary = models.TextField(blank=True)
-    anchors = models.JSONField(default=list, blank=True)
-    page = models.PositiveIntegerField(null=True, blank=True)
-    report = models.ForeignKey(Report, on_delete=models.SET_NULL, null=True, blank=True, related_name="rights")
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-
-#
-# The institution directory
-#
-
-# /institutions/new/ is the create page, so an institution with this slug could never be shown.
-RESERVED_INSTITUTION_SLUGS = {"new"}
-
-
-def validate_unreserved_slug(value):
-    if value in RESERVED_INSTITUTION_SLUGS:
-        raise ValidationError(_("This short name is reserved; choose another."))
-
-
-class Institution(OneChoiceLabelTranslated, models.Model):
-    """
-    A company, government body, police bureau, school, standards body … that campaigns may target. Most belong
-    to the shared directory every member reads; one a member adds while logging evidence belongs to their group
-    alone (`added_by_group`) until a coordinator of that group adds it to the directory, so that what a group
-    investigates does not show to the other groups on the site.
-    """
-
-    class Kind(models.TextChoices):
-        COMPANY = "company", _("Company")
-        GOVERNMENT = "government", _("Government body")
-        POLICE = "police", _("Police / public security")
-        ACADEMIC = "academic", _("School, university or research institute")
-        STANDARDS_BODY = "standards_body", _("Standards body")
-        NGO = "ngo", _("NGO")
-        OTHER = "other", _("Other")
-
-    slug = models.SlugField(max_length=80, unique=True, validators=[validate_unreserved_slug])
-    name = models.CharField(max_length=200)
-    name_zh = models.CharField(_("Chinese name"), max_length=200, blank=True)
-    aliases = models.JSONField(default=list, blank=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
-    country = models.CharField(max_length=80, blank=True, db_index=True)
-    sectors = models.ManyToManyField(Sector, blank=True, related_name="institutions")
-    products = models.JSONField(default=list, blank=True)
-    people = models.JSONField(default=list, blank=True)
-    website = models.URLField(blank=True)
-    summary = models.TextField(blank=True, max_length=LONG_TEXT_MAX_LENGTH)
-    parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children")
-    investigated = models.BooleanField(default=False, help_text=_("One of the companies the report investigates"))
-    report_table = models.CharField(max_length=40, blank=True)
-    source_report = models.ForeignKey(Report, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    page = models.PositiveIntegerField(null=True, blank=True)
-    added_by_group = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, null=True, blank=True,
-                                       related_name="own_institutions",
-                                       help_text=_("Empty for the shared directory; else the only group that sees it"))
-    # Name, Chinese name and aliases folded into one lower-case column, so one lookup searches them all.
-    search_text = models.TextField(editable=False, default="")
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = InstitutionQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-    def save(self, *args, **kwargs):
-        self.search_text = self.build_search_text()
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
-        super().save(*args, **kwargs)
-
-    def get_absolute_url(self):
-        return reverse("institution-detail", args=[self.slug])
-
-    def build_search_text(self):
-        return "\n".join([self.name, self.name_zh, *self.aliases]).casefold()
-
-    def to_dict(self):
-        """The editable state, for the history kept of every change."""
-        return {
-            "name": self.name, "name_zh": self.name_zh, "aliases": list(self.aliases), "kind": self.kind,
-            "country": self.country, "sectors": sorted(s.slug for s in self.sectors.all()),
-            "products": list(self.products), "website": self.website, "summary": self.summary,
-            "parent": self.parent.slug if self.parent_id else None,
-        }
-
-
-class Relationship(OneChoiceLabelTranslated, models.Model):
-    """A link between two institutions the sources report: one supplies, partners with, funds … the other."""
-
-    class Kind(models.TextChoices):
-        SUPPLIES = "supplies", _("supplies")
-        PARTNER = "partner", _("partners with")
-        JOINT_LAB = "joint_lab", _("runs a joint lab with")
-        DATA_SHARING = "data_sharing", _("shares data with")
-        PILOT = "pilot", _("piloted at")
-        FUNDS = "funds", _("funds")
-
-    slug = models.SlugField(max_length=80, unique=True)
-    source_institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="relationships_out")
-    target_institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="relationships_in")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    note = models.TextField(blank=True, max_length=LONG_TEXT_MAX_LENGTH)
-    source = models.CharField(max_length=300, blank=True, help_text=_("Where this is reported, e.g. a report page"))
-    report = models.ForeignKey(Report, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    page = models.PositiveIntegerField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["source_institution__name", "kind"]
-
-    def __str__(self):
-        return f"{self.source_institution} {self.get_kind_display()} {self.target_institution}"
-
-    def clean(self):
-        if self.source_institution_id and self.source_institution_id == self.target_institution_id:
-            raise ValidationError({"target_institution": _("An institution cannot be related to itself.")})
-        duplicates = Relationship.objects.filter(
-            source_institution_id=self.source_institution_id, target_institution_id=self.target_institution_id,
-            kind=self.kind,
-        ).exclude(pk=self.pk)
-        if duplicates.exists():
-            raise ValidationError(_("This relationship is already recorded."))
-
-    def to_dict(self):
-        return {
-            "from": self.source_institution.slug, "to": self.target_institution.slug, "kind": self.kind,
-            "note": self.note, "source": self.source,
-        }
-
 
 #
 # Evidence: group-private records, the sources they cite, and their files
@@ -551,96 +356,8 @@ class EvidenceImport(OneChoiceLabelTranslated, Job):
         return reverse("evidence-import-retry", args=[self.pk])
 
 
-#
-# Saved searches
-#
-
-
-class SavedSearchQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """A person's own saved searches and nobody else's: a coordinator sees no member's either."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        return self.filter(owner=user)
-
-
-class SavedSearch(OneChoiceLabelTranslated, models.Model):
-    """
-    A person's evidence search (the evidence list's query string, checked by its own filterset), kept under a name,
-    with alerts of the records that newly match it (evidence/saved_searches.py) by e-mail and a private Atom feed.
-    """
-
-    class Frequency(models.TextChoices):
-        DAILY = "daily", _("Daily")
-        WEEKLY = "weekly", _("Weekly")
-        OFF = "off", _("Off")
-
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches")
-    name = models.CharField(_("name"), max_length=120)
-    query = models.CharField(_("search"), max_length=2000, blank=True)
-    frequency = models.CharField(_("alerts"), max_length=10, choices=Frequency.choices, default=Frequency.WEEKLY)
-    # Alerts count records created after this point; moved on in the transaction that records an alert.
-    last_checked_at = models.DateTimeField()
-    # A hash of the secret key in the feed's address, blank while there is none; the key is shown once.
-    feed_key_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = SavedSearchQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name", "pk"]
-        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="one_saved_search_name_per_person")]
-
-    def __str__(self):
-        return self.name
-
-    def get_absolute_url(self):
-        return reverse("saved-search-list")
-
-    @property
-    def list_url(self):
-        """The evidence list with this search applied."""
-        return reverse("evidence-list") + (f"?{self.query}" if self.query else "")
-
-
-class SavedSearchAlert(models.Model):
-    """
-    That the records of a saved search created up to `checked_until` were counted (and, if any, e-mailed). The
-    unique row is the claim: a second run for the same period finds the search already moved on and sends nothing.
-    It holds a count, no group data.
-    """
-
-    saved_search = models.ForeignKey(SavedSearch, on_delete=models.CASCADE, related_name="alerts")
-    checked_from = models.DateTimeField()
-    checked_until = models.DateTimeField()
-    record_count = models.PositiveIntegerField()
-    emailed = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["saved_search", "checked_until"],
-                                               name="one_alert_per_saved_search_and_period")]
-
-    def __str__(self):
-        return f"{self.record_count} new for saved search {self.saved_search_id} until {self.checked_until:%Y-%m-%d}"
-
-
-#
-# Comments
-#
-
-
-class RecordComment(CommentBase):
-    """A member's comment on one of their group's records: never shown on another group's shared copy."""
-
-    record = models.ForeignKey(EvidenceRecord, on_delete=models.CASCADE, related_name="comments")
-
-    parent_field = "record"
-    scope_path = "record__group"
-
-    class Meta(CommentBase.Meta):
-        pass
-
-
-# Source captures live in their own module; imported here so that they are models of this app.
+# Source captures, saved searches and comments live in their own modules; imported here so that they are models of
+# this app (and importable from evidence.models, as before).
 from evidence.capture.models import CaptureFile, SourceCapture  # noqa: E402, F401
+from evidence.models_comments import RecordComment  # noqa: E402, F401
+from evidence.models_saved_searches import SavedSearch, SavedSearchAlert, SavedSearchQuerySet  # noqa: E402, F401

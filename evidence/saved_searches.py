@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.http import QueryDict
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -184,6 +185,11 @@ def end_feed_key(search, *, actor):
         search.save(update_fields=["feed_key_digest"])
         record_account_event(user=actor, action="account.saved_search_feed_ended", actor=actor,
                              details={"saved_search": search.pk, "reason": "turned_off"})
+
+
+def feed_url(key):
+    """The address of the saved search's feed whose key is `key` (on SITE_URL: a feed reader fetches it)."""
+    return site_link(reverse("saved-search-feed", args=[key]))
 
 
 def saved_search_of_feed_key(key):

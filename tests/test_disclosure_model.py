@@ -47,6 +47,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
@@ -240,17 +241,27 @@ class DisclosureModel(RuleBasedStateMachine):
                 group=self.groups[g], requested_by=coordinator, scope=BriefingPack.Scope.CAMPAIGN,
                 campaign=campaign, scope_label=f"Campaign: {title}", kind=BriefingPack.Kind.OUTWARD)
         self.group_institutions = {g: set() for g in GROUPS}
-        # Everyone's private calendar address, fetched with no session (campaigns/calendar.py).
-        self.calendars = {person: reverse("calendar-feed", args=[account_services.new_calendar_key(user, actor=user)])
-                          for person, user in self.users.items()}
+        # Everyone's private calendar address, made through the API and fetched with no session
+        # (campaigns/calendar.py).
+        self.calendars = {person: self.new_feed_address(person, reverse("api:me-calendar-feed"))
+                          for person in self.users}
         # Everyone saves a search of every record, alerted daily, with a private feed (evidence/saved_searches.py);
-        # group A lets alerts name its records by title, the others give counts and links only.
-        Group.objects.filter(pk=self.groups["A"].pk).update(alert_titles_shown=True)
+        # group A's coordinator lets alerts name its records by title (through the API), the others give counts and
+        # links only.
+        assert self.clients["A-coord"].post(reverse("api:group-settings", args=[self.groups["A"].pk]),
+                                            {"alert_titles_shown": True}, content_type="application/json"
+                                            ).status_code == 200
         self.alert_feeds = {}
         for person, user in self.users.items():
             search = saved_searches.save_search(actor=user, name="Everything", query="", frequency="daily")
-            key = saved_searches.new_feed_key(search, actor=user)
-            self.alert_feeds[person] = reverse("saved-search-feed", args=[key])
+            self.alert_feeds[person] = self.new_feed_address(person, reverse("api:saved-search-feed",
+                                                                             args=[search.pk]))
+
+    def new_feed_address(self, person, api_url):
+        """A private feed's address as the API makes it (the key is in that answer only), without its host."""
+        response = self.clients[person].post(api_url)
+        assert response.status_code == 200, f"{api_url} answered {person} with {response.status_code}"
+        return urlsplit(response.json()["feed_url"]).path
 
     def teardown(self):
         try:

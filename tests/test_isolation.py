@@ -73,8 +73,9 @@ LIST_ROUTES = {
     # The phone's quick form: a draft in the caller's own group (tests/evidence/test_quick.py).
     "evidence-quick",
     "pack-create-search", "api:pack-list",
-    # The signed-in person's own API tokens (tests/accounts/test_api_tokens.py) and calendar address.
-    "api-token-list", "api:api-token-list", "calendar-settings",
+    # The signed-in person's own API tokens (tests/accounts/test_api_tokens.py) and calendar address (on the page,
+    # and in the API: tests/accounts/test_api_feeds.py).
+    "api-token-list", "api:api-token-list", "calendar-settings", "api:me-calendar-feed",
     # The signed-in person's own saved searches (tests/evidence/test_saved_searches.py).
     "saved-search-list", "api:saved-search-list",
     # The group's comments (?record= / ?target= narrows them) and the person's own notifications
@@ -283,6 +284,7 @@ OBJECT_ROUTES = {
     "worker-check-detail": ("worker_check", lambda o: {"pk": o.pk}),
     "api:group-detail": ("group", lambda o: {"pk": o.pk}),
     "api:group-sharing": ("group", lambda o: {"pk": o.pk}),
+    "api:group-settings": ("group", lambda o: {"pk": o.pk}),
     "api:membership-detail": ("membership", lambda o: {"pk": o.pk}),
     "api:membership-leave": ("membership", lambda o: {"pk": o.pk}),
     "api:worker-check-detail": ("worker_check", lambda o: {"pk": o.pk}),
@@ -292,6 +294,7 @@ OBJECT_ROUTES = {
     "saved-search-delete": ("saved_search", lambda o: {"pk": o.pk}),
     "saved-search-feed-key": ("saved_search", lambda o: {"pk": o.pk}),
     "api:saved-search-detail": ("saved_search", lambda o: {"pk": o.pk}),
+    "api:saved-search-feed": ("saved_search", lambda o: {"pk": o.pk}),
     "api:source-detail": ("source", lambda o: {"pk": o.pk}),
     "api:evidence-detail": ("record", lambda o: {"pk": o.pk}),
     "api:evidence-submit": ("record", lambda o: {"pk": o.pk}),

@@ -82,6 +82,7 @@ VIEWER_MAY_WRITE = {
     "group-leave": "the viewer leaves the group: their own membership, which any member may end",
     "api-token-list": "makes the viewer's own API token",
     "calendar-settings": "makes or ends the viewer's own calendar address",
+    "api:me-calendar-feed": "makes or ends the viewer's own calendar address",
     "saved-search-list": "saves the viewer's own search of what they may read",
     "api:saved-search-list": "saves the viewer's own search of what they may read",
     "notification-read-all": "marks the viewer's own notifications read",
@@ -103,6 +104,7 @@ VIEWER_WRITE_REFUSALS = {
     "saved-search-delete": 404,
     "saved-search-feed-key": 404,
     "api:saved-search-detail": 404,
+    "api:saved-search-feed": 404,
     # Another person's notification (here the coordinator's) is a 404 whoever asks; a viewer marks their own
     # (tests/evidence/test_comments.py).
     "notification-read": 404,

@@ -14,8 +14,15 @@ class GroupSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Group
-        fields = ["id", "name", "slug", "description", "listed_for_sharing", "my_role", "page_url"]
+        fields = ["id", "name", "slug", "description", "listed_for_sharing", "alert_titles_shown", "captures_sources",
+                  "my_role", "page_url"]
         read_only_fields = fields
+        extra_kwargs = {
+            "alert_titles_shown": {"help_text": "Saved-search e-mails and feeds name the group's records by title "
+                                                "(otherwise they give a count and a link only)."},
+            "captures_sources": {"help_text": "A worker keeps a copy of the web page of each source the group logs "
+                                              "(never of a protected source)."},
+        }
 
     def get_my_role(self, group) -> str | None:
         return role_in(self.context["request"].user, group)
@@ -31,6 +38,24 @@ class SharePartnerSerializer(serializers.ModelSerializer):
 class SharingListingSerializer(serializers.Serializer):
     listed_for_sharing = serializers.BooleanField(
         help_text="List the group among those other groups' coordinators may share evidence with.")
+
+
+class GroupSettingsSerializer(serializers.Serializer):
+    """A group's yes/no settings: name only those to change; each change is written to the group's audit log."""
+
+    listed_for_sharing = serializers.BooleanField(
+        required=False, help_text="List the group among those other groups' coordinators may share evidence with.")
+    alert_titles_shown = serializers.BooleanField(
+        required=False, help_text="Let saved-search e-mails and feeds name the group's records by title.")
+    captures_sources = serializers.BooleanField(
+        required=False, help_text="Keep a copy of the web page of each source the group logs (never of a protected "
+        "source).")
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(
+                _("Name at least one setting to change: %(settings)s.") % {"settings": ", ".join(self.fields)})
+        return attrs
 
 
 class MembershipSerializer(serializers.ModelSerializer):
@@ -134,3 +159,11 @@ class NewApiTokenSerializer(ApiTokenSerializer):
 
     def get_token(self, token) -> str:
         return self.context["key"]
+
+
+class FeedAddressSerializer(serializers.Serializer):
+    """A private feed's new address, with its secret key: the only time it is shown (only a hash is kept)."""
+
+    feed_url = serializers.URLField(read_only=True, help_text="The feed's address, with its secret key: give it to a "
+                                    "calendar app or feed reader. It ends the address made before; it cannot be shown "
+                                    "again.")

@@ -11,4 +11,8 @@ router.register("worker-checks", views.WorkerCheckViewSet, basename="worker-chec
 router.register("tokens", views.ApiTokenViewSet, basename="api-token")
 router.register("notifications", NotificationViewSet, basename="notification")
 
-urlpatterns = [path("me/", views.MeView.as_view(), name="me"), *router.urls]
+urlpatterns = [
+    path("me/", views.MeView.as_view(), name="me"),
+    path("me/calendar-feed/", views.CalendarFeedView.as_view(), name="me-calendar-feed"),
+    *router.urls,
+]

@@ -1,3 +1,4 @@
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status, viewsets
@@ -11,7 +12,9 @@ from accounts import services
 from accounts.api.mixins import RecheckedWrites
 from accounts.api.serializers import (
     ApiTokenSerializer,
+    FeedAddressSerializer,
     GroupSerializer,
+    GroupSettingsSerializer,
     MembershipSerializer,
     MeSerializer,
     NewApiTokenSerializer,
@@ -26,8 +29,9 @@ from accounts.permissions import Action, GroupRolePermission, can
 
 class GroupViewSet(viewsets.ReadOnlyModelViewSet):
     """
-    The groups you belong to, with your role in each. `partners/` lists the groups you may share evidence with;
-    a coordinator lists their own group there with `sharing/`.
+    The groups you belong to, with your role in each and the group's settings. `partners/` lists the groups you may
+    share evidence with; a coordinator lists their own group there with `sharing/`, and changes the group's yes/no
+    settings with `settings/`.
     """
 
     serializer_class = GroupSerializer
@@ -53,6 +57,21 @@ class GroupViewSet(viewsets.ReadOnlyModelViewSet):
         body.is_valid(raise_exception=True)
         group = services.set_listed_for_sharing(group, listed=body.validated_data["listed_for_sharing"],
                                                 actor=request.user)
+        return Response(self.get_serializer(group).data)
+
+    @extend_schema(request=GroupSettingsSerializer, responses=GroupSerializer)
+    # Not named `settings`, which would hide the view's DRF settings (APIView.settings).
+    @action(detail=True, methods=["post"], url_path="settings", url_name="settings")
+    def change_settings(self, request, pk=None):
+        """
+        Change the group's yes/no settings (coordinators): listed for sharing, titles in saved-search alerts, source
+        capture. Name only those to change; all of them change, or none.
+        """
+        group = self.get_object()
+        # partial: a setting a form-encoded body leaves out is left as it is (DRF reads a missing checkbox as False).
+        body = GroupSettingsSerializer(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        group = services.set_group_flags(group, actor=request.user, **body.validated_data)
         return Response(self.get_serializer(group).data)
 
 
@@ -126,6 +145,33 @@ class MeView(generics.RetrieveAPIView):
 
     def get_object(self):
         return self.request.user
+
+
+def feed_address(url):
+    """The answer holding a new feed address: shown once, so no cache may keep it."""
+    response = Response(FeedAddressSerializer({"feed_url": url}).data)
+    add_never_cache_headers(response)
+    return response
+
+
+class CalendarFeedView(APIView):
+    """
+    Your private calendar feed (iCalendar) of your tasks and your targets' next steps. POST makes its address, with
+    a secret key shown in this answer only, and ends the address before; DELETE turns the feed off. Another
+    person's calendar cannot be named.
+    """
+
+    @extend_schema(request=None, responses=FeedAddressSerializer)
+    def post(self, request):
+        """Make a new address for your calendar feed (ending the one before); its key is shown once."""
+        key = services.new_calendar_key(request.user, actor=request.user)
+        return feed_address(services.calendar_feed_url(key))
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request):
+        """Turn your calendar feed off: its address answers 404 from now on."""
+        services.end_calendar_feed(request.user, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ObtainTokenView(APIView):

@@ -17,7 +17,7 @@ from accounts.api.fields import ReaderTextField
 from accounts.permissions import Action, GroupRolePermission, can_in_any_group, ensure_can
 from evidence.capture import services
 from evidence.models import CaptureFile, Source, SourceCapture
-from evidence.near_duplicates import describe, near_duplicates
+from evidence.near_duplicates import describe, near_duplicates_of
 
 
 class CaptureFileSerializer(serializers.ModelSerializer):
@@ -61,8 +61,12 @@ class SourceCaptureSerializer(serializers.ModelSerializer):
         """The group's pictures the screenshot looks like (another group's are never looked at)."""
         if capture.status != SourceCapture.Status.DONE:
             return []
-        return [{"distance": gap, **describe(row)} for file in capture.files.all() if file.phash
-                for gap, row in near_duplicates(capture.group, file.phash, exclude=[file])]
+        # A list looks up the whole page's pictures at once (SourceCaptureViewSet.list); one capture, its own.
+        found = self.context.get("near_duplicates")
+        if found is None:
+            found = near_duplicates_of(capture.files.all())
+        return [{"distance": gap, **describe(row)} for file in capture.files.all()
+                for gap, row in found.get((type(file), file.pk), [])]
 
     def get_page_url(self, capture) -> str:
         return capture.get_absolute_url()
@@ -83,6 +87,17 @@ class SourceCaptureViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
     def get_queryset(self):
         return SourceCapture.objects.visible_to(self.request.user).select_related("group", "source").prefetch_related(
             "files")
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        captures = page if page is not None else list(queryset)
+        # The near-duplicates of every picture on the page in a few queries, not a few for each capture.
+        files = [file for capture in captures if capture.status == SourceCapture.Status.DONE
+                 for file in capture.files.all()]
+        context = {**self.get_serializer_context(), "near_duplicates": near_duplicates_of(files)}
+        data = self.get_serializer_class()(captures, many=True, context=context).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
 
     def create(self, request, *args, **kwargs):
         if not can_in_any_group(request.user, Action.LOG_EVIDENCE):  # the role first, whatever the body says

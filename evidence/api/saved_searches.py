@@ -1,10 +1,16 @@
 """
-The signed-in person's saved searches in the API (list, create, change, delete). Each is its owner's alone: anyone
-else's is a 404. The feed's address is made on the saved searches page, where its key is shown once.
+The signed-in person's saved searches in the API (list, create, change, delete, the feed's address). Each is its
+owner's alone: anyone else's is a 404. A feed's address is made (and its key shown once) by the same verb as on the
+saved searches page.
 """
 
-from rest_framework import permissions, serializers, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
+from accounts.api.serializers import FeedAddressSerializer
+from accounts.api.views import feed_address
 from evidence import saved_searches as logic
 from evidence.models import SavedSearch
 
@@ -49,3 +55,17 @@ class SavedSearchViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         logic.delete_saved_search(instance, actor=self.request.user)
+
+    @extend_schema(request=None, responses=FeedAddressSerializer)
+    @action(detail=True, methods=["post"])
+    def feed(self, request, pk=None):
+        """Make a new address for this search's private Atom feed (ending the one before); its key is shown once."""
+        key = logic.new_feed_key(self.get_object(), actor=request.user)
+        return feed_address(logic.feed_url(key))
+
+    @extend_schema(request=None, responses={204: None})
+    @feed.mapping.delete
+    def end_feed(self, request, pk=None):
+        """Turn this search's feed off: its address answers 404 from now on."""
+        logic.end_feed_key(self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

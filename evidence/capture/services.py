@@ -25,8 +25,7 @@ PROTECTED_LATER = gettext_noop("The source was marked protected: protected sourc
 @transaction.atomic
 def set_source_capture(group, *, enabled, actor):
     """Turn the capture of the group's newly logged sources on or off; a coordinator's choice, written to the log."""
-    return set_group_flag(group, "captures_sources", enabled, actor=actor, action_on="group.source_capture_on",
-                          action_off="group.source_capture_off")
+    return set_group_flag(group, "captures_sources", enabled, actor=actor)
 
 
 def why_not_captured(source):

@@ -22,7 +22,7 @@ from evidence.capture.queries import latest_captures
 from evidence.forms.attachments import AttachmentForm
 from evidence.forms.records import EvidenceRecordForm, RejectForm, ShareForm
 from evidence.models import Attachment, EvidenceRecord
-from evidence.near_duplicates import describe, near_duplicates
+from evidence.near_duplicates import describe, near_duplicates_of
 from evidence.services import publicity, records
 from evidence.views.common import HISTORY_LIMIT, web_link
 
@@ -30,7 +30,8 @@ from evidence.views.common import HISTORY_LIMIT, web_link
 def record_queryset():
     return (EvidenceRecord.objects.for_list()
             .select_related("submitted_by", "decided_by", "created_by")
-            .prefetch_related("recommendations__report", "rights", "citations__source"))
+            # The sources' group: whether each may be captured asks if the group captures sources.
+            .prefetch_related("recommendations__report", "rights", "citations__source__group"))
 
 
 _RECORD_ACTIONS = {
@@ -89,9 +90,9 @@ def _citation_rows(shown, user, *, own):
 
 def _attachments_with_near_duplicates(user, record):
     attachments = list(Attachment.objects.visible_to(user).filter(record=record))
+    found = near_duplicates_of(attachments)  # all the record's pictures at once, not a lookup each
     for attachment in attachments:
-        attachment.near_duplicates = [describe(row) for _gap, row in
-                                      near_duplicates(record.group, attachment.phash, exclude=[attachment])]
+        attachment.near_duplicates = [describe(row) for _gap, row in found[(Attachment, attachment.pk)]]
     return attachments
 def _comments_context(user, record, shown):
     """The group's comments, for its own members only (disclosure: RecordShown.comments)."""

@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -97,7 +96,7 @@ def saved_search_feed_key(request, pk):
     if action != "new":
         return HttpResponseBadRequest(_("Choose to make a new address or to turn the feed off."))
     key = logic.new_feed_key(search, actor=request.user)
-    return _page(request, feed_urls={search.pk: logic.site_link(reverse("saved-search-feed", args=[key]))})
+    return _page(request, feed_urls={search.pk: logic.feed_url(key)})
 
 
 @require_safe

@@ -33,7 +33,8 @@ def test_a_token_authenticates_api_calls(client, coordinator):
 def test_groups_show_only_the_users_groups_with_their_role(api_for, coordinator, outsider, group):
     results = api_for(coordinator).get(reverse("api:group-list")).json()["results"]
     assert results == [{"id": group.pk, "name": "Alpha Watch", "slug": "alpha-watch", "description": "",
-                        "listed_for_sharing": False, "my_role": "coordinator",
+                        "listed_for_sharing": False, "alert_titles_shown": False, "captures_sources": False,
+                        "my_role": "coordinator",
                         "page_url": "http://testserver/groups/alpha-watch/"}]
 
 
