@@ -184,16 +184,23 @@ def paths_of(plan, turn=0):
     return [(name, template.format(**words)) for name, template in ENDPOINTS]
 
 
+def signed_in_client(plan):
+    """An in-process client carrying the plan's session cookie, as the benchmark's clients send it."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client(HTTP_X_FORWARDED_PROTO="https")  # as behind the TLS proxy, so the secure cookie is sent
+    client.cookies[settings.SESSION_COOKIE_NAME] = plan["cookie"].split("=", 1)[1]
+    return client
+
+
 def count_queries():
     """SQL queries per request of each endpoint (first word of each search), for the first group's coordinator."""
-    from django.conf import settings
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     plan = plans(1)[0]
-    client = Client(HTTP_X_FORWARDED_PROTO="https")  # as behind the TLS proxy, so the secure cookie is sent
-    client.cookies[settings.SESSION_COOKIE_NAME] = plan["cookie"].split("=", 1)[1]
+    client = signed_in_client(plan)
     counts, timings = {}, {}
     for name, path in paths_of(plan):
         client.get(path)  # warm: per-process caches (content types, sessions) are not the endpoint's cost
@@ -230,6 +237,37 @@ def tiny_query_counts(database_url, records):
     if output.returncode:
         search.fail(f"The tiny run failed:\n{output.stdout}\n{output.stderr}")
     return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def profile(names, runs, html_dir=None):
+    """
+    Where the time of each named endpoint goes: `runs` requests in-process (after one to warm up) under
+    pyinstrument, for the first group's coordinator, printed as a call tree (or written as HTML pages).
+    """
+    from pyinstrument import Profiler
+
+    plan = plans(1)[0]
+    client = signed_in_client(plan)
+    chosen = [(name, path) for name, path in paths_of(plan)
+              if any(wanted == "all" or wanted.lower() in name.lower() for wanted in names)]
+    if not chosen:
+        search.fail(f"No endpoint matches {names}; the names are: {', '.join(name for name, _ in ENDPOINTS)}")
+    for name, path in chosen:
+        client.get(path)
+        # A fine interval: a request takes tens of milliseconds, and the default 1 ms would sample it coarsely.
+        profiler = Profiler(interval=0.0002)
+        with profiler:
+            for _ in range(runs):
+                response = client.get(path)
+                if response.status_code != 200:
+                    search.fail(f"{path} answered {response.status_code} in-process")
+        say(f"\n=== {name}: {path}, {runs} requests, {profiler.last_session.duration / runs * 1000:.1f} ms each ===")
+        if html_dir:
+            target = Path(html_dir) / f"{name.replace(' ', '_').replace(':', '').replace(',', '')}.html"
+            target.write_text(profiler.output_html())
+            say(f"  written to {target}")
+        else:
+            say(profiler.output_text(unicode=True, color=False, show_all=False))
 
 
 #
@@ -383,10 +421,31 @@ def main():
     parser.add_argument("--threads", type=int, default=4, help="threads of each gunicorn worker (1: sync workers)")
     parser.add_argument("--reseed", action="store_true", help="drop the benchmark's data and seed it again")
     parser.add_argument("--queries-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--in-process", action="store_true",
+                        help="only the query counts and unloaded timings of the seeded data (no stack, no load)")
+    parser.add_argument("--profile", nargs="+", metavar="NAME",
+                        help="profile the endpoints whose name contains NAME (or 'all') in-process with pyinstrument, "
+                             "on the seeded data, and stop")
+    parser.add_argument("--profile-runs", type=int, default=20, help="requests per profiled endpoint")
+    parser.add_argument("--profile-html", metavar="DIR", help="write each profile as an HTML page into DIR")
     args = parser.parse_args()
     # The sessions are written here and read by gunicorn: both sign them with this key.
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     search.setup_django()
+    if args.profile or args.in_process:
+        from evidence.models import EvidenceRecord
+
+        if not EvidenceRecord.objects.exists():
+            search.fail("Seed the database first: run bench/load.py once without --profile / --in-process.")
+        if args.profile:
+            profile(args.profile, args.profile_runs, args.profile_html)
+            return
+        counts, timings = count_queries()
+        say(f"load average {os.getloadavg()[0]:.2f}; one request at a time, in-process (median of 5): "
+            f"queries, whole request ms, SQL ms")
+        for name, (total, sql, _) in timings.items():
+            say(f"  {name:<26} {counts[name]:>3} {total:7.1f} {sql:7.1f}")
+        return
     if args.queries_only:  # the tiny copy, run by tiny_query_counts: print the counts as the last line
         scale = args.records / 100_000
         ensure_seeded(args.records, reseed=False, institutions=200, sources=10_000,
