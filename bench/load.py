@@ -194,8 +194,42 @@ def signed_in_client(plan):
     return client
 
 
-def count_queries():
-    """SQL queries per request of each endpoint (first word of each search), for the first group's coordinator."""
+class SqlTimer:
+    """Times each query precisely (connection.execute_wrapper): CaptureQueriesContext rounds each to a millisecond."""
+
+    def __init__(self):
+        self.seconds, self.slowest = 0.0, (0.0, "")
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            took = time.perf_counter() - started
+            self.seconds += took
+            self.slowest = max(self.slowest, (took, sql))
+
+
+def timed_get(client, path):
+    """One request in-process: (whole ms, SQL ms, CPU ms of this process, slowest SQL)."""
+    from django.db import connection
+
+    timer = SqlTimer()
+    with connection.execute_wrapper(timer):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        response = client.get(path)
+        whole, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    if response.status_code != 200:
+        search.fail(f"{path} answered {response.status_code} in-process")
+    return whole * 1000, timer.seconds * 1000, cpu * 1000, timer.slowest[1]
+
+
+def count_queries(runs=5):
+    """
+    SQL queries per request of each endpoint (first word of each search), for the first group's coordinator, and
+    the median of `runs` unloaded requests: whole ms, SQL ms, CPU ms (the Python's share: it does not count waiting
+    for PostgreSQL, nor for the CPU when the machine is busy, so it is the steadier figure on a shared machine).
+    """
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -209,17 +243,9 @@ def count_queries():
         if response.status_code != 200:
             search.fail(f"{path} answered {response.status_code} in-process")
         counts[name] = len(context.captured_queries)
-        # Unloaded, one at a time: the whole request in this process, and its SQL's share (median of 5).
-        runs = []
-        for _ in range(5):
-            with CaptureQueriesContext(connection) as context:
-                started = time.perf_counter()
-                client.get(path)
-                runs.append(((time.perf_counter() - started) * 1000,
-                             sum(float(q["time"]) for q in context.captured_queries) * 1000,
-                             max(context.captured_queries, key=lambda q: float(q["time"]))["sql"]))
-        runs.sort()
-        timings[name] = runs[2]
+        measured = [timed_get(client, path) for _ in range(runs)]
+        timings[name] = tuple(sorted(run[i] for run in measured)[runs // 2] for i in range(3)) + (
+            max(measured, key=lambda run: run[1])[3],)
     return counts, timings
 
 
@@ -427,6 +453,7 @@ def main():
                         help="profile the endpoints whose name contains NAME (or 'all') in-process with pyinstrument, "
                              "on the seeded data, and stop")
     parser.add_argument("--profile-runs", type=int, default=20, help="requests per profiled endpoint")
+    parser.add_argument("--runs", type=int, default=5, help="unloaded requests per endpoint, of which the median")
     parser.add_argument("--profile-html", metavar="DIR", help="write each profile as an HTML page into DIR")
     args = parser.parse_args()
     # The sessions are written here and read by gunicorn: both sign them with this key.
@@ -440,11 +467,12 @@ def main():
         if args.profile:
             profile(args.profile, args.profile_runs, args.profile_html)
             return
-        counts, timings = count_queries()
-        say(f"load average {os.getloadavg()[0]:.2f}; one request at a time, in-process (median of 5): "
-            f"queries, whole request ms, SQL ms")
-        for name, (total, sql, _) in timings.items():
-            say(f"  {name:<26} {counts[name]:>3} {total:7.1f} {sql:7.1f}")
+        load = os.getloadavg()[0]
+        counts, timings = count_queries(args.runs)
+        say(f"load average {load:.2f} → {os.getloadavg()[0]:.2f}; one request at a time, in-process (median of "
+            f"{args.runs}):\n  {'endpoint':<26} queries  whole ms  SQL ms  CPU ms")
+        for name, (total, sql, cpu, _) in timings.items():
+            say(f"  {name:<26} {counts[name]:>7} {total:9.1f} {sql:7.1f} {cpu:7.1f}")
         return
     if args.queries_only:  # the tiny copy, run by tiny_query_counts: print the counts as the last line
         scale = args.records / 100_000
@@ -454,10 +482,10 @@ def main():
         return
     ensure_seeded(args.records, reseed=args.reseed)
     say(f"Data: {sizes()}")
-    counts, timings = count_queries()
-    say("\nOne request at a time, in-process (median of 5): whole request ms, SQL ms")
-    for name, (total, sql, slowest) in timings.items():
-        say(f"  {name:<26} {total:7.1f} {sql:7.1f}   slowest query: {slowest[:300]}")
+    counts, timings = count_queries(args.runs)
+    say(f"\nOne request at a time, in-process (median of {args.runs}): whole request ms, SQL ms, CPU ms")
+    for name, (total, sql, cpu, slowest) in timings.items():
+        say(f"  {name:<26} {total:7.1f} {sql:7.1f} {cpu:7.1f}   slowest query: {slowest[:300]}")
     tiny = tiny_query_counts(os.environ["DATABASE_URL"], args.tiny_records)
     client_plans = plans(CLIENTS)
     from django.db import connection
