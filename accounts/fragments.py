@@ -16,7 +16,6 @@ A translation changed by a deploy shows in cached fragments once they expire (FR
 """
 
 import hashlib
-from functools import lru_cache
 
 from django.core.cache import cache
 from django.template import Context
@@ -28,18 +27,29 @@ from django.utils.translation import get_language
 FRAGMENT_TIMEOUT = 600
 
 
-@lru_cache(maxsize=32)
 def _template(name):
-    """The Django engine's template (rendered with a plain Context: no context processors per row) and its text."""
+    """
+    The Django engine's template (rendered with a plain Context: no context processors per row) and a digest of its
+    text. Not memoised here: the template loaders cache the template in production and reload it in development.
+    """
     template = get_template(name).template
     return template, hashlib.sha256(template.source.encode()).hexdigest()[:16]
 
 
-def fragment_key(template_name, viewer, values):
-    template, template_version = _template(template_name)
-    described = repr((template_version, get_language(), timezone.get_current_timezone_name(),
-                      sorted(viewer.items()), sorted(values.items())))
+def _key_prefix(template_name, template_version, viewer):
+    return repr((template_name, template_version, get_language(), timezone.get_current_timezone_name(),
+                 sorted(viewer.items())))
+
+
+def _key(template_name, prefix, values):
+    described = repr((prefix, sorted(values.items())))
     return f"fragment:{template_name}:{hashlib.sha256(described.encode()).hexdigest()}"
+
+
+def fragment_key(template_name, viewer, values):
+    """The cache key of the fragment `template_name` renders from `values` for `viewer`."""
+    _, version = _template(template_name)
+    return _key(template_name, _key_prefix(template_name, version, viewer), values)
 
 
 def render_fragments(template_name, rows, *, viewer, derive=None):
@@ -48,8 +58,9 @@ def render_fragments(template_name, rows, *, viewer, derive=None):
     the cache where the same values were rendered for the same viewer's part, else rendered and stored.
     `derive(values)` returns more context computed from the row's values only (labels, links), on a miss.
     """
-    template, _ = _template(template_name)
-    keys = [fragment_key(template_name, viewer, values) for values in rows]
+    template, version = _template(template_name)
+    prefix = _key_prefix(template_name, version, viewer)
+    keys = [_key(template_name, prefix, values) for values in rows]
     found = cache.get_many(keys)
     rendered = {}
     for key, values in zip(keys, rows, strict=True):
