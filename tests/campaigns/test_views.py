@@ -262,7 +262,7 @@ def populate(campaign, n, people):
 
 
 # Measured: session, user, memberships (roles, navigation) and the page's own reads.
-PAGE_QUERIES = {"campaign-list": 7, "my-work": 7, "campaign-detail": 12, "campaign-overdue": 7, "target-detail": 14,
+PAGE_QUERIES = {"campaign-list": 7, "my-work": 7, "campaign-detail": 13, "campaign-overdue": 7, "target-detail": 14,
                 "batch-detail": 9}
 
 
