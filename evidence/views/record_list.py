@@ -27,9 +27,10 @@ from evidence.views.record_rows import record_rows
 
 
 def _filtered_records(request, query):
-    filterset = EvidenceRecordFilterSet(
-        query or None, queryset=EvidenceRecord.objects.visible_to(request.user).for_list(), request=request
-    )
+    # The rows show each record's institutions, not its tags: for_list() also prefetches those, for other pages.
+    records = (EvidenceRecord.objects.visible_to(request.user).for_list().prefetch_related(None)
+               .prefetch_related("institution_links__institution"))
+    filterset = EvidenceRecordFilterSet(query or None, queryset=records, request=request)
     matching = filterset.qs
     if not (filterset.is_bound and filterset.form.cleaned_data.get("q")):
         matching = matching.order_by("-created_at", "-pk")  # with a search, its relevance order stands
