@@ -187,16 +187,57 @@ def paths_of(plan, turn=0):
     return [(name, template.format(**words)) for name, template in ENDPOINTS]
 
 
-def count_queries():
-    """SQL queries per request of each endpoint (first word of each search), for the first group's coordinator."""
+def signed_in_client(plan):
+    """An in-process client carrying the plan's session cookie, as the benchmark's clients send it."""
     from django.conf import settings
-    from django.db import connection
     from django.test import Client
+
+    client = Client(HTTP_X_FORWARDED_PROTO="https")  # as behind the TLS proxy, so the secure cookie is sent
+    client.cookies[settings.SESSION_COOKIE_NAME] = plan["session_key"]
+    return client
+
+
+class SqlTimer:
+    """Times each query precisely (connection.execute_wrapper): CaptureQueriesContext rounds each to a millisecond."""
+
+    def __init__(self):
+        self.seconds, self.slowest = 0.0, (0.0, "")
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            took = time.perf_counter() - started
+            self.seconds += took
+            self.slowest = max(self.slowest, (took, sql))
+
+
+def timed_get(client, path):
+    """One request in-process: (whole ms, SQL ms, CPU ms of this process, slowest SQL)."""
+    from django.db import connection
+
+    timer = SqlTimer()
+    with connection.execute_wrapper(timer):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        response = client.get(path)
+        whole, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    if response.status_code != 200:
+        search.fail(f"{path} answered {response.status_code} in-process")
+    return whole * 1000, timer.seconds * 1000, cpu * 1000, timer.slowest[1]
+
+
+def count_queries(runs=5):
+    """
+    SQL queries per request of each endpoint (first word of each search), for the first group's coordinator, and
+    the median of `runs` unloaded requests: whole ms, SQL ms, CPU ms (the Python's share: it does not count waiting
+    for PostgreSQL, nor for the CPU when the machine is busy, so it is the steadier figure on a shared machine).
+    """
+    from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     plan = plans(1)[0]
-    client = Client(HTTP_X_FORWARDED_PROTO="https")  # as behind the TLS proxy, so the secure cookie is sent
-    client.cookies[settings.SESSION_COOKIE_NAME] = plan["session_key"]
+    client = signed_in_client(plan)
     counts, timings = {}, {}
     for name, path in paths_of(plan):
         client.get(path)  # warm: per-process caches (content types, sessions) are not the endpoint's cost
@@ -205,17 +246,9 @@ def count_queries():
         if response.status_code != 200:
             search.fail(f"{path} answered {response.status_code} in-process")
         counts[name] = len(context.captured_queries)
-        # Unloaded, one at a time: the whole request in this process, and its SQL's share (median of 5).
-        runs = []
-        for _ in range(5):
-            with CaptureQueriesContext(connection) as context:
-                started = time.perf_counter()
-                client.get(path)
-                runs.append(((time.perf_counter() - started) * 1000,
-                             sum(float(q["time"]) for q in context.captured_queries) * 1000,
-                             max(context.captured_queries, key=lambda q: float(q["time"]))["sql"]))
-        runs.sort()
-        timings[name] = runs[2]
+        measured = [timed_get(client, path) for _ in range(runs)]
+        timings[name] = tuple(sorted(run[i] for run in measured)[runs // 2] for i in range(3)) + (
+            max(measured, key=lambda run: run[1])[3],)
     return counts, timings
 
 
@@ -233,6 +266,37 @@ def tiny_query_counts(database_url, records):
     if output.returncode:
         search.fail(f"The tiny run failed:\n{output.stdout}\n{output.stderr}")
     return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def profile(names, runs, html_dir=None):
+    """
+    Where the time of each named endpoint goes: `runs` requests in-process (after one to warm up) under
+    pyinstrument, for the first group's coordinator, printed as a call tree (or written as HTML pages).
+    """
+    from pyinstrument import Profiler
+
+    plan = plans(1)[0]
+    client = signed_in_client(plan)
+    chosen = [(name, path) for name, path in paths_of(plan)
+              if any(wanted == "all" or wanted.lower() in name.lower() for wanted in names)]
+    if not chosen:
+        search.fail(f"No endpoint matches {names}; the names are: {', '.join(name for name, _ in ENDPOINTS)}")
+    for name, path in chosen:
+        client.get(path)
+        # A fine interval: a request takes tens of milliseconds, and the default 1 ms would sample it coarsely.
+        profiler = Profiler(interval=0.0002)
+        with profiler:
+            for _ in range(runs):
+                response = client.get(path)
+                if response.status_code != 200:
+                    search.fail(f"{path} answered {response.status_code} in-process")
+        say(f"\n=== {name}: {path}, {runs} requests, {profiler.last_session.duration / runs * 1000:.1f} ms each ===")
+        if html_dir:
+            target = Path(html_dir) / f"{name.replace(' ', '_').replace(':', '').replace(',', '')}.html"
+            target.write_text(profiler.output_html())
+            say(f"  written to {target}")
+        else:
+            say(profiler.output_text(unicode=True, color=False, show_all=False))
 
 
 #
@@ -386,10 +450,33 @@ def main():
     parser.add_argument("--threads", type=int, default=4, help="threads of each gunicorn worker (1: sync workers)")
     parser.add_argument("--reseed", action="store_true", help="drop the benchmark's data and seed it again")
     parser.add_argument("--queries-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--in-process", action="store_true",
+                        help="only the query counts and unloaded timings of the seeded data (no stack, no load)")
+    parser.add_argument("--profile", nargs="+", metavar="NAME",
+                        help="profile the endpoints whose name contains NAME (or 'all') in-process with pyinstrument, "
+                             "on the seeded data, and stop")
+    parser.add_argument("--profile-runs", type=int, default=20, help="requests per profiled endpoint")
+    parser.add_argument("--runs", type=int, default=5, help="unloaded requests per endpoint, of which the median")
+    parser.add_argument("--profile-html", metavar="DIR", help="write each profile as an HTML page into DIR")
     args = parser.parse_args()
     # The sessions are written here and read by gunicorn: both sign them with this key.
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     search.setup_django()
+    if args.profile or args.in_process:
+        from evidence.models import EvidenceRecord
+
+        if not EvidenceRecord.objects.exists():
+            search.fail("Seed the database first: run bench/load.py once without --profile / --in-process.")
+        if args.profile:
+            profile(args.profile, args.profile_runs, args.profile_html)
+            return
+        load = os.getloadavg()[0]
+        counts, timings = count_queries(args.runs)
+        say(f"load average {load:.2f} → {os.getloadavg()[0]:.2f}; one request at a time, in-process (median of "
+            f"{args.runs}):\n  {'endpoint':<26} queries  whole ms  SQL ms  CPU ms")
+        for name, (total, sql, cpu, _) in timings.items():
+            say(f"  {name:<26} {counts[name]:>7} {total:9.1f} {sql:7.1f} {cpu:7.1f}")
+        return
     if args.queries_only:  # the tiny copy, run by tiny_query_counts: print the counts as the last line
         scale = args.records / 100_000
         ensure_seeded(args.records, reseed=False, institutions=200, sources=10_000,
@@ -398,10 +485,10 @@ def main():
         return
     ensure_seeded(args.records, reseed=args.reseed)
     say(f"Data: {sizes()}")
-    counts, timings = count_queries()
-    say("\nOne request at a time, in-process (median of 5): whole request ms, SQL ms")
-    for name, (total, sql, slowest) in timings.items():
-        say(f"  {name:<26} {total:7.1f} {sql:7.1f}   slowest query: {slowest[:300]}")
+    counts, timings = count_queries(args.runs)
+    say(f"\nOne request at a time, in-process (median of {args.runs}): whole request ms, SQL ms, CPU ms")
+    for name, (total, sql, cpu, slowest) in timings.items():
+        say(f"  {name:<26} {total:7.1f} {sql:7.1f} {cpu:7.1f}   slowest query: {slowest[:300]}")
     tiny = tiny_query_counts(os.environ["DATABASE_URL"], args.tiny_records)
     client_plans = plans(CLIENTS)
     from django.db import connection

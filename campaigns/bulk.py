@@ -2,6 +2,7 @@
 
 from django import forms
 from django.db import transaction
+from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 from django.utils.translation import gettext_lazy as _
 
 from accounts.api.fields import VisibleField
@@ -11,15 +12,29 @@ from campaigns.services import add_evidence_to_target
 from evidence.bulk import BulkOutcome, ProvidedAction
 
 
+class _TargetLabels(ModelChoiceIterator):
+    """
+    The choices read as plain values (id, campaign title, institution name) in one query: model objects for 70
+    targets, their campaigns and institutions, read through a server-side cursor, took 3.7 ms of every evidence
+    list page's CPU. The field still checks a submitted target against its queryset.
+    """
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for pk, campaign, institution in self.queryset.values_list("pk", "campaign__title", "institution__name"):
+            yield ModelChoiceIteratorValue(pk, None), f"{campaign}: {institution}"
+
+
+class _TargetField(forms.ModelChoiceField):
+    iterator = _TargetLabels
+
+
 def _target_form_fields(user):
-    field = forms.ModelChoiceField(
-        # Only what the labels show: whole targets, campaigns and institutions took 6 ms of each evidence list
-        # page for 70 targets.
-        queryset=Target.objects.writable_by(user, Action.MANAGE_CAMPAIGNS)
-        .select_related("campaign", "institution").order_by("campaign__title", "institution__name")
-        .only("campaign__title", "institution__name"),
+    field = _TargetField(
+        queryset=Target.objects.writable_by(user, Action.MANAGE_CAMPAIGNS).order_by("campaign__title",
+                                                                                   "institution__name"),
         required=False, label=_("Campaign target"), help_text=_("For adding to a campaign target."), empty_label="—")
-    field.label_from_instance = lambda target: f"{target.campaign.title}: {target.institution}"
     return {"target": field}
 
 

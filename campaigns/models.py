@@ -212,6 +212,11 @@ class Target(OneChoiceLabelTranslated, models.Model):
     def is_settled(self):
         return self.status in self.SETTLED
 
+    @property
+    def is_chased(self):
+        """TargetQuerySet.chased()'s rule for a target already read: not settled, in a campaign still under way."""
+        return not self.is_settled and self.campaign.status not in self.campaign.FINISHED
+
     def to_dict(self):
         return {
             "institution": self.institution.slug, "ask": self.ask, "status": self.status,

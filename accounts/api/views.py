@@ -1,4 +1,5 @@
 from django.utils.cache import add_never_cache_headers
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status, viewsets
@@ -144,7 +145,11 @@ class MeView(generics.RetrieveAPIView):
     serializer_class = MeSerializer
 
     def get_object(self):
-        return self.request.user
+        user = self.request.user
+        # The memberships with their groups in one query, not one more a group: this is the floor bench/load.py
+        # judges every page by.
+        prefetch_related_objects([user], Prefetch("memberships", queryset=Membership.objects.select_related("group")))
+        return user
 
 
 def feed_address(url):

@@ -1,5 +1,6 @@
 """A group's campaigns: the list, the form, a campaign's page with its chart and timeline, its overdue board."""
 
+from collections import Counter
 from datetime import timedelta
 from itertools import chain
 
@@ -101,20 +102,20 @@ def status_chart(counts):
             "label_x": BAR_LEFT - 10, "bar_x": BAR_LEFT}
 
 
-def _timeline(user, campaign):
-    """What happened in the campaign, newest first: moves of targets, interactions, batches sent, its start."""
+def _timeline(user, campaign, interactions, batches):
+    """
+    What happened in the campaign, newest first: moves of targets, interactions, batches sent, its start. Given the
+    campaign's newest interactions and its batches, which the dashboard shows as well (read once for both).
+    """
     moves = with_shown_evidence(
         StanceChange.objects.visible_to(user).filter(target__campaign=campaign)
         .select_related("target__institution", "changed_by", "interaction", "evidence")
         .order_by("-changed_at", "-pk"), user, limit=TIMELINE_LENGTH)
-    interactions = (Interaction.objects.visible_to(user).filter(target__campaign=campaign)
-                    .select_related("target__institution")[:TIMELINE_LENGTH])
-    batches = AskBatch.objects.visible_to(user).filter(campaign=campaign)[:TIMELINE_LENGTH]
     entries = chain(
         ({"when": move.changed_at.date(), "at": move.changed_at, "kind": "move", "move": move} for move in moves),
         ({"when": i.occurred_on, "at": i.created_at, "kind": "interaction", "interaction": i}
-         for i in interactions),
-        ({"when": b.sent_on, "at": b.created_at, "kind": "batch", "batch": b} for b in batches),
+         for i in interactions[:TIMELINE_LENGTH]),
+        ({"when": b.sent_on, "at": b.created_at, "kind": "batch", "batch": b} for b in batches[:TIMELINE_LENGTH]),
         [{"when": timezone.localdate(campaign.created_at), "at": campaign.created_at, "kind": "created"}],
     )
     return sorted(entries, key=lambda entry: (entry["when"], entry["at"]), reverse=True)[:TIMELINE_LENGTH]
@@ -127,23 +128,29 @@ def campaign_detail(request, pk):
     campaign = get_for_user(visible_campaigns(user), user, pk=pk)
     today = timezone.localdate()
     until = today + timedelta(days=UPCOMING_DAYS)
-    targets = visible_targets(user).filter(campaign=campaign)
-    tasks = Task.objects.visible_to(user).filter(campaign=campaign).for_list()
+    # Each list read once, and what the dashboard shows of it twice taken from it here: building and sending a
+    # query costs more than filtering a campaign's few dozen rows in Python.
+    targets = list(visible_targets(user).filter(campaign=campaign))
+    open_tasks = list(Task.objects.visible_to(user).filter(campaign=campaign).for_list().open())
+    batches = AskBatch.objects.visible_to(user).filter(campaign=campaign).with_stats()
+    # Newest first (the model's order), for the recent interactions and the timeline.
+    interactions = list(Interaction.objects.visible_to(user).filter(target__campaign=campaign)
+                        .select_related("target__institution")[:TIMELINE_LENGTH])
     can_manage = can(user, Action.MANAGE_CAMPAIGNS, campaign.group)
     return render(request, "campaigns/campaign_detail.html", {
         "campaign": campaign,
         "recommendations": campaign.recommendations.select_related("report"),
-        "chart": status_chart(Target.objects.visible_to(user).filter(campaign=campaign).count_by_status()),
+        "chart": status_chart(Counter(target.status for target in targets)),
         "targets": targets,
-        "due_targets": targets.chased().filter(next_step_due__lte=until).order_by("next_step_due"),
-        "due_tasks": tasks.open().filter(due_on__lte=until),
-        "open_tasks": tasks.open(),
+        "due_targets": sorted((target for target in targets if target.is_chased and target.next_step_due
+                               and target.next_step_due <= until), key=lambda target: target.next_step_due),
+        "due_tasks": [task for task in open_tasks if task.due_on and task.due_on <= until],
+        "open_tasks": open_tasks,
         "today": today,
-        "batches": AskBatch.objects.visible_to(user).filter(campaign=campaign).with_stats(),
-        "recent_interactions": Interaction.objects.visible_to(user).filter(target__campaign=campaign)
-        .for_list()[:RECENT],
+        "batches": batches,
+        "recent_interactions": interactions[:RECENT],
         "recent_evidence": _recent_evidence(user, campaign),
-        "timeline": _timeline(user, campaign),
+        "timeline": _timeline(user, campaign, interactions, batches),
         "can_manage": can_manage,
         "can_pack": can(user, Action.GENERATE_PACKS, campaign.group),
         "can_publish": can(user, Action.PUBLISH, campaign.group),

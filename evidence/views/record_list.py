@@ -23,12 +23,14 @@ from evidence.search import SearchPaginator
 from evidence.services import bulk
 from evidence.views.common import PAGE_SIZE
 from evidence.views.record_detail import add_record_errors
+from evidence.views.record_rows import record_rows
 
 
 def _filtered_records(request, query):
-    filterset = EvidenceRecordFilterSet(
-        query or None, queryset=EvidenceRecord.objects.visible_to(request.user).for_list(), request=request
-    )
+    # The rows show each record's institutions, not its tags: for_list() also prefetches those, for other pages.
+    records = (EvidenceRecord.objects.visible_to(request.user).for_list().prefetch_related(None)
+               .prefetch_related("institution_links__institution"))
+    filterset = EvidenceRecordFilterSet(query or None, queryset=records, request=request)
     matching = filterset.qs
     if not (filterset.is_bound and filterset.form.cleaned_data.get("q")):
         matching = matching.order_by("-created_at", "-pk")  # with a search, its relevance order stands
@@ -45,8 +47,7 @@ def _evidence_list_page(request, query, *, bulk_form=None, status=200):
     ticked = set(bulk_form.cleaned_data.get("records", ())) if bulk_form and bulk_form.is_bound else set()
     return render(request, "evidence/record_list.html", {
         "filterset": filterset, "form": filterset.form, "page_obj": page,
-        "rows": [{"record": record, "shared_copy": not viewer.owns(record), "ticked": record.pk in ticked,
-                  "institution_links": disclosure.visible_institution_links(viewer, record)} for record in page],
+        "rows": record_rows(viewer, page, ticked=ticked, selectable=can_change),
         "can_log": membership is not None and can(user, Action.LOG_EVIDENCE, membership.group),
         "bulk_form": (bulk_form or BulkActionForm(initial={"filters": query.urlencode()}, user=user))
         if can_change else None,

@@ -11,7 +11,15 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
-from tests.factories import PASSWORD, CampaignFactory, EvidenceRecordFactory, InstitutionFactory, TargetFactory
+from tests.factories import (
+    PASSWORD,
+    CampaignFactory,
+    EvidenceRecordFactory,
+    GroupFactory,
+    InstitutionFactory,
+    MembershipFactory,
+    TargetFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +122,15 @@ class TestTheDocs:
 
         assert f'<a href="{reverse("home")}">Back to Disentangle</a>' in page
         assert f'<a href="{reverse("api-token-list")}">Your API tokens</a>' in page
+
+
+def test_me_lists_every_membership_in_the_same_number_of_queries(api_for, coordinator, count_queries):
+    api = api_for(coordinator)
+    api.get(reverse("api:me"))
+    one_group = count_queries(lambda: api.get(reverse("api:me")))
+    for n in range(3):
+        MembershipFactory(user=coordinator, group=GroupFactory(name=f"Coalition {n}", slug=f"coalition-{n}"))
+    with_four = count_queries(lambda: api.get(reverse("api:me")))
+    assert with_four == one_group
+    groups = [membership["group"] for membership in api.get(reverse("api:me")).json()["memberships"]]
+    assert sorted(groups) == ["alpha-watch", "coalition-0", "coalition-1", "coalition-2"]

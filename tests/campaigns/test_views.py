@@ -175,6 +175,26 @@ class TestPages:
         assert "Hikvision</a> moved from identified to <strong>contacted</strong> by carol" in html
         assert "<script" not in html.split("</head>")[1] and " onclick=" not in html
 
+    def test_the_dashboard_lists_as_due_only_what_is_still_chased_within_two_weeks(self, client_for, viewer,
+                                                                                    campaign):
+        TargetFactory(campaign=campaign, next_step="Chase soon", next_step_due=TODAY + timedelta(3))
+        TargetFactory(campaign=campaign, next_step="Settled chase", next_step_due=TODAY, status="complied")
+        TargetFactory(campaign=campaign, next_step="Far chase", next_step_due=TODAY + timedelta(30))
+        TaskFactory(campaign=campaign, title="Soon task", due_on=TODAY + timedelta(2))
+        TaskFactory(campaign=campaign, title="Far task", due_on=TODAY + timedelta(30))
+        TaskFactory(campaign=campaign, title="Done task", due_on=TODAY, done_at=timezone.now())
+
+        def due_soon():
+            html = client_for(viewer).get(campaign.get_absolute_url()).content.decode()
+            return html[html.index('id="due-heading"'):].split("</section>")[0]
+
+        due = due_soon()
+        assert "Chase soon" in due and "Soon task" in due
+        assert [text for text in ("Settled chase", "Far chase", "Far task", "Done task") if text in due] == []
+        campaign.status = Campaign.Status.WON  # a finished campaign chases nothing
+        campaign.save()
+        assert "Nothing is due in the next two weeks." in due_soon()
+
     def test_the_target_page_suggests_evidence_and_links_it(self, client_for, campaigner, group, target):
         record = EvidenceRecordFactory(group=group, title="Smart classroom cameras")
         RecordInstitution.objects.create(record=record, institution=target.institution)
@@ -242,7 +262,7 @@ def populate(campaign, n, people):
 
 
 # Measured: session, user, memberships (roles, navigation) and the page's own reads.
-PAGE_QUERIES = {"campaign-list": 7, "my-work": 7, "campaign-detail": 19, "campaign-overdue": 7, "target-detail": 14,
+PAGE_QUERIES = {"campaign-list": 7, "my-work": 7, "campaign-detail": 13, "campaign-overdue": 7, "target-detail": 14,
                 "batch-detail": 9}
 
 
