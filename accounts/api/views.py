@@ -1,5 +1,5 @@
-from django.utils.cache import add_never_cache_headers
 from django.db.models import Prefetch, prefetch_related_objects
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status, viewsets
