@@ -110,9 +110,9 @@ def _check(job, data, token, fail):
     except ClaimLost:
         return
     except ImportRefused as exc:
-        # Nothing in it can be imported, and a retry would refuse it again: the file is not kept.
-        with translation.override(job.language or settings.LANGUAGE_CODE):
-            fail(" ".join(exc.messages))
+        # Nothing in it can be imported, and a retry would refuse it again: the file is not kept. The reason was
+        # written in the uploader's language, as the rows' problems are.
+        fail(" ".join(exc.messages))
         delete_upload(job.stored_file)
         return
     except SoftTimeLimitExceeded:
