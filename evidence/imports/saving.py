@@ -29,7 +29,7 @@ from accounts.audit import audit_entry
 from accounts.ids import in_ascending_ids
 from accounts.models import AuditEntry
 from accounts.permissions import Action, ensure_can
-from evidence.capture.services import why_not_captured
+from evidence.capture.services import send_new_captures, why_not_captured
 from evidence.models import Citation, EvidenceRecord, RecordInstitution, Source, SourceCapture, Tag, url_key
 
 _RECORD_FIELDS = ["title", "summary", "kind", "sector", "country", "place", "event_start", "event_end", "language",
@@ -196,8 +196,4 @@ def _write_history(group, actor, rows, records, new_sources):
         entries.append(audit_entry(actor=actor, obj=record, action="evidence.created", before=None,
                                    after=_created_dict(record, row)))
     AuditEntry.objects.bulk_create(in_ascending_ids(entries), batch_size=BATCH_SIZE)
-    if captures:
-        from evidence.tasks import capture_source
-
-        for capture in captures.values():
-            capture.enqueue(capture_source)
+    send_new_captures(captures.values())
