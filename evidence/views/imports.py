@@ -208,7 +208,9 @@ def _finish_import(request, entry, action):
 @require_safe
 def evidence_import_detail(request, pk):
     job = get_for_user(EvidenceImport.objects.select_related("group"), request.user, pk=pk)
-    if job.status == EvidenceImport.Status.CHECKED:
+    # The rows are shown to the person who uploaded them only, as a file checked at once is (held in their
+    # session): the rest of the group sees the import's status until its records exist.
+    if job.status == EvidenceImport.Status.CHECKED and job.requested_by_id == request.user.pk:
         if request.htmx:
             response = HttpResponse()
             response["HX-Refresh"] = "true"  # the whole page changes: the rows and the choice to import them
@@ -228,8 +230,7 @@ def _checked_import_page(request, job, *, status=200):
     if preview is None:
         messages.error(request, _("The uploaded file is no longer here; upload it again."))
         return redirect("evidence-import")
-    # Only the person who uploaded it decides, as with a file checked at once (held in their session).
-    decides = job.requested_by_id == request.user.pk and can(request.user, Action.LOG_EVIDENCE, job.group)
+    decides = can(request.user, Action.LOG_EVIDENCE, job.group)
     return _import_preview_page(request, group=job.group, preview=preview, file_name=job.file_name,
                                 confirm_url=reverse("evidence-import-decide", args=[job.pk]) if decides else None,
                                 status=status)

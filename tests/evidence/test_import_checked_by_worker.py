@@ -136,8 +136,8 @@ def test_cancelling_a_checked_file_discards_it(client_for, volunteer, group, che
     assert not EvidenceRecord.objects.exists()
 
 
-def test_only_the_uploader_decides(client_for, volunteer, coordinator, outsider, group, checked_by_the_worker,
-                                   django_capture_on_commit_callbacks):
+def test_only_the_uploader_sees_the_rows_and_decides(client_for, volunteer, coordinator, outsider, group,
+                                                     checked_by_the_worker, django_capture_on_commit_callbacks):
     upload_large(client_for(volunteer), group, *ROWS, capture=django_capture_on_commit_callbacks)
     job = EvidenceImport.objects.get()
     import_evidence.apply(args=[job.pk])
@@ -145,7 +145,11 @@ def test_only_the_uploader_decides(client_for, volunteer, coordinator, outsider,
 
     alice = client_for(coordinator)
     page = alice.get(job.get_absolute_url())
-    assert page.status_code == 200 and decide not in page.content.decode()  # her group's: she sees the rows
+    # Her group's import: she sees its status, but the rows only once they are records (as an upload's own preview).
+    assert page.status_code == 200 and decide not in page.content.decode()
+    content = page.content.decode()
+    assert "Cameras in school" not in content and 'data-status="checked"' in content
+    assert "5 rows were checked and wait for the decision of the person who uploaded them." in content
     assert alice.post(decide, {"action": "import_all"}).status_code == 404
     assert client_for(outsider).post(decide, {"action": "cancel"}).status_code == 404
     assert client_for(outsider).get(job.get_absolute_url()).status_code == 404
