@@ -225,15 +225,14 @@ def evidence_import_detail(request, pk):
     })
 
 
-def _checked_import_page(request, job, *, status=200):
+def _checked_import_page(request, job):
     preview = load_preview(job.stored_file)
     if preview is None:
         messages.error(request, _("The uploaded file is no longer here; upload it again."))
         return redirect("evidence-import")
     decides = can(request.user, Action.LOG_EVIDENCE, job.group)
     return _import_preview_page(request, group=job.group, preview=preview, file_name=job.file_name,
-                                confirm_url=reverse("evidence-import-decide", args=[job.pk]) if decides else None,
-                                status=status)
+                                confirm_url=reverse("evidence-import-decide", args=[job.pk]) if decides else None)
 
 
 @login_required
