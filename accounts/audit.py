@@ -22,7 +22,14 @@ def record_change(*, actor, obj, action, before=None, after=None, group=_OWN_GRO
     Write one audit row; call it inside the transaction that makes the change. The row belongs to the object's
     group; pass group=None for shared reference data such as the institution directory.
     """
-    return AuditEntry.objects.create(
+    entry = audit_entry(actor=actor, obj=obj, action=action, before=before, after=after, group=group)
+    entry.save(force_insert=True)
+    return entry
+
+
+def audit_entry(*, actor, obj, action, before=None, after=None, group=_OWN_GROUP):
+    """The row record_change writes, unsaved: for a bulk_create of many in the transaction making the changes."""
+    return AuditEntry(
         group=group_of(obj) if group is _OWN_GROUP else group,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,

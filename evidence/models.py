@@ -324,6 +324,9 @@ class EvidenceImport(OneChoiceLabelTranslated, Job):
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting for a worker")
         RUNNING = "running", _("Importing")
+        # A file too large to check while the person waits was read and checked by the worker: its rows wait for
+        # the person's decision (import or cancel) on the import's page.
+        CHECKED = "checked", _("Checked: waiting for your decision")
         DONE = "done", _("Imported")
         FAILED = "failed", _("Failed")
 
@@ -338,6 +341,11 @@ class EvidenceImport(OneChoiceLabelTranslated, Job):
     row_count = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     imported_count = models.PositiveIntegerField(default=0)
+    # False while the worker reads and checks the file (evidence.imports.worker), until the person confirms the
+    # rows it found; the run then saves them.
+    confirmed = models.BooleanField(default=True)
+    # The uploader's language, in which the worker writes each row's problems.
+    language = models.CharField(max_length=20, blank=True)
 
     scope_path = "group"
     objects = GroupScopedQuerySet.as_manager()
@@ -350,6 +358,11 @@ class EvidenceImport(OneChoiceLabelTranslated, Job):
 
     def get_absolute_url(self):
         return reverse("evidence-import-detail", args=[self.pk])
+
+    def get_status_display(self):
+        if not self.confirmed and self.status == self.Status.RUNNING:
+            return _("Reading and checking the file")
+        return self.Status(self.status).label
 
     @property
     def retry_url(self):

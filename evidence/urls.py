@@ -54,6 +54,7 @@ urlpatterns += [
     path("evidence/import/<str:token>/", imports.evidence_import_confirm, name="evidence-import-confirm"),
     path("evidence/imports/<int:pk>/", imports.evidence_import_detail, name="evidence-import-detail"),
     path("evidence/imports/<int:pk>/retry/", imports.evidence_import_retry, name="evidence-import-retry"),
+    path("evidence/imports/<int:pk>/decide/", imports.evidence_import_decide, name="evidence-import-decide"),
 ]
 
 urlpatterns += [

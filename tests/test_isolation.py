@@ -330,6 +330,7 @@ OBJECT_ROUTES = {
     "evidence-import-confirm": ("group", lambda o: {"token": f"{o.slug}-pending-import"}),
     "evidence-import-detail": ("evidence_import", lambda o: {"pk": o.pk}),
     "evidence-import-retry": ("evidence_import", lambda o: {"pk": o.pk}),
+    "evidence-import-decide": ("evidence_import", lambda o: {"pk": o.pk}),
     "group-source-capture": ("group", lambda o: {"slug": o.slug}),
     "source-capture-request": ("source", lambda o: {"pk": o.pk}),
     "source-capture-detail": ("source_capture", lambda o: {"pk": o.pk}),

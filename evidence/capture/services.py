@@ -85,3 +85,14 @@ def stop_captures_of_protected(source):
     for pk in SourceCapture.objects.filter(source=source, status__in=SourceCapture.active_statuses()).values_list(
             "pk", flat=True):
         SourceCapture.fail(pk, stored(PROTECTED_LATER))
+
+
+def send_new_captures(captures):
+    """
+    Send captures made in bulk (the spreadsheet import, evidence.imports.saving) to the worker once the
+    transaction commits, as request_capture sends one.
+    """
+    from evidence.tasks import capture_source
+
+    for capture in captures:
+        capture.enqueue(capture_source)

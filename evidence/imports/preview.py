@@ -315,13 +315,24 @@ def check_row(number, values, lookups):
     return row
 
 
-def check_table(table, group):
-    """Every row of `table` checked for `group`, nothing saved."""
+# Rows checked between two calls of check_table's `progress`.
+PROGRESS_EVERY = 1000
+
+
+def check_table(table, group, *, progress=None):
+    """
+    Every row of `table` checked for `group`, nothing saved. `progress(done, total)`, if given, is called before
+    the first row and after every PROGRESS_EVERY rows.
+    """
     lookups = Lookups(group)
-    rows = [check_row(number, values, lookups) for number, values in table.rows]
+    rows = []
+    for number, values in table.rows:
+        if progress is not None and len(rows) % PROGRESS_EVERY == 0:
+            progress(len(rows), len(table.rows))
+        rows.append(check_row(number, values, lookups))
     return Preview(format=table.format, ignored_columns=table.ignored_columns, rows=rows)
 
 
-def read_upload(data, *, group):
+def read_upload(data, *, group, progress=None):
     """Read and check a file's bytes for `group`: a Preview, or ImportRefused saying why the file cannot be used."""
-    return check_table(read_table(data), group)
+    return check_table(read_table(data), group, progress=progress)

@@ -368,23 +368,32 @@ def test_it_protects_a_new_source_cited_by_a_protected_record(coordinator, group
     assert EvidenceRecord.objects.get(title="Closed").protected is True
 
 
-def test_it_saves_nothing_if_one_row_fails_while_importing(coordinator, group, institutions, monkeypatch):
-    table = read_table(csv_file(*VALID_ROWS).read())
-    preview = check_table(table, group)
-    create = records.create_record
-    calls = []
-
-    def fail_on_the_third(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 3:
-            raise records.ValidationError("Something changed.")
-        return create(*args, **kwargs)
-
-    monkeypatch.setattr(records, "create_record", fail_on_the_third)
+def test_it_saves_nothing_if_one_row_fails_while_importing(coordinator, group, institutions):
+    preview = check_table(read_table(csv_file(*VALID_ROWS).read()), group)
+    preview.rows[2].values["kind"] = "sorcery"  # the model refuses what the preview let through
 
     with pytest.raises(records.ValidationError, match="Row 4"):
         import_rows(group, coordinator, preview.rows)
     assert EvidenceRecord.objects.count() == 0 and Source.objects.count() == 0
+
+
+def test_it_saves_nothing_if_the_last_statement_fails(coordinator, group, institutions, monkeypatch):
+    from django.db import IntegrityError
+
+    from accounts.models import AuditEntry
+
+    preview = check_table(read_table(csv_file(*VALID_ROWS).read()), group)
+
+    def refuse(*args, **kwargs):
+        raise IntegrityError("The history could not be written.")
+
+    # The history rows go in last, after every record, source, citation, link and tag.
+    monkeypatch.setattr(AuditEntry.objects, "bulk_create", refuse)
+
+    with pytest.raises(IntegrityError):
+        import_rows(group, coordinator, preview.rows)
+    assert not EvidenceRecord.objects.exists() and not Source.objects.exists()
+    assert not Citation.objects.exists() and not group.tags.exists()
 
 
 #
