@@ -16,7 +16,7 @@ the order in which a record comes.
 
 import re
 
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage, Paginator
 from django.db import connections
 from django.db.models import BooleanField, Count, F, FloatField, Func, OrderBy, RowRange, Value, Window
 
@@ -149,6 +149,17 @@ class SearchPaginator(Paginator):
     matches and returns only the page's ids, with the number of matches counted over the ranked set; the second
     reads those records. Anything else (SQLite's search, unranked lists) is paginated as usual.
     """
+
+    def get_page(self, number):
+        # Paginator.get_page checks the number against num_pages first, which sends the COUNT this class exists to
+        # avoid (the evidence list's search sent it on every page). The ranked query finds the page and the count;
+        # only a number it cannot serve goes to Paginator, which counts and falls back to the first or last page.
+        if _is_ranked(self.object_list):
+            try:
+                return self.page(number)
+            except InvalidPage:
+                pass
+        return super().get_page(number)
 
     def page(self, number):
         # Anything but a page whose rows the database can count to (an OFFSET is a 64-bit integer) goes to

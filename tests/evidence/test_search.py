@@ -11,6 +11,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from evidence.models import EvidenceRecord, Institution
@@ -248,6 +249,21 @@ class TestPagesOfMatches:
 
         assert first.paginator.count == 55 and first.paginator.num_pages == 2 and len(first.object_list) == 50
         assert past_the_end.number == 2 and len(past_the_end.object_list) == 5  # the last page, as for any list
+
+    def test_the_evidence_list_counts_the_matches_in_the_ranked_query(self, client_for, viewer, matches):
+        # Paginator.get_page used to check the page number against a COUNT of every match before the ranked query
+        # (which counts them too): on PostgreSQL, a second pass over all the matches on every search page.
+        client = client_for(viewer)
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("evidence-list"), {"q": "cameras", "page": 2}).context["page_obj"]
+        counts = [query["sql"] for query in queries.captured_queries  # of the matches, not the page's other counts
+                  if query["sql"].startswith('SELECT COUNT(*) AS "__count"') and "cameras" in query["sql"]]
+
+        assert page.paginator.count == 55 and page.number == 2 and len(page.object_list) == 5
+        assert len(counts) == (0 if connection.vendor == "postgresql" else 1)  # SQLite's search is not ranked
+        for number, shown in [("9", 2), ("x", 1), ("0", 1)]:  # past the end, not a number: as any list
+            assert client.get(reverse("evidence-list"), {"q": "cameras", "page": number}).context[
+                "page_obj"].number == shown
 
     def test_it_sends_as_many_queries_for_a_page_of_many_matches_as_of_few(self, api_for, viewer, group,
                                                                           count_queries):
