@@ -16,7 +16,7 @@ the order in which a record comes.
 
 import re
 
-from django.core.paginator import InvalidPage, Paginator
+from django.core.paginator import EmptyPage, InvalidPage, Paginator
 from django.db import connections
 from django.db.models import BooleanField, Count, F, FloatField, Func, OrderBy, RowRange, Value, Window
 
@@ -141,6 +141,11 @@ def _is_ranked(queryset):
     return bool(order) and isinstance(order[0], OrderBy) and isinstance(order[0].expression, Rank)
 
 
+# How many of a search's matches the evidence list ranks, at most: the newest this many. Ranking reads every match
+# it ranks; a member who sees 50,000 records has 30,000 for "emotion" (bench/README.md, "Issue 20: the SQL").
+RANKED_MATCHES = 1000
+
+
 class SearchPaginator(Paginator):
     """
     Pages of a ranked search in two queries, as Paginator's COUNT and page are, but reading the matches once. A
@@ -148,7 +153,18 @@ class SearchPaginator(Paginator):
     26 of the 60 ms of SQL for "emotion" at 100,000 records (bench/README.md). Here the first query ranks the
     matches and returns only the page's ids, with the number of matches counted over the ranked set; the second
     reads those records. Anything else (SQLite's search, unranked lists) is paginated as usual.
+
+    With `rank_at_most` (a multiple of per_page; the evidence list's), a search ranks only its newest
+    `rank_at_most` matches: their pages come first, best first, then every older match follows, newest first, a
+    page at a time. When there are more, `more_than` is `rank_at_most` and the count is only "more than" that:
+    counting them all would read them all. The API leaves it out: its `count` stays exact.
     """
+
+    def __init__(self, object_list, per_page, *, rank_at_most=None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        assert rank_at_most is None or rank_at_most % per_page == 0, "whole pages of ranked matches"
+        self.rank_at_most = rank_at_most
+        self.more_than = None
 
     def get_page(self, number):
         # Paginator.get_page checks the number against num_pages first, which sends the COUNT this class exists to
@@ -168,18 +184,63 @@ class SearchPaginator(Paginator):
                 and 1 <= int(number) <= LARGEST_ID // self.per_page):
             return super().page(number)
         number = int(number)
+        if self.rank_at_most is None:
+            return self._ranked_page(self.object_list, number)
+        # The query's own order after the rank, the newest first, and the id to settle ties between pages.
+        newest = self.object_list.order_by(*self.object_list.query.order_by[1:], "-pk")
+        ranked_pages = self.rank_at_most // self.per_page
+        if number > ranked_pages:
+            return self._older_page(newest, number - ranked_pages)
+        # The newest matches' ids, walking the newest-first index for a common word (or sorting a rare word's few
+        # matches), then the rank of those only, by id: the ids are already of matches the user may see, and
+        # only numbers come back, so the second query need not look the words up again (given both, PostgreSQL
+        # read every match of "emotion" and then kept these). Sorted here as the ranked query's ORDER BY would.
+        ids = list(newest.values_list("pk", flat=True)[:self.rank_at_most + 1])
+        ranked, rank = ids[:self.rank_at_most], self.object_list.query.order_by[0].expression
+        rank_of = dict(self.object_list.model._default_manager.filter(pk__in=ranked).annotate(search_rank=rank)
+                       .values_list("pk", "search_rank"))
+        ranked.sort(key=lambda pk: -rank_of[pk])  # stable: equal ranks stay newest first
+        bottom = (number - 1) * self.per_page
+        if not ranked[bottom:bottom + self.per_page]:  # past the last page, or nothing matches
+            return super().page(number)
+        if len(ids) > self.rank_at_most:
+            self._more_than(self.rank_at_most + 1)
+        else:
+            self.count = len(ranked)
+        return self._page_of(ranked[bottom:bottom + self.per_page], number)
+
+    def _ranked_page(self, object_list, number):
         ordering = [item if isinstance(item, OrderBy) else
                     F(item[1:]).desc() if item.startswith("-") else F(item).asc()
-                    for item in self.object_list.query.order_by]
+                    for item in object_list.query.order_by]
         # The window's ORDER BY is the query's, so the rank is computed below the sort and the window keeps
         # (id, rank, date) rows, not each match's search_vector.
         matches = Window(Count("*"), order_by=ordering, frame=RowRange(start=None, end=None))
         bottom = (number - 1) * self.per_page
-        found = list(self.object_list.annotate(matches_in_all=matches)
+        found = list(object_list.annotate(matches_in_all=matches)
                      .values_list("pk", "matches_in_all")[bottom:bottom + self.per_page])
         if not found:  # past the last page, or nothing matches: Paginator counts and says which
             return super().page(number)
         self.count = found[0][1]
-        position = {pk: i for i, (pk, _) in enumerate(found)}
+        return self._page_of([pk for pk, _ in found], number)
+
+    def _older_page(self, newest, number_after_ranked):
+        """A page of the matches older than the ranked ones, newest first, and whether another follows."""
+        bottom = self.rank_at_most + (number_after_ranked - 1) * self.per_page
+        ids = list(newest.values_list("pk", flat=True)[bottom:bottom + self.per_page + 1])
+        if not ids:
+            raise EmptyPage(self.error_messages["no_results"])  # get_page counts them all and shows the last page
+        shown = ids[:self.per_page]
+        self._more_than(bottom + len(shown) + (1 if len(ids) > self.per_page else 0))
+        return self._page_of(shown, self.rank_at_most // self.per_page + number_after_ranked)
+
+    def _more_than(self, known):
+        """There are more matches than are ranked; `known` of them are known, which sets the pages to come."""
+        self.more_than = self.rank_at_most
+        self.count = known
+        self.__dict__.pop("num_pages", None)
+
+    def _page_of(self, ids, number):
+        position = {pk: i for i, pk in enumerate(ids)}
         rows = sorted(self.object_list.filter(pk__in=position), key=lambda record: position[record.pk])
         return self._get_page(rows, number, self)

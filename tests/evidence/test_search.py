@@ -261,9 +261,33 @@ class TestPagesOfMatches:
 
         assert page.paginator.count == 55 and page.number == 2 and len(page.object_list) == 5
         assert len(counts) == (0 if connection.vendor == "postgresql" else 1)  # SQLite's search is not ranked
-        for number, shown in [("9", 2), ("x", 1), ("0", 1)]:  # past the end, not a number: as any list
+        for number, shown in [("9", 2), ("x", 1), ("0", 2)]:  # past the end, not a number: as any list
             assert client.get(reverse("evidence-list"), {"q": "cameras", "page": number}).context[
                 "page_obj"].number == shown
+
+    def test_the_evidence_list_ranks_the_newest_matches_then_pages_through_the_older(self, client_for, viewer,
+                                                                                   matches, monkeypatch):
+        # Issue 20: ranking reads every match it ranks, so the list ranks the newest RANKED_MATCHES only; here 50
+        # of the 55, with older matches on the pages after them. The API still ranks all (its count is exact).
+        monkeypatch.setattr("evidence.views.record_list.RANKED_MATCHES", 50)
+        in_title, in_summary = matches
+        client = client_for(viewer)
+        first = client.get(reverse("evidence-list"), {"q": "cameras"})
+        second = client.get(reverse("evidence-list"), {"q": "cameras", "page": 2})
+        first_page, second_page = first.context["page_obj"], second.context["page_obj"]
+        ids = [record.pk for record in first_page] + [record.pk for record in second_page]
+
+        assert sorted(ids) == sorted(record.pk for record in in_title + in_summary)  # each match, once
+        assert first_page.has_next() and not second_page.has_next() and second_page.has_previous()
+        if connection.vendor == "postgresql":
+            assert set(ids[:3]) == {record.pk for record in in_title}  # the best of the newest 50 first
+            assert set(ids[50:]) == {record.pk for record in in_summary[:5]}  # then the 5 older, never ranked
+            assert first_page.paginator.more_than == second_page.paginator.more_than == 50
+            assert "More than 50 records match, page 1." in first.content.decode()
+            assert "Page 2</li>" in second.content.decode()
+        else:  # SQLite's search is not ranked: an exact count, as any list
+            assert first_page.paginator.count == 55 and first_page.paginator.more_than is None
+            assert "55 records, page 1 of 2." in first.content.decode()
 
     def test_it_sends_as_many_queries_for_a_page_of_many_matches_as_of_few(self, api_for, viewer, group,
                                                                           count_queries):
