@@ -19,6 +19,7 @@ import re
 from django.core.paginator import EmptyPage, InvalidPage, Paginator
 from django.db import connections
 from django.db.models import BooleanField, Count, F, FloatField, Func, OrderBy, RowRange, Value, Window
+from django.utils.functional import cached_property
 
 from accounts.permissions import roles_by_group
 from accounts.scoping import LARGEST_ID
@@ -156,8 +157,9 @@ class SearchPaginator(Paginator):
 
     With `rank_at_most` (a multiple of per_page; the evidence list's), a search ranks only its newest
     `rank_at_most` matches: their pages come first, best first, then every older match follows, newest first, a
-    page at a time. When there are more, `more_than` is `rank_at_most` and the count is only "more than" that:
-    counting them all would read them all. The API leaves it out: its `count` stays exact.
+    page at a time. An unranked list counts only to `rank_at_most` + 1 the same way. When there are more,
+    `more_than` is `rank_at_most` and the count is only "more than" that: counting them all would read them all.
+    The API leaves it out: its `count` stays exact, which clients may rely on.
     """
 
     def __init__(self, object_list, per_page, *, rank_at_most=None, **kwargs):
@@ -165,25 +167,42 @@ class SearchPaginator(Paginator):
         assert rank_at_most is None or rank_at_most % per_page == 0, "whole pages of ranked matches"
         self.rank_at_most = rank_at_most
         self.more_than = None
+        self.ranks = _is_ranked(object_list)  # for the page to say how the pages are ordered
 
     def get_page(self, number):
         # Paginator.get_page checks the number against num_pages first, which sends the COUNT this class exists to
         # avoid (the evidence list's search sent it on every page). The ranked query finds the page and the count;
         # only a number it cannot serve goes to Paginator, which counts and falls back to the first or last page.
-        if _is_ranked(self.object_list):
+        # (With rank_at_most, pages past the counted ones are served by page() too.)
+        if _is_ranked(self.object_list) or self.rank_at_most is not None:
             try:
                 return self.page(number)
             except InvalidPage:
                 pass
         return super().get_page(number)
 
+    @cached_property
+    def count(self):
+        """Exact, except in a list with rank_at_most, which counts to one more than that and says "more than"."""
+        if self.rank_at_most is None or _is_ranked(self.object_list):
+            return super().count
+        counted = self.object_list.order_by()[:self.rank_at_most + 1].count()
+        if counted > self.rank_at_most:
+            self.more_than = self.rank_at_most
+        return counted
+
     def page(self, number):
         # Anything but a page whose rows the database can count to (an OFFSET is a 64-bit integer) goes to
         # Paginator, which says what is wrong with the number.
-        if not (_is_ranked(self.object_list) and str(number).isdigit()
-                and 1 <= int(number) <= LARGEST_ID // self.per_page):
+        if not (str(number).isdigit() and 1 <= int(number) <= LARGEST_ID // self.per_page):
             return super().page(number)
         number = int(number)
+        if not _is_ranked(self.object_list):
+            # An unranked list with rank_at_most: its first pages as Paginator's, with the capped count above;
+            # after them, the pages of the rest in the list's order, each knowing only whether another follows.
+            if self.rank_at_most is not None and number > self.rank_at_most // self.per_page:
+                return self._older_page(self.object_list, number - self.rank_at_most // self.per_page)
+            return super().page(number)
         if self.rank_at_most is None:
             return self._ranked_page(self.object_list, number)
         # The query's own order after the rank, the newest first, and the id to settle ties between pages.
