@@ -206,27 +206,36 @@ class SearchPaginator(Paginator):
         if self.rank_at_most is None:
             return self._ranked_page(self.object_list, number)
         # The query's own order after the rank, the newest first, and the id to settle ties between pages.
-        newest = self.object_list.order_by(*self.object_list.query.order_by[1:], "-pk")
+        order = [*self.object_list.query.order_by[1:], "-pk"]
+        if not all(isinstance(item, str) for item in order):
+            return self._ranked_page(self.object_list, number)  # an order this cannot sort by: rank them all
+        newest = self.object_list.order_by(*order)
         ranked_pages = self.rank_at_most // self.per_page
         if number > ranked_pages:
             return self._older_page(newest, number - ranked_pages)
-        # The newest matches' ids, walking the newest-first index for a common word (or sorting a rare word's few
-        # matches), then the rank of those only, by id: the ids are already of matches the user may see, and
-        # only numbers come back, so the second query need not look the words up again (given both, PostgreSQL
-        # read every match of "emotion" and then kept these). Sorted here as the ranked query's ORDER BY would.
-        ids = list(newest.values_list("pk", flat=True)[:self.rank_at_most + 1])
-        ranked, rank = ids[:self.rank_at_most], self.object_list.query.order_by[0].expression
-        rank_of = dict(self.object_list.model._default_manager.filter(pk__in=ranked).annotate(search_rank=rank)
-                       .values_list("pk", "search_rank"))
-        ranked.sort(key=lambda pk: -rank_of[pk])  # stable: equal ranks stay newest first
+        # The newest matches (one more, to know whether there are more), found walking the newest-first index for
+        # a common word or sorting a rare word's few matches, and the rank of those only, read by id: the ids are
+        # already of matches the user may see, and only numbers come back, so the outer query does not look the
+        # words up again (given both, PostgreSQL read every match of "emotion" and then kept these).
+        fields = [item.removeprefix("-") for item in order]
+        rows = list(self.object_list.model._default_manager
+                    .filter(pk__in=newest.values("pk")[:self.rank_at_most + 1])
+                    .annotate(search_rank=self.object_list.query.order_by[0].expression)
+                    .values_list("search_rank", *fields))
+        # Sorted here as the query's ORDER BY would: its order (NULLs first when descending, as PostgreSQL),
+        # the newest `rank_at_most` kept, then by rank, which a stable sort leaves in that order where equal.
+        for position, item in reversed(list(enumerate(order, start=1))):
+            rows.sort(key=lambda row, i=position: (row[i] is None, 0 if row[i] is None else row[i]),
+                      reverse=item.startswith("-"))
+        ranked = sorted(rows[:self.rank_at_most], key=lambda row: -row[0])
         bottom = (number - 1) * self.per_page
         if not ranked[bottom:bottom + self.per_page]:  # past the last page, or nothing matches
             return super().page(number)
-        if len(ids) > self.rank_at_most:
+        if len(rows) > self.rank_at_most:
             self._more_than(self.rank_at_most + 1)
         else:
             self.count = len(ranked)
-        return self._page_of(ranked[bottom:bottom + self.per_page], number)
+        return self._page_of([row[-1] for row in ranked[bottom:bottom + self.per_page]], number)
 
     def _ranked_page(self, object_list, number):
         ordering = [item if isinstance(item, OrderBy) else
