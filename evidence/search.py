@@ -257,7 +257,8 @@ class SearchPaginator(Paginator):
         bottom = self.rank_at_most + (number_after_ranked - 1) * self.per_page
         ids = list(newest.values_list("pk", flat=True)[bottom:bottom + self.per_page + 1])
         if not ids:
-            raise EmptyPage(self.error_messages["no_results"])  # get_page counts them all and shows the last page
+            # Past the end: get_page goes back to the last page it can count to (the true last one in a search).
+            raise EmptyPage(self.error_messages["no_results"])
         shown = ids[:self.per_page]
         self._more_than(bottom + len(shown) + (1 if len(ids) > self.per_page else 0))
         return self._page_of(shown, self.rank_at_most // self.per_page + number_after_ranked)
