@@ -3,8 +3,11 @@ How fast evidence search is on PostgreSQL at 100,000 records: `make bench-search
 
 Seeds 20 groups' records (English and Chinese, with citations, protected sources and institution links) into the
 database DATABASE_URL names, unless it already holds them, then times EXPLAIN (ANALYZE) of the exact SQL of
-`EvidenceRecord.objects.visible_to(user).search(q, user=user)[:50]` (and of the page's COUNT) for a set of
-English and Chinese queries, and prints p50/p95 execution times and the indexes each plan used.
+`EvidenceRecord.objects.visible_to(user).search(q, user=user)[:50]`, of the page's COUNT, and of what the
+evidence list sends for a page (its SearchPaginator ranks the newest 1,000 matches), for a set of English and
+Chinese queries, and prints p50/p95 execution times and the indexes each plan used. Two members are measured:
+one group's coordinator (about 15,000 visible records) and a member of two groups with which every other group
+shared its verified records (about 50,000: issue 20's case).
 
 Use an empty database (`createdb bench`); one holding other evidence records is refused rather than touched.
 Results are in bench/README.md.
@@ -278,6 +281,40 @@ def ensure_seeded(records, *, reseed):
     seed(records)
 
 
+WIDE_MEMBER = f"{BENCH_PREFIX}wide-member"
+WIDE_GROUPS = (f"{BENCH_PREFIX}01", f"{BENCH_PREFIX}02")
+
+
+def ensure_wide_member():
+    """
+    A member of two groups (bench-01 and bench-02) with which every other group shared each of its verified,
+    unprotected records: about 50,000 visible records, the issue's "member who sees 50,000". Added once, after
+    the seed, and only by this script (bench/load.py's clients stay as they were).
+    """
+    from django.db import connection, transaction
+
+    from accounts.models import Group, Membership, Role, User
+    from evidence.models import EvidenceRecord
+
+    if User.objects.filter(username=WIDE_MEMBER).exists():
+        return
+    started = time.monotonic()
+    print("Sharing every group's verified records with two groups for the wide member…", flush=True)
+    groups = list(Group.objects.filter(slug__in=WIDE_GROUPS).order_by("slug"))
+    with transaction.atomic():
+        user = User.objects.create(username=WIDE_MEMBER)
+        Membership.objects.bulk_create(Membership(user=user, group=g, role=Role.VOLUNTEER) for g in groups)
+        through = EvidenceRecord.shared_with.through
+        already = set(through.objects.filter(group=groups[0]).values_list("evidencerecord_id", flat=True))
+        shareable = (EvidenceRecord.objects.filter(status="verified", protected=False, shared_with_everyone=False)
+                     .exclude(group__in=groups).exclude(pk__in=already).values_list("pk", flat=True))
+        through.objects.bulk_create((through(evidencerecord_id=pk, group_id=groups[0].pk) for pk in shareable),
+                                    batch_size=5000)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    print(f"  done in {time.monotonic() - started:.0f} s", flush=True)
+
+
 #
 # Measuring
 #
@@ -333,40 +370,72 @@ def _pad(text, width):
     return text + " " * max(0, width - sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text))
 
 
-def measure(repeat, show_plans):
+def _list_page_sqls(found):
+    """
+    What the evidence list sends for page 1 of a search before reading its 50 records: the ids of the newest
+    matches and their ranks (SearchPaginator with rank_at_most, issue 20), or, where it falls back, Paginator's.
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from evidence.search import RANKED_MATCHES, SearchPaginator
+
+    with CaptureQueriesContext(connection) as context:
+        SearchPaginator(found, 50, rank_at_most=RANKED_MATCHES).get_page("1")
+    return [query["sql"] for query in context.captured_queries[:-1]]  # the last reads the page's records
+
+
+def _time_all(cursor, sqls, repeat):
+    """Execution times of `repeat` runs of the queries one after the other, each run's times added up."""
+    runs = [_time(cursor, sql, repeat, False)[1] for sql in sqls]
+    return [sum(times) for times in zip(*runs, strict=True)]
+
+
+def measure(repeat, show_plans, username, who):
     from django.db import connection
 
     from accounts.models import User
     from evidence.models import EvidenceRecord
+    from evidence.search import RANKED_MATCHES
 
-    user = User.objects.get(username=f"{BENCH_PREFIX}00-coordinator")
+    user = User.objects.get(username=username)
     visible = EvidenceRecord.objects.visible_to(user)
-    print(f"\nAs {user.username} (coordinator of one group), who sees {visible.count()} of "
+    print(f"\nAs {user.username} ({who}), who sees {visible.count()} of "
           f"{EvidenceRecord.objects.count()} records. Milliseconds of EXPLAIN ANALYZE execution time: the first "
-          f"run, then p50/p95 of the {repeat} runs after it.\n")
+          f"run, then p50/p95 of the {repeat} runs after it. 'list' is what the evidence list sends for page 1 "
+          f"before reading its records: the newest {RANKED_MATCHES} matches' ids, then their ranks.\n")
     header = (f"{_pad('query', 18)} {_pad('text', 20)} {'matches':>7} | {'page: first':>11} {'p50':>6} {'p95':>6} |"
-              f" {'count: first':>12} {'p50':>6} {'p95':>6} | search index used")
+              f" {'count: first':>12} {'p50':>6} {'p95':>6} | {'list: p50':>9} {'p95':>6} | search index used")
     print(header)
     print("-" * len(header))
-    page_times, count_times = [], []
+    page_times, count_times, site_times = [], [], []
     with connection.cursor() as cursor:
         for label, text in QUERIES:
             found = visible.search(text, user=user)
             page_sql = _sql_of(lambda found=found: list(found[:50]))
             page_first, page, (indexes, seq_scans) = _time(cursor, page_sql, repeat, show_plans)
             count_first, count, _ = _time(cursor, _sql_of(found.count), repeat, False)
+            site = _time_all(cursor, _list_page_sqls(found), repeat)
             page_times += page
             count_times += count
+            site_times += site
             used = ", ".join(sorted(i for i in indexes if "search" in i)) or "none"
             if "evidence_evidencerecord" in seq_scans:
                 used += " + SEQ SCAN of records"
             print(f"{_pad(label, 18)} {_pad(text, 20)} {found.count():>7} | {page_first:>11.1f} "
                   f"{percentile(page, .5):>6.1f} {percentile(page, .95):>6.1f} | {count_first:>12.1f} "
-                  f"{percentile(count, .5):>6.1f} {percentile(count, .95):>6.1f} | {used}", flush=True)
+                  f"{percentile(count, .5):>6.1f} {percentile(count, .95):>6.1f} | {percentile(site, .5):>9.1f} "
+                  f"{percentile(site, .95):>6.1f} | {used}", flush=True)
     print("-" * len(header))
     print(f"{_pad('all queries', 18)} {_pad('', 20)} {'':>7} | {'':>11} {percentile(page_times, .5):>6.1f} "
           f"{percentile(page_times, .95):>6.1f} | {'':>12} {percentile(count_times, .5):>6.1f} "
-          f"{percentile(count_times, .95):>6.1f} |")
+          f"{percentile(count_times, .95):>6.1f} | {percentile(site_times, .5):>9.1f} "
+          f"{percentile(site_times, .95):>6.1f} |")
+
+
+def describe_server():
+    from django.db import connection
+
     with connection.cursor() as cursor:
         cursor.execute("SELECT version(), current_setting('shared_buffers'), current_setting('work_mem'), "
                        "current_setting('lc_ctype')")
@@ -390,10 +459,17 @@ def main():
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--reseed", action="store_true", help="drop the benchmark's data and seed it again")
     parser.add_argument("--plans", action="store_true", help="print each query's plan")
+    parser.add_argument("--only", choices=["one-group", "wide"], help="measure only this member")
     args = parser.parse_args()
     setup_django()
     ensure_seeded(args.records, reseed=args.reseed)
-    measure(args.repeat, args.plans)
+    ensure_wide_member()
+    if args.only != "wide":
+        measure(args.repeat, args.plans, f"{BENCH_PREFIX}00-coordinator", "coordinator of one group")
+    if args.only != "one-group":
+        measure(args.repeat, args.plans, WIDE_MEMBER,
+                "volunteer in two groups with which the others shared their verified records")
+    describe_server()
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from evidence import disclosure
 from evidence.filters import EvidenceRecordFilterSet
 from evidence.forms.bulk import BulkActionForm
 from evidence.models import EvidenceRecord, SavedSearch
-from evidence.search import SearchPaginator
+from evidence.search import RANKED_MATCHES, SearchPaginator
 from evidence.services import bulk
 from evidence.views.common import PAGE_SIZE
 from evidence.views.record_detail import add_record_errors
@@ -40,7 +40,7 @@ def _filtered_records(request, query):
 def _evidence_list_page(request, query, *, bulk_form=None, status=200):
     user = request.user
     filterset, matching = _filtered_records(request, query)
-    page = SearchPaginator(matching, PAGE_SIZE).get_page(query.get("page"))
+    page = SearchPaginator(matching, PAGE_SIZE, rank_at_most=RANKED_MATCHES).get_page(query.get("page"))
     viewer = disclosure.viewer_of(user)
     membership = active_membership(request)
     can_change = can_in_any_group(user, Action.LOG_EVIDENCE)

@@ -11,6 +11,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from evidence.models import EvidenceRecord, Institution
@@ -248,6 +249,45 @@ class TestPagesOfMatches:
 
         assert first.paginator.count == 55 and first.paginator.num_pages == 2 and len(first.object_list) == 50
         assert past_the_end.number == 2 and len(past_the_end.object_list) == 5  # the last page, as for any list
+
+    def test_the_evidence_list_counts_the_matches_in_the_ranked_query(self, client_for, viewer, matches):
+        # Paginator.get_page used to check the page number against a COUNT of every match before the ranked query
+        # (which counts them too): on PostgreSQL, a second pass over all the matches on every search page.
+        client = client_for(viewer)
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("evidence-list"), {"q": "cameras", "page": 2}).context["page_obj"]
+        counts = [query["sql"] for query in queries.captured_queries  # of the matches, not the page's other counts
+                  if query["sql"].startswith("SELECT COUNT(*)") and "cameras" in query["sql"]]
+
+        assert page.paginator.count == 55 and page.number == 2 and len(page.object_list) == 5
+        assert len(counts) == (0 if connection.vendor == "postgresql" else 1)  # SQLite's search is not ranked
+        for number, shown in [("9", 2), ("x", 1), ("0", 2)]:  # past the end, not a number: as any list
+            assert client.get(reverse("evidence-list"), {"q": "cameras", "page": number}).context[
+                "page_obj"].number == shown
+
+    def test_the_evidence_list_ranks_the_newest_matches_then_pages_through_the_older(self, client_for, viewer,
+                                                                                   matches, monkeypatch):
+        # Issue 20: ranking reads every match it ranks, so the list ranks the newest RANKED_MATCHES only; here 50
+        # of the 55, with older matches on the pages after them. The API still ranks all (its count is exact).
+        monkeypatch.setattr("evidence.views.record_list.RANKED_MATCHES", 50)
+        in_title, in_summary = matches
+        client = client_for(viewer)
+        first = client.get(reverse("evidence-list"), {"q": "cameras"})
+        second = client.get(reverse("evidence-list"), {"q": "cameras", "page": 2})
+        first_page, second_page = first.context["page_obj"], second.context["page_obj"]
+        ids = [record.pk for record in first_page] + [record.pk for record in second_page]
+
+        assert sorted(ids) == sorted(record.pk for record in in_title + in_summary)  # each match, once
+        assert first_page.has_next() and not second_page.has_next() and second_page.has_previous()
+        if connection.vendor == "postgresql":
+            assert set(ids[:3]) == {record.pk for record in in_title}  # the best of the newest 50 first
+            assert set(ids[50:]) == {record.pk for record in in_summary[:5]}  # then the 5 older, never ranked
+            assert first_page.paginator.more_than == second_page.paginator.more_than == 50
+            assert "More than 50 records match, page 1." in first.content.decode()
+            assert "Page 2</li>" in second.content.decode()
+        else:  # SQLite's search is not ranked: counted to one past the limit, as any list
+            assert first_page.paginator.more_than == second_page.paginator.more_than == 50
+            assert "More than 50 records, page 1." in first.content.decode()
 
     def test_it_sends_as_many_queries_for_a_page_of_many_matches_as_of_few(self, api_for, viewer, group,
                                                                           count_queries):
