@@ -209,8 +209,13 @@ def sentry_server():
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            if self.headers.get("Content-Encoding") == "gzip":
+            encoding = self.headers.get("Content-Encoding")
+            if encoding == "gzip":
                 body = gzip.decompress(body)
+            elif encoding == "br":  # the SDK prefers Brotli when the package is installed (locust brings it)
+                import brotli
+
+                body = brotli.decompress(body)
             received.append(body)
             self.send_response(200)
             self.end_headers()
