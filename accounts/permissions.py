@@ -63,17 +63,31 @@ def roles_allowed(action):
     return [role for role, actions in ROLE_ACTIONS.items() if action in actions]
 
 
+# Bumped (in this process) whenever a membership, a group's two-factor rule or a second factor is saved or deleted
+# (accounts.receivers): roles_by_group's copy on a user object is read again after it, so that a page or a task
+# that changes a membership and then reads group data sees the change, whichever user object it holds.
+_standing_generation = 0
+
+
+def standing_changed(**kwargs):
+    global _standing_generation
+    _standing_generation += 1
+
+
 def roles_by_group(user):
     """
-    {group_id: role} for `user`, read once per user object (that is, once per request): the groups whose data
-    they may use, which leaves out those requiring a second factor they have not set up (accounts.scoping).
+    {group_id: role} for `user`, read once per user object (that is, once per request) and again after any change
+    to memberships in this process: the groups whose data they may use, which leaves out those requiring a second
+    factor they have not set up (accounts.scoping). visible_to and writable_by scope every query by these ids.
     """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return {}
     cached = getattr(user, "_roles_by_group", None)
-    if cached is None:
+    if cached is None or user._standing_generation != _standing_generation:
         from accounts.scoping import memberships_with_standing
 
+        # Read before the query: a change made while it runs leaves the copy older than the counter.
+        generation = _standing_generation
         # The same query tells which groups still wait for a second factor, for the notice in the page header
         # and for telling why one of their objects is refused, at no query of their own.
         rows = list(memberships_with_standing(user).values_list("group_id", "role", "owes_second_factor",
@@ -81,6 +95,7 @@ def roles_by_group(user):
         cached = {group_id: role for group_id, role, owes, _ in rows if not owes}
         user._roles_by_group = cached
         user._groups_owing_second_factor = {group_id: name for group_id, _, owes, name in rows if owes}
+        user._standing_generation = generation
     return cached
 
 

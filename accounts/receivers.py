@@ -11,11 +11,13 @@ from axes.signals import user_locked_out
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in as session_signed_in
 from django.contrib.auth.signals import user_login_failed
-from django.db.models.signals import post_delete
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from accounts import permissions
 from accounts.audit import record_account_event
-from accounts.models import Membership
+from accounts.models import Group, Membership
 
 
 def _user_named(username):
@@ -102,3 +104,17 @@ def audit_password_changed(sender, request, user, **kwargs):
 @receiver(password_reset, dispatch_uid="audit-password-reset")
 def audit_password_reset(sender, request, user, **kwargs):
     record_account_event(user=user, action="auth.password_reset")
+
+
+# The per-request copy of a user's groups and roles (accounts.permissions.roles_by_group) scopes every query, so any
+# change to what gives a member standing in a group makes every copy in this process be read again: at once, for
+# the request or task that made the change, and after the commit, for one that read the old rows meanwhile.
+@receiver(post_save, sender=Membership, dispatch_uid="standing-changed-membership-saved")
+@receiver(post_delete, sender=Membership, dispatch_uid="standing-changed-membership-deleted")
+@receiver(post_save, sender=Group, dispatch_uid="standing-changed-group-saved")
+@receiver(post_delete, sender=Group, dispatch_uid="standing-changed-group-deleted")
+@receiver(post_save, sender=Authenticator, dispatch_uid="standing-changed-second-factor-saved")
+@receiver(post_delete, sender=Authenticator, dispatch_uid="standing-changed-second-factor-deleted")
+def standing_changed(sender, **kwargs):
+    permissions.standing_changed()
+    transaction.on_commit(permissions.standing_changed, using=kwargs.get("using"))

@@ -62,6 +62,27 @@ class InstitutionQuerySet(models.QuerySet):
         return self.prefetch_related("sectors")
 
 
+class _Unestimated(models.Expression):
+    """
+    A list of ids that PostgreSQL reads as a subquery, so that it does not plan with them. Given the user's group
+    as a constant in visible_to's OR, it combined that group's rows and every verified row from two indexes for a
+    common word, and read 10,000 matches (30 ms) rather than walk the newest records until it had 1,001 (10 ms).
+    """
+
+    output_field = models.BigIntegerField()
+
+    def __init__(self, ids):
+        super().__init__()
+        self.ids = list(ids)
+
+    def as_sql(self, compiler, connection):
+        placeholders = ", ".join(["%s"] * len(self.ids))
+        return f"({placeholders})", self.ids
+
+    def as_postgresql(self, compiler, connection):
+        return "(SELECT unnest(%s::bigint[]))", [self.ids]
+
+
 class EvidenceRecordQuerySet(GroupScopedQuerySet):
     def visible_to(self, user):
         """
@@ -75,12 +96,14 @@ class EvidenceRecordQuerySet(GroupScopedQuerySet):
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         my_groups = self._member_group_ids(user)
+        if not my_groups:
+            return self.none()
         shared_with_mine = self.model.shared_with.through.objects.filter(group_id__in=my_groups)
         shared = models.Q(status="verified", protected=False) & (
-            (models.Q(shared_with_everyone=True) & models.Exists(my_groups))
+            models.Q(shared_with_everyone=True)
             | models.Q(pk__in=shared_with_mine.values("evidencerecord_id"))
         )
-        return self.filter(models.Q(group__in=my_groups) | shared)
+        return self.filter(models.Q(group__in=_Unestimated(my_groups)) | shared)
 
     def waiting_for(self, user):
         """

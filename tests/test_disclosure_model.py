@@ -71,9 +71,8 @@ from hypothesis.stateful import (
 
 from accounts import services as account_services
 from accounts.models import Group, Invitation, Membership, Role, User
-from accounts.permissions import forget_roles
 from campaigns import services as campaign_services
-from campaigns.models import BriefingPack, Target
+from campaigns.models import BriefingPack, Campaign, Target
 from campaigns.packs.content import collect
 from campaigns.packs.tables import columns_for
 from campaigns.packs.writers import write_csv
@@ -573,6 +572,7 @@ class DisclosureModel(RuleBasedStateMachine):
             withheld = self.searchable_markers() - self.allowed_for(person)
             if withheld:
                 self.observe_search(person, max(withheld), [rng.choice(surfaces)])  # the newest: the last steps'
+        self.observe_held(rng.choice([*self.users]))
         self.focus = set()
         for person in self.commented_now:
             self.observe_lists(person, ["notifications", rng.choice(("notifications-api", "record-comments"))])
@@ -603,6 +603,20 @@ class DisclosureModel(RuleBasedStateMachine):
             if record.protected_source:
                 markers.add(record.protected_source)
         return markers
+
+    def observe_held(self, person):
+        """
+        What code that holds `person`'s user object from before a step (a request, a task) reads through visible_to
+        now: their groups and roles are kept on the object once read (accounts.permissions.roles_by_group), and
+        must never outlive a change to them, however the change was made.
+        """
+        user = self.users[person]
+        read = [list(EvidenceRecord.objects.visible_to(user).values_list("title", flat=True)),
+                list(Campaign.objects.visible_to(user).values_list("title", "public_summary")),
+                list(Target.objects.visible_to(user).values_list("ask", "next_step")),
+                list(Source.objects.visible_to(user).values_list("title", flat=True))]
+        self.check(person, "visible_to with the user object held since before the step", repr(read),
+                   self.allowed_for(person))
 
     def observe_everything(self):
         """
@@ -653,9 +667,9 @@ class DisclosureModel(RuleBasedStateMachine):
         return None
 
     def actor(self, person):
-        user = self.users[person]
-        forget_roles(user)
-        return user
+        # The same user object all along, as a request or task holds it: what its groups and roles were when last
+        # read must never outlive a change to them (accounts.permissions.roles_by_group).
+        return self.users[person]
 
     def attempt(self, function, *args, **kwargs):
         """Run a service verb; what it refuses (ValidationError, PermissionDenied) changes nothing in the model."""
@@ -995,9 +1009,11 @@ class DisclosureModel(RuleBasedStateMachine):
             return
         leaving = data.draw(st.sampled_from(members))
         membership = Membership.objects.get(group=self.groups[g], user=self.users[leaving])
+        self.observe_held(leaving)  # their groups now read once, on the object kept from here on
         _, done = self.attempt(account_services.remove_member, membership, actor=self.actor(person))
         if done:
             del self.membership[leaving][g]
+        self.observe_held(leaving)
 
     @rule(g=st.sampled_from(GROUPS), data=st.data())
     def leave(self, g, data):
@@ -1007,9 +1023,11 @@ class DisclosureModel(RuleBasedStateMachine):
             return
         leaving = data.draw(st.sampled_from(members))
         membership = Membership.objects.get(group=self.groups[g], user=self.users[leaving])
+        self.observe_held(leaving)  # their groups now read once, on the object kept from here on
         _, done = self.attempt(account_services.leave_group, membership, actor=self.actor(leaving))
         if done:
             del self.membership[leaving][g]
+        self.observe_held(leaving)
 
     @rule(ref=records)
     def capture(self, ref):
