@@ -120,7 +120,10 @@ def in_child(step):
 
 
 def per_row_import(group, actor, rows):
-    """The import before issue 20: one create_source and one create_record per row, in one transaction."""
+    """
+    The import before issue 20: one create_source and one create_record per row, in one transaction. It is also the
+    reference that tests/evidence/test_import_bulk.py compares the bulk import with.
+    """
     from django.db import transaction
 
     from evidence.services import records, sources

@@ -1,6 +1,6 @@
 from django.db import models
 
-from accounts.scoping import GroupScopedQuerySet
+from accounts.scoping import GroupScopedQuerySet, acting_group_ids
 
 # Words so common in institutions' names that sharing one says nothing about being the same institution.
 GENERIC_NAME_WORDS = {
@@ -20,9 +20,8 @@ class InstitutionQuerySet(models.QuerySet):
         """
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
-        from accounts.permissions import roles_by_group
-
-        return self.filter(models.Q(added_by_group__isnull=True) | models.Q(added_by_group__in=roles_by_group(user)))
+        return self.filter(models.Q(added_by_group__isnull=True)
+                           | models.Q(added_by_group__in=acting_group_ids(user)))
 
     def available_to(self, group):
         """What a record of `group` may name: the shared directory and the group's own institutions."""

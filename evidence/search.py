@@ -21,8 +21,7 @@ from django.db import connections
 from django.db.models import BooleanField, Count, F, FloatField, Func, OrderBy, RowRange, Value, Window
 from django.utils.functional import cached_property
 
-from accounts.permissions import roles_by_group
-from accounts.scoping import LARGEST_ID
+from accounts.scoping import LARGEST_ID, acting_group_ids
 
 # Han ideographs, as in migration 0005.
 CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -129,7 +128,7 @@ class Rank(Func):
 
 def search_postgresql(queryset, words, *, user):
     """`queryset` narrowed to the records `user` may see that match every word, best first."""
-    group_ids = sorted(roles_by_group(user))  # the user's groups, read once per request
+    group_ids = acting_group_ids(user)  # the user's groups, read once per request
     query = match_query(words, group_ids)
     if query is None:  # nothing to look up, e.g. only punctuation
         return queryset.none()

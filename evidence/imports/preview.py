@@ -69,13 +69,8 @@ class ImportRow:
         return self.source is None and self.new_source is not None
 
 
-@dataclass
-class Preview:
-    """A checked file: every row, and what importing would create."""
-
-    format: str
-    ignored_columns: list
-    rows: list
+class RowsByValidity:
+    """The rows of a checked file that can be imported, and those that cannot (for Preview and its stored copy)."""
 
     @property
     def valid_rows(self):
@@ -84,6 +79,15 @@ class Preview:
     @property
     def invalid_rows(self):
         return [row for row in self.rows if not row.valid]
+
+
+@dataclass
+class Preview(RowsByValidity):
+    """A checked file: every row, and what importing would create."""
+
+    format: str
+    ignored_columns: list
+    rows: list
 
     @property
     def new_source_count(self):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
 
+from evidence.imports.preview import RowsByValidity
 from evidence.imports.uploads import STORAGE_FOLDER, preview_name, upload_storage
 
 
@@ -30,21 +31,13 @@ class StoredRow:
 
 
 @dataclass
-class StoredPreview:
+class StoredPreview(RowsByValidity):
     """A checked file as the page shows it; the worker checks the file again before it saves any row."""
 
     format: str
     ignored_columns: list
     rows: list
     new_source_count: int = 0
-
-    @property
-    def valid_rows(self):
-        return [row for row in self.rows if row.valid]
-
-    @property
-    def invalid_rows(self):
-        return [row for row in self.rows if not row.valid]
 
 
 def save_preview(preview, stored_file):

@@ -4,7 +4,6 @@ from django.contrib.auth.decorators import login_required
 from django.views.decorators.http import require_POST
 
 from accounts import comment_views
-from accounts.permissions import roles_by_group
 from evidence.models import EvidenceRecord, RecordComment
 
 
@@ -13,7 +12,7 @@ from evidence.models import EvidenceRecord, RecordComment
 def comment_create(request, pk):
     # Only the records of the member's own groups: for a group holding a shared copy there is no conversation to
     # join, the same 404 as for a record it cannot see at all.
-    own = EvidenceRecord.objects.filter(group_id__in=list(roles_by_group(request.user)))
+    own = EvidenceRecord.objects.owned_by_groups_of(request.user)
     return comment_views.comment_create(request, own, pk)
 
 

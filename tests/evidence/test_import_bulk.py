@@ -10,11 +10,11 @@ from django.db import transaction
 
 from accounts.audit import history_of
 from accounts.models import AuditEntry
+from bench.imports import per_row_import
 from evidence.imports.parsing import read_table
 from evidence.imports.preview import check_table
 from evidence.imports.saving import import_rows
 from evidence.models import EvidenceRecord, Source, SourceCapture, Tag
-from evidence.services import records, sources
 from tests.evidence.test_import import csv_file
 from tests.factories import InstitutionFactory, SectorFactory, SourceFactory
 
@@ -31,26 +31,6 @@ ROWS = [
     "Known source,Cites what the group has.,policy,,,,no,Old report,https://old.example.org/report,,Old words,,,",
     "No source,Nothing cited.,research,,,schools,no,,,,,,2020-02,2020-03",
 ]
-
-
-def per_row_import(group, actor, rows):
-    """The import as it was before the bulk path: one create_source and one create_record per row."""
-    protected_keys = {row.source_key for row in rows if row.source_is_new and row.values["protected"]}
-    new_sources = {}
-    for row in rows:
-        source = row.source
-        if row.source_is_new:
-            source = new_sources.get(row.source_key)
-            if source is None:
-                source = sources.create_source(group, actor=actor, protected=row.source_key in protected_keys,
-                                               **row.new_source)
-                new_sources[row.source_key] = source
-        values = row.values
-        citations = [{"source": source, **values["citation"]}] if source is not None else []
-        records.create_record(group, actor=actor, institutions=values["institutions"], tags=values["tags"],
-                              citations=citations, **{name: values[name] for name in [
-                                  "title", "summary", "kind", "sector", "country", "place", "event_start",
-                                  "event_end", "language", "protected"]})
 
 
 def snapshot(group, reader):
